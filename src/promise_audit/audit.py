@@ -1,0 +1,186 @@
+"""The one library call: `audit(promise_file, records=None) -> AuditResult`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from promise_audit.errors import PromiseFileError, RecordsError
+from promise_audit.promises.loader import LoadedPromiseFile, load_promise_file
+from promise_audit.promises.model import PromiseSpec
+from promise_audit.records.loader import (
+    Accounting,
+    LoadedRecords,
+    StagedSource,
+    finish_source,
+    quote,
+    stage_source,
+)
+from promise_audit.results import AuditResult, PromiseResult
+
+
+def connect() -> Any:
+    """An in-memory DuckDB that never reaches the network for extensions."""
+    import duckdb
+
+    return duckdb.connect(
+        ":memory:",
+        config={
+            "autoinstall_known_extensions": False,
+            "autoload_known_extensions": False,
+        },
+    )
+
+
+def resolve_as_of(
+    value: dt.datetime | dt.date | None, timezone: str
+) -> dt.datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=ZoneInfo(timezone))
+    return dt.datetime(value.year, value.month, value.day, tzinfo=ZoneInfo(timezone))
+
+
+def audit(
+    promise_file: str | Path | LoadedPromiseFile,
+    records: str | None = None,
+    *,
+    as_of: dt.datetime | None = None,
+) -> AuditResult:
+    """Check every promise of the file against its records; raise PromiseAuditError on bad input.
+
+    `records` replaces the path of the `contacts` source (or of the only source), as
+    `--records` does on the command line; `as_of` replaces the file's as_of.
+    """
+    loaded = (
+        promise_file
+        if isinstance(promise_file, LoadedPromiseFile)
+        else load_promise_file(promise_file)
+    )
+    model = loaded.model
+    timezone = model.timezone
+    needed = sorted({p.source for p in loaded.promises})
+    override_target = "contacts" if "contacts" in model.sources else None
+    if records is not None and override_target is None:
+        if len(model.sources) != 1:
+            raise PromiseFileError(
+                "--records replaces the 'contacts' source, and this file has none",
+                str(loaded.path),
+            )
+        override_target = next(iter(model.sources))
+
+    con = connect()
+    try:
+        staged: dict[str, StagedSource] = {}
+        for name in needed:
+            staged[name] = stage_source(
+                con,
+                name,
+                model.sources[name],
+                base_dir=loaded.base_dir,
+                timezone=timezone,
+                override=records if name == override_target else None,
+            )
+        cutoff = as_of or resolve_as_of(model.as_of, timezone) or _latest(con, staged.values())
+        finished: dict[str, LoadedRecords] = {
+            name: finish_source(con, source, cutoff) for name, source in staged.items()
+        }
+        results = _evaluate(con, loaded, finished, cutoff, timezone)
+    finally:
+        con.close()
+
+    by_id = {r.id: r for r in results}
+    ordered = tuple(by_id[p.id] for p in loaded.promises)
+    accounting = {name: records_.accounting for name, records_ in finished.items()}
+    return AuditResult(
+        organization=model.organization,
+        promise_file=str(loaded.path),
+        timezone=timezone,
+        as_of=cutoff.astimezone(ZoneInfo(timezone)).isoformat() if cutoff else None,
+        engine="duckdb",
+        records=_total(accounting.values()),
+        sources=accounting,
+        promises=ordered,
+    )
+
+
+def _latest(con: Any, staged: Any) -> dt.datetime | None:
+    latest: dt.datetime | None = None
+    for source in staged:
+        value = con.execute(
+            f"SELECT max(initiated_at) FROM {source.table} WHERE _reject IS NULL"
+        ).fetchone()[0]
+        if value is not None and (latest is None or value > latest):
+            latest = value
+    return latest
+
+
+def _evaluate(
+    con: Any,
+    loaded: LoadedPromiseFile,
+    finished: dict[str, LoadedRecords],
+    as_of: dt.datetime | None,
+    timezone: str,
+) -> list[PromiseResult]:
+    from promise_audit.engine.plan import build_plan
+    from promise_audit.engine.run import run_plan
+
+    def locate(index: int, key: tuple[str | int, ...], message: str) -> Exception:
+        spec = loaded.promises[index]
+        return loaded.error(f"promise {spec.id!r}: {message}", ("promises", index, *key))
+
+    positions = {}
+    for index in range(len(loaded.promises)):
+        position = loaded.promise_position(index)
+        positions[index] = (position.line, position.column) if position else (None, None)
+
+    results: list[PromiseResult] = []
+    for name, records in finished.items():
+        specs: list[tuple[int, PromiseSpec]] = [
+            (i, p) for i, p in enumerate(loaded.promises) if p.source == name
+        ]
+        if as_of is None:
+            as_of_for_plan = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+        else:
+            as_of_for_plan = as_of
+        plan = build_plan(
+            records, specs, as_of=as_of_for_plan, timezone=timezone, locate=locate
+        )
+        try:
+            results += run_plan(con, plan, timezone=timezone, positions=positions)
+        except Exception as exc:  # a DuckDB failure here is a bug or an unreadable value
+            import duckdb
+
+            if isinstance(exc, duckdb.Error):
+                raise RecordsError(
+                    f"the engine failed while evaluating the promises: {exc}",
+                    quote(records.name),
+                ) from None
+            raise
+    return results
+
+
+def _total(parts: Any) -> Accounting:
+    parts = list(parts)
+    return Accounting(
+        read=sum(p.read for p in parts),
+        rejected=sum(p.rejected for p in parts),
+        duplicates=sum(p.duplicates for p in parts),
+        out_of_period=sum(p.out_of_period for p in parts),
+        used=sum(p.used for p in parts),
+        rejects_by_reason=_merge(p.rejects_by_reason for p in parts),
+        reject_sample=tuple(r for p in parts for r in p.reject_sample)[:100],
+        files=tuple(f for p in parts for f in p.files),
+        stitched=sum(p.stitched for p in parts),
+    )
+
+
+def _merge(dicts: Any) -> dict[str, int]:
+    merged: dict[str, int] = {}
+    for d in dicts:
+        for key, value in d.items():
+            merged[key] = merged.get(key, 0) + value
+    return dict(sorted(merged.items()))

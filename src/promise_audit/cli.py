@@ -1,0 +1,101 @@
+"""The command line: parse arguments, call the library, pick a renderer, set the exit status."""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+
+from promise_audit.errors import PromiseAuditError
+
+app = typer.Typer(
+    name="promise-audit",
+    help="Check published customer-service promises against contact records.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+class OutputFormat(str, Enum):
+    table = "table"
+    json = "json"
+
+
+class FailOn(str, Enum):
+    broken = "broken"
+    at_risk = "at-risk"
+    never = "never"
+
+
+def _fail(error: PromiseAuditError) -> NoReturn:
+    typer.echo(f"promise-audit: error: {error.one_line()}", err=True)
+    raise typer.Exit(2)
+
+
+@app.command()
+def check(
+    promise_file: Annotated[Path, typer.Argument(help="The promise file (YAML).")],
+    records: Annotated[
+        str | None,
+        typer.Option("--records", help="Records to audit, replacing the 'contacts' source path."),
+    ] = None,
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", help="table (for people) or json (the contract).")
+    ] = OutputFormat.table,
+    fail_on: Annotated[
+        FailOn, typer.Option("--fail-on", help="Which verdicts fail the run (exit status 1).")
+    ] = FailOn.broken,
+) -> None:
+    """Audit the promises against the records and print the gap."""
+    from promise_audit.audit import audit
+    from promise_audit.results import exit_status
+
+    try:
+        result = audit(promise_file, records)
+    except PromiseAuditError as error:
+        _fail(error)
+    if output_format is OutputFormat.json:
+        from promise_audit.render.json import render_json
+
+        sys.stdout.write(render_json(result))
+    else:
+        from promise_audit.render.terminal import render_terminal
+
+        render_terminal(result, sys.stdout, color=sys.stdout.isatty())
+    raise typer.Exit(exit_status(result, fail_on.value))  # type: ignore[arg-type]
+
+
+@app.command()
+def validate(
+    promise_file: Annotated[Path, typer.Argument(help="The promise file (YAML).")],
+) -> None:
+    """Check a promise file without reading any records."""
+    from promise_audit.promises import load_promise_file
+
+    try:
+        loaded = load_promise_file(promise_file)
+    except PromiseAuditError as error:
+        _fail(error)
+    count = len(loaded.promises)
+    typer.echo(f"{promise_file}: {count} promise{'s' if count != 1 else ''}, valid")
+
+
+@app.command()
+def sample(
+    out: Annotated[Path, typer.Argument(help="File to write: .csv, .csv.gz, .parquet or .jsonl")],
+    rows: Annotated[int, typer.Option("--rows", min=1, help="How many contacts.")] = 5000,
+    seed: Annotated[int, typer.Option("--seed", help="Same seed, same bytes.")] = 7,
+) -> None:
+    """Write a deterministic, realistic sample export to try the tool on."""
+    from promise_audit.sample import write_sample
+
+    written = write_sample(out, rows=rows, seed=seed)
+    typer.echo(f"{out}: {written:,} contacts")
+
+
+def main() -> None:  # pragma: no cover - the console script entry point is `app`
+    app()

@@ -1,0 +1,1 @@
+"""Compile promises to SQL (`plan`) and run the plan in DuckDB (`run`)."""

@@ -1,0 +1,225 @@
+"""Compile promises into SQL: one statement that decides every record for every promise.
+
+Compiling is separate from running: a plan is plain text for one SQL dialect, so another
+engine can run the same promises. The kinds' rules are expressions in the promise language;
+here they become SQL through `promise_audit.expressions`, never by pasting user text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from promise_audit.expressions import DUCKDB, Dialect, ExpressionError, compile_sql, parse
+from promise_audit.kinds import KINDS, Kind
+from promise_audit.kinds.base import Outcome, Rule, Window
+from promise_audit.promises.model import PromiseSpec
+from promise_audit.records.loader import LoadedRecords, quote, text_literal
+from promise_audit.records.schema import CANONICAL_FIELDS, LINK_DIMENSIONS, FieldType
+
+Locate = Callable[[int, tuple[str | int, ...], str], Exception]
+
+
+@dataclass(frozen=True)
+class PromisePlan:
+    index: int
+    spec: PromiseSpec
+    kind: Kind
+    rule: Rule | None  # None when unauditable
+    missing: tuple[str, ...]
+    status_column: str
+    measure_column: str
+    debt_column: str
+
+
+@dataclass(frozen=True)
+class SourcePlan:
+    source: str
+    outcomes_table: str
+    create_outcomes: str
+    dimensions: tuple[str, ...]
+    ratings: tuple[str, ...]
+    promises: tuple[PromisePlan, ...]
+
+
+def missing_fields(kind: Kind, spec: PromiseSpec, available: frozenset[str]) -> tuple[str, ...]:
+    missing: list[str] = []
+    for alternatives in kind.requirements(spec):
+        if not any(name in available for name in alternatives):
+            missing.append(" or ".join(alternatives))
+    return tuple(missing)
+
+
+def _as_instant(value: dt.datetime | dt.date, timezone: str, *, end_of_day: bool) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=ZoneInfo(timezone))
+    day = value + dt.timedelta(days=1) if end_of_day else value
+    return dt.datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(timezone))
+
+
+def build_plan(
+    records: LoadedRecords,
+    specs: list[tuple[int, PromiseSpec]],
+    *,
+    as_of: dt.datetime,
+    timezone: str,
+    locate: Locate,
+    dialect: Dialect = DUCKDB,
+) -> SourcePlan:
+    available = records.available
+    field_types: dict[str, FieldType] = {**CANONICAL_FIELDS}
+    for attribute in records.attributes:
+        field_types.setdefault(attribute, FieldType.TEXT)
+    field_types["as_of"] = FieldType.TIMESTAMP
+    as_of_sql = f"TIMESTAMPTZ {text_literal(as_of.isoformat())}"
+
+    # Events after as_of have not happened yet, as far as the audit knows.
+    base_columns = []
+    for name, field_type in CANONICAL_FIELDS.items():
+        if field_type is FieldType.TIMESTAMP and name != "initiated_at":
+            base_columns.append(
+                f"CASE WHEN {quote(name)} > {as_of_sql} THEN NULL ELSE {quote(name)} END "
+                f"AS {quote(name)}"
+            )
+        else:
+            base_columns.append(quote(name))
+    base_columns += [quote(a) for a in records.attributes]
+    base_columns.append(f"{as_of_sql} AS as_of")
+
+    ctes = [f"base AS (SELECT {', '.join(base_columns)} FROM {records.table})"]
+    joins: list[str] = []
+    selects = ["b.contact_id", "b.initiated_at"]
+    dimensions = tuple(d for d in LINK_DIMENSIONS if d in available)
+    ratings = tuple(r for r in ("csat", "nps") if r in available)
+    selects += [f"b.{quote(d)}" for d in (*dimensions, *ratings)]
+    plans: list[PromisePlan] = []
+
+    for index, spec in specs:
+        kind = KINDS[spec.kind]
+        status, measure, debt = f"s{index}", f"m{index}", f"d{index}"
+        missing = missing_fields(kind, spec, available)
+        if missing:
+            plans.append(PromisePlan(index, spec, kind, None, missing, status, measure, debt))
+            continue
+        rule = kind.rule(spec, available)
+        window_types = {
+            w.name: (FieldType.TIMESTAMP if w.function == "next_at" else FieldType.NUMBER)
+            for w in rule.windows
+        }
+        types = {**field_types, **window_types}
+
+        def column(name: str, _index: int = index, _windows: frozenset[str] = frozenset(
+            window_types)) -> str:
+            if name in _windows:
+                return f"w{_index}_{name}.v"
+            return f"b.{quote(name)}"
+
+        def sql(text: str, key: tuple[str | int, ...], _types: dict[str, FieldType] = types,
+                _column: Callable[[str], str] = column, _index: int = index) -> str:
+            try:
+                return compile_sql(parse(text), _types, dialect=dialect, column=_column).sql
+            except ExpressionError as exc:
+                raise locate(_index, key, exc.message) from None
+
+        population = [f"coalesce({sql(rule.population, ('kind',))}, false)"]
+        population += _scope_sql(spec, sql, as_of_timezone=timezone, field_types=types, locate=locate,
+                                 index=index)
+        population_sql = " AND ".join(population)
+        for window in rule.windows:
+            ctes.append(_window_cte(index, window, population_sql, sql))
+            joins.append(
+                f"LEFT JOIN w{index}_{window.name} ON w{index}_{window.name}.contact_id = "
+                "b.contact_id"
+            )
+        whens = [f"WHEN NOT ({population_sql}) THEN NULL"]
+        for case in rule.cases:
+            label = case.outcome.value + (f":{case.reason}" if case.reason else "")
+            if case.outcome is Outcome.EXCLUDED and not case.reason:
+                label = "excluded:unspecified"
+            whens.append(f"WHEN coalesce({sql(case.when, ('kind',))}, false) THEN '{label}'")
+        otherwise = rule.otherwise.value
+        if rule.otherwise is Outcome.EXCLUDED:
+            otherwise = "excluded:unrecognised_value"
+        selects.append(f"CASE {' '.join(whens)} ELSE '{otherwise}' END AS {status}")
+        measure_sql = sql(rule.measure, ("measure",)) if rule.measure else "NULL"
+        debt_sql = sql(rule.debt, ("limit",)) if rule.debt else "NULL"
+        selects.append(f"CAST({measure_sql} AS DOUBLE) AS {measure}")
+        selects.append(f"CAST({debt_sql} AS DOUBLE) AS {debt}")
+        plans.append(PromisePlan(index, spec, kind, rule, (), status, measure, debt))
+
+    table = quote(f"outcomes_{records.name}")
+    create = (
+        f"CREATE OR REPLACE TABLE {table} AS WITH {', '.join(ctes)} "
+        f"SELECT {', '.join(selects)} FROM base b {' '.join(joins)}"
+    )
+    return SourcePlan(records.name, table, create, dimensions, ratings, tuple(plans))
+
+
+def _scope_sql(
+    spec: PromiseSpec,
+    sql: Callable[[str, tuple[str | int, ...]], str],
+    *,
+    as_of_timezone: str,
+    field_types: dict[str, FieldType],
+    locate: Locate,
+    index: int,
+) -> list[str]:
+    parts: list[str] = []
+    if spec.scope is not None:
+        for name, values in spec.scope.filters().items():
+            if name not in field_types or name == "as_of":
+                from difflib import get_close_matches
+
+                close = get_close_matches(name, [f for f in field_types if f != "as_of"], n=3)
+                hint = f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
+                raise locate(index, ("scope", name), f"unknown scope field {name!r}{hint}")
+            literals = []
+            for value in values:
+                if field_types[name] is FieldType.TEXT and not isinstance(value, str):
+                    value = str(value).lower() if isinstance(value, bool) else str(value)
+                if isinstance(value, bool):
+                    literals.append("true" if value else "false")
+                elif isinstance(value, int | float):
+                    literals.append(repr(value))
+                else:
+                    text = value.lower() if name == "channel" else value
+                    literals.append("'" + text.replace("'", "''") + "'")
+            field_ref = f"`{name}`" if not name.isidentifier() else name
+            expression = f"{field_ref} in ({', '.join(literals)})"
+            parts.append(f"coalesce({sql(expression, ('scope', name))}, false)")
+        if spec.scope.where is not None:
+            parts.append(f"coalesce({sql(spec.scope.where, ('scope', 'where'))}, false)")
+    if spec.effective_from is not None:
+        start = _as_instant(spec.effective_from, as_of_timezone, end_of_day=False)
+        parts.append(f"b.initiated_at >= TIMESTAMPTZ {text_literal(start.isoformat())}")
+    if spec.effective_to is not None:
+        end = _as_instant(spec.effective_to, as_of_timezone, end_of_day=True)
+        operator = "<" if not isinstance(spec.effective_to, dt.datetime) else "<="
+        parts.append(f"b.initiated_at {operator} TIMESTAMPTZ {text_literal(end.isoformat())}")
+    return parts
+
+
+def _window_cte(
+    index: int,
+    window: Window,
+    population_sql: str,
+    sql: Callable[[str, tuple[str | int, ...]], str],
+) -> str:
+    partition = ", ".join(f"b.{quote(p)}" for p in window.partition)
+    order = f"b.{quote(window.order)}"
+    name = f"w{index}_{window.name}"
+    where = f"WHERE ({population_sql}) AND {order} IS NOT NULL"
+    if window.function == "next_at":
+        value = f"lead({order}) OVER (PARTITION BY {partition} ORDER BY {order}, b.contact_id)"
+    else:
+        # surveys strictly before (this one - window): a frame ending (window + 1us) before
+        key = f"epoch_us({order})"
+        reach = int(round((window.seconds or 0) * 1_000_000)) + 1
+        value = (
+            f"row_number() OVER (PARTITION BY {partition} ORDER BY {key}, b.contact_id) - "
+            f"count(*) OVER (PARTITION BY {partition} ORDER BY {key} RANGE BETWEEN UNBOUNDED "
+            f"PRECEDING AND {reach} PRECEDING)"
+        )
+    return f"{name} AS (SELECT b.contact_id, {value} AS v FROM base b {where})"

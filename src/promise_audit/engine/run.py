@@ -1,0 +1,279 @@
+"""Run a compiled plan in DuckDB and read back the counts, distributions and evidence."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from promise_audit.engine.plan import PromisePlan, SourcePlan
+from promise_audit.promises.units import humanize_duration
+from promise_audit.records.loader import quote
+from promise_audit.results import (
+    Distribution,
+    Evidence,
+    Link,
+    PromiseResult,
+    Ratings,
+    WeekPoint,
+    verdict_for,
+    wilson_interval,
+)
+
+MIN_LINK_RECORDS = 20  # a group needs this many decided records to be called a weak link
+LINKS_PER_DIMENSION = 3
+EVIDENCE_ROWS = 20
+
+
+def percent(value: float | None) -> str:
+    """A percentage that never rounds a broken promise up to 100% (or a kept one to 0%)."""
+    if value is None:
+        return "n/a"
+    shown = round(value * 100, 1)
+    if shown == 100 and value < 1:
+        shown = 99.9
+    if shown == 0 and value > 0:
+        shown = 0.1
+    return f"{shown:g}%" if shown in (0, 100) else f"{shown:.1f}%"
+
+
+def run_plan(
+    con: Any,
+    plan: SourcePlan,
+    *,
+    timezone: str,
+    positions: dict[int, tuple[int | None, int | None]],
+) -> list[PromiseResult]:
+    con.execute(plan.create_outcomes)
+    con.execute(f"SET TimeZone = '{timezone}'")
+    results = []
+    for promise in plan.promises:
+        line, column = positions.get(promise.index, (None, None))
+        results.append(_result(con, plan, promise, line, column))
+    return results
+
+
+def _common(promise: PromisePlan, line: int | None, column: int | None) -> dict[str, Any]:
+    spec = promise.spec
+    return {
+        "id": spec.id,
+        "kind": spec.kind,
+        "title": spec.title,
+        "statement": spec.statement,
+        "published_in": spec.published_in,
+        "url": spec.url,
+        "owner": spec.owner,
+        "severity": spec.severity,
+        "blocking": spec.blocking,
+        "source": spec.source,
+        "target": spec.target,
+        "warn_below": spec.warn_below,
+        "line": line,
+        "column": column,
+        "rule": promise.kind.rule_text(),
+        "convention": promise.kind.convention(spec),
+    }
+
+
+def _result(
+    con: Any, plan: SourcePlan, promise: PromisePlan, line: int | None, column: int | None
+) -> PromiseResult:
+    common = _common(promise, line, column)
+    kind, spec = promise.kind, promise.spec
+    if promise.rule is None:
+        return PromiseResult(
+            **common,
+            verdict="unauditable",
+            sentence=f"Cannot be audited: the records have no {', no '.join(promise.missing)}.",
+            missing_fields=promise.missing,
+        )
+    table, status = plan.outcomes_table, promise.status_column
+    counts: dict[str, int] = {}
+    for label, count in con.execute(
+        f"SELECT {status}, count(*) FROM {table} WHERE {status} IS NOT NULL GROUP BY 1 ORDER BY 1"
+    ).fetchall():
+        counts[str(label)] = int(count)
+    kept = counts.get("kept", 0)
+    pending = counts.get("pending", 0)
+    broken_by_reason = _by_prefix(counts, "broken")
+    excluded_by_reason = _by_prefix(counts, "excluded")
+    broken = sum(broken_by_reason.values())
+    excluded = sum(excluded_by_reason.values())
+    decided = kept + broken
+    compliance = kept / decided if decided else None
+    interval = wilson_interval(kept, decided)
+    verdict = verdict_for(compliance, spec.target, spec.warn_below)
+    gap_is_clear = (
+        None
+        if interval is None
+        else not (interval[0] <= spec.target <= interval[1])
+    )
+    decided_sql = f"({status} = 'kept' OR {status} LIKE 'broken%')"
+    broken_sql = f"{status} LIKE 'broken%'"
+    rule = promise.rule
+    distribution = None
+    debt = None
+    measure = promise.measure_column
+    if rule.measure is not None:
+        row = con.execute(
+            f"SELECT count({measure}), quantile_disc({measure}, 0.5), "
+            f"quantile_disc({measure}, 0.9), quantile_disc({measure}, 0.99), max({measure}) "
+            f"FROM {table} WHERE {decided_sql}"
+        ).fetchone()
+        distribution = Distribution(
+            rule.measure_unit, int(row[0]), *(_num(v) for v in row[1:]), rule.limit
+        )
+    if rule.debt is not None:
+        value = con.execute(
+            f"SELECT coalesce(sum(greatest({promise.debt_column}, 0)), 0) FROM {table} "
+            f"WHERE {broken_sql}"
+        ).fetchone()[0]
+        debt = float(value)
+    if verdict == "no_data":
+        sentence = (
+            f"No {kind.noun} to judge yet ({pending:,} pending, {excluded:,} excluded); "
+            f"target {percent(spec.target)}."
+        )
+    else:
+        sentence = (
+            f"{percent(compliance)} of {decided:,} {kind.noun} {kind.kept_phrase(spec)}; "
+            f"{broken:,} did not; target {percent(spec.target)}."
+        )
+    return PromiseResult(
+        **common,
+        verdict=verdict,
+        sentence=sentence,
+        population=kept + broken + pending + excluded,
+        kept=kept,
+        broken=broken,
+        pending=pending,
+        excluded=excluded,
+        excluded_by_reason=excluded_by_reason,
+        broken_by_reason=broken_by_reason,
+        compliance=compliance,
+        ci_low=interval[0] if interval else None,
+        ci_high=interval[1] if interval else None,
+        gap_is_clear=gap_is_clear,
+        distribution=distribution,
+        debt_seconds=debt,
+        weakest_links=_weakest_links(con, plan, status, decided_sql) if broken else (),
+        trend=_trend(con, table, status),
+        evidence=_evidence(con, plan, promise, broken_sql),
+        ratings=_ratings(con, plan, status),
+    )
+
+
+def _by_prefix(counts: dict[str, int], prefix: str) -> dict[str, int]:
+    result: dict[str, int] = {}
+    for label, count in counts.items():
+        head, _, reason = label.partition(":")
+        if head == prefix:
+            key = reason or prefix
+            result[key] = result.get(key, 0) + count
+    return dict(sorted(result.items()))
+
+
+def _num(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _weakest_links(
+    con: Any, plan: SourcePlan, status: str, decided_sql: str
+) -> tuple[Link, ...]:
+    groups = [(d, f"CAST({quote(d)} AS VARCHAR)") for d in plan.dimensions]
+    groups.append(("hour_of_week", "strftime(initiated_at, '%a %H:00')"))
+    links: list[Link] = []
+    for dimension, expression in groups:
+        rows = con.execute(
+            f"""
+            SELECT {expression} AS value,
+                   count(*) FILTER (WHERE {status} = 'kept') AS kept,
+                   count(*) FILTER (WHERE {status} LIKE 'broken%') AS broken
+            FROM {plan.outcomes_table}
+            WHERE {decided_sql} AND {expression} IS NOT NULL
+            GROUP BY 1
+            HAVING count(*) >= {MIN_LINK_RECORDS} AND broken > 0
+            ORDER BY kept / count(*), broken DESC, value
+            LIMIT {LINKS_PER_DIMENSION}
+            """
+        ).fetchall()
+        links += [Link(dimension, str(v), int(k), int(b)) for v, k, b in rows]
+    return tuple(links)
+
+
+def _trend(con: Any, table: str, status: str) -> tuple[WeekPoint, ...]:
+    rows = con.execute(
+        f"""
+        SELECT strftime(date_trunc('week', initiated_at), '%Y-%m-%d') AS week,
+               count(*) FILTER (WHERE {status} = 'kept'),
+               count(*) FILTER (WHERE {status} LIKE 'broken%'),
+               count(*) FILTER (WHERE {status} = 'pending'),
+               count(*) FILTER (WHERE {status} LIKE 'excluded%')
+        FROM {table} WHERE {status} IS NOT NULL
+        GROUP BY 1 ORDER BY 1
+        """
+    ).fetchall()
+    return tuple(WeekPoint(str(w), int(k), int(b), int(p), int(e)) for w, k, b, p, e in rows)
+
+
+def _evidence(
+    con: Any, plan: SourcePlan, promise: PromisePlan, broken_sql: str
+) -> tuple[Evidence, ...]:
+    details = [d for d in ("channel", "queue", "team", "agent_id") if d in plan.dimensions]
+    detail_sql = "".join(f", {quote(d)}" for d in details)
+    rows = con.execute(
+        f"""
+        SELECT contact_id, initiated_at, {promise.status_column}, {promise.measure_column}
+               {detail_sql}
+        FROM {plan.outcomes_table} WHERE {broken_sql}
+        ORDER BY {promise.measure_column} DESC NULLS LAST, contact_id
+        LIMIT {EVIDENCE_ROWS}
+        """
+    ).fetchall()
+    evidence = []
+    for contact_id, initiated_at, status, measure, *values in rows:
+        evidence.append(
+            Evidence(
+                contact_id=str(contact_id),
+                initiated_at=_iso(initiated_at),
+                reason=str(status).partition(":")[2] or "broken",
+                measure=_num(measure),
+                details=tuple(
+                    (name, str(value)) for name, value in zip(details, values, strict=True)
+                    if value is not None
+                ),
+            )
+        )
+    return tuple(evidence)
+
+
+def _iso(value: Any) -> str:
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def _ratings(con: Any, plan: SourcePlan, status: str) -> tuple[Ratings, ...]:
+    result = []
+    for field in plan.ratings:
+        row = con.execute(
+            f"""
+            SELECT avg({field}) FILTER (WHERE {status} = 'kept'),
+                   count({field}) FILTER (WHERE {status} = 'kept'),
+                   avg({field}) FILTER (WHERE {status} LIKE 'broken%'),
+                   count({field}) FILTER (WHERE {status} LIKE 'broken%')
+            FROM {plan.outcomes_table}
+            """
+        ).fetchone()
+        if row[1] or row[3]:
+            result.append(
+                Ratings(field, _round(row[0]), int(row[1]), _round(row[2]), int(row[3]))
+            )
+    return tuple(result)
+
+
+def _round(value: Any) -> float | None:
+    return None if value is None else round(float(value), 4)
+
+
+def describe_limit(seconds: float | None) -> str:
+    return "" if seconds is None else humanize_duration(seconds)

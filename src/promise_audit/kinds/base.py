@@ -1,0 +1,154 @@
+"""What a promise kind is: its options, the fields it needs, and its rule.
+
+A kind states *what* (population, the ordered cases that decide kept / broken / pending /
+excluded, the measure) as expressions in the promise language; the engine decides *how* (one
+query, any SQL dialect). Kinds never see DuckDB.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import ClassVar, Literal
+
+from promise_audit.promises.model import PromiseSpec
+from promise_audit.promises.units import format_duration, humanize_duration
+
+
+class Outcome(StrEnum):
+    KEPT = "kept"
+    BROKEN = "broken"
+    PENDING = "pending"
+    EXCLUDED = "excluded"
+
+
+@dataclass(frozen=True)
+class Case:
+    """When `when` is true (first match wins), the record has `outcome`, for `reason`."""
+
+    when: str
+    outcome: Outcome
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Window:
+    """A value the engine computes across a customer's records (the kinds that order contacts).
+
+    `next_at`: the `order` timestamp of the next population record of the same partition,
+    ordered by (`order`, contact_id). `count_in_window`: how many population records of the
+    same partition, this one included, have `order` within `seconds` before this one, counting
+    only records up to this one in (`order`, contact_id) order.
+    """
+
+    name: str
+    function: Literal["next_at", "count_in_window"]
+    partition: tuple[str, ...]
+    order: str
+    seconds: float | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    population: str
+    cases: tuple[Case, ...]
+    otherwise: Outcome
+    measure: str | None = None
+    measure_unit: Literal["seconds", "count", "amount"] = "seconds"
+    limit: float | None = None
+    debt: str | None = None  # time beyond the limit, on broken records (seconds)
+    windows: tuple[Window, ...] = ()
+
+
+Requirement = tuple[str, ...]  # any one of these fields will do
+
+
+def number(value: float) -> str:
+    """A number as the promise language writes it (never in exponent form)."""
+    text = f"{value:.6f}".rstrip("0").rstrip(".")
+    return text or "0"
+
+
+def seconds(value: float) -> str:
+    return f"{number(value)}s"
+
+
+class Kind:
+    """Base of every kind. The subclass docstring is its rule in plain words, for the docs."""
+
+    name: ClassVar[str]
+    Options: ClassVar[type[PromiseSpec]]
+    noun: ClassVar[str] = "contacts"
+
+    def requirements(self, options: PromiseSpec) -> tuple[Requirement, ...]:
+        raise NotImplementedError
+
+    def rule(self, options: PromiseSpec, available: frozenset[str]) -> Rule:
+        raise NotImplementedError
+
+    def kept_phrase(self, options: PromiseSpec) -> str:
+        """How a kept record reads in a sentence: '... of 412 callers <waited 5 minutes or less>'."""
+        raise NotImplementedError
+
+    def convention(self, options: PromiseSpec) -> str | None:
+        """A counting convention the report must print (e.g. how abandons count)."""
+        return None
+
+    @classmethod
+    def rule_text(cls) -> str:
+        from inspect import cleandoc
+
+        return cleandoc(cls.__doc__ or "")
+
+
+def deadline_rule(
+    *,
+    population: str,
+    start: str,
+    end: str,
+    limit: float,
+    start_field: str,
+    late: str = "late",
+    unfinished: str = "none_by_deadline",
+    after: tuple[Case, ...] = (),
+) -> Rule:
+    """The clock kinds: kept if `end` comes within `limit` of `start`; pending while it may."""
+    span = f"({end}) - ({start})"
+    return Rule(
+        population=population,
+        cases=(
+            Case(f"({start}) is null", Outcome.EXCLUDED, f"missing_{start_field}"),
+            Case(f"({end}) is not null and {span} > {seconds(limit)}", Outcome.BROKEN, late),
+            Case(
+                f"({end}) is null and ({start}) + {seconds(limit)} <= as_of",
+                Outcome.BROKEN,
+                unfinished,
+            ),
+            Case(f"({end}) is null", Outcome.PENDING),
+            *after,
+        ),
+        otherwise=Outcome.KEPT,
+        measure=f"coalesce({end}, as_of) - ({start})",
+        limit=limit,
+        debt=f"coalesce({end}, as_of) - ({start}) - {seconds(limit)}",
+    )
+
+
+def within(limit: float) -> str:
+    return f"within {humanize_duration(limit)}"
+
+
+__all__ = [
+    "Case",
+    "Kind",
+    "Outcome",
+    "Requirement",
+    "Rule",
+    "Window",
+    "deadline_rule",
+    "format_duration",
+    "humanize_duration",
+    "number",
+    "seconds",
+    "within",
+]

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from promise_audit.kinds.base import Case, Kind, Outcome, Requirement, Rule, seconds
+from promise_audit.promises.model import PromiseSpec
+from promise_audit.promises.units import Duration, humanize_duration
+
+
+class CallbackOfferOptions(PromiseSpec):
+    after: Duration
+
+
+class CallbackOffer(Kind):
+    """Whoever waits longer than `after` is offered a callback.
+
+    Population: contacts whose wait_seconds is over `after` (exactly `after` is not over it).
+    Kept: callback_offered is true, or the customer requested a callback
+    (callback_requested_at present), which proves the offer.
+    Broken: callback_offered is false and no callback was requested.
+    Excluded: callback_offered is missing and no callback was requested
+    (missing_callback_offered).
+    """
+
+    name = "callback_offer"
+    Options = CallbackOfferOptions
+    noun = "customers who waited long enough to be owed the offer"
+
+    def requirements(self, options: PromiseSpec) -> tuple[Requirement, ...]:
+        return (("wait_seconds",), ("callback_offered", "callback_requested_at"))
+
+    def rule(self, options: PromiseSpec, available: frozenset[str]) -> Rule:
+        assert isinstance(options, CallbackOfferOptions)
+        cases = [Case("callback_requested_at is not null", Outcome.KEPT)]
+        if "callback_offered" in available:
+            cases += [
+                Case("callback_offered", Outcome.KEPT),
+                Case("callback_offered is null", Outcome.EXCLUDED, "missing_callback_offered"),
+            ]
+        return Rule(
+            population=f"wait_seconds > {seconds(options.after)}",
+            cases=tuple(cases),
+            otherwise=Outcome.BROKEN,
+            measure="wait_seconds",
+        )
+
+    def kept_phrase(self, options: PromiseSpec) -> str:
+        assert isinstance(options, CallbackOfferOptions)
+        return f"were offered a callback once the wait passed {humanize_duration(options.after)}"

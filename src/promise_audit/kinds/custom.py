@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+from promise_audit.kinds.base import Case, Kind, Outcome, Requirement, Rule, seconds
+from typing import Self
+
+from pydantic import model_validator
+
+from promise_audit.promises.model import PromiseSpec
+from promise_audit.promises.units import PositiveDuration
+
+
+class CustomOptions(PromiseSpec):
+    where: str | None = None
+    kept_if: str | None = None
+    measure: str | None = None
+    limit: PositiveDuration | None = None
+    describe: str | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        if self.kept_if is None and self.measure is None:
+            raise ValueError("a custom promise needs kept_if, or measure with limit")
+        if (self.measure is None) != (self.limit is None):
+            raise ValueError("measure and limit go together")
+        return self
+
+
+class Custom(Kind):
+    """Anything else, written in the promise language.
+
+    Population: the records where `where` is true (all, without it).
+    Broken: `kept_if` is false, or `measure` is over `limit`.
+    Excluded: `kept_if` or `measure` is null because a field it needs is missing
+    (missing_<field>, naming the first such field, or null_expression).
+    """
+
+    name = "custom"
+    Options = CustomOptions
+    noun = "contacts"
+
+    def requirements(self, options: PromiseSpec) -> tuple[Requirement, ...]:
+        from promise_audit.expressions import fields_of, parse
+
+        assert isinstance(options, CustomOptions)
+        fields: set[str] = set()
+        for text in (options.where, options.kept_if, options.measure):
+            if text is not None:
+                fields |= fields_of(parse(text))
+        fields -= {"as_of"}
+        return tuple((name,) for name in sorted(fields))
+
+    def rule(self, options: PromiseSpec, available: frozenset[str]) -> Rule:
+        from promise_audit.expressions import fields_of, parse
+
+        assert isinstance(options, CustomOptions)
+        cases: list[Case] = []
+        for text, broken in (
+            (options.kept_if, f"not ({options.kept_if})"),
+            (options.measure, f"({options.measure}) > {seconds(options.limit or 0)}"),
+        ):
+            if text is None:
+                continue
+            for name in sorted(fields_of(parse(text)) - {"as_of"}):
+                cases.append(
+                    Case(f"({text}) is null and {name} is null", Outcome.EXCLUDED, f"missing_{name}")
+                )
+            cases.append(Case(f"({text}) is null", Outcome.EXCLUDED, "null_expression"))
+            cases.append(Case(broken, Outcome.BROKEN, "custom_rule"))
+        return Rule(
+            population=options.where or "true",
+            cases=tuple(cases),
+            otherwise=Outcome.KEPT,
+            measure=options.measure,
+            limit=options.limit,
+            debt=f"({options.measure}) - {seconds(options.limit)}"
+            if options.measure and options.limit
+            else None,
+        )
+
+    def kept_phrase(self, options: PromiseSpec) -> str:
+        assert isinstance(options, CustomOptions)
+        return options.describe or "kept the promise"

@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from typing import Literal
+
+from promise_audit.kinds.base import Case, Kind, Outcome, Requirement, Rule, seconds
+from promise_audit.promises.model import PromiseSpec
+from promise_audit.promises.units import PositiveDuration, humanize_duration
+
+
+class HoldTimeOptions(PromiseSpec):
+    limit: PositiveDuration
+    per: Literal["contact", "hold"] = "contact"
+
+
+class HoldTime(Kind):
+    """Nobody is put on hold, during the conversation, for longer than `limit`.
+
+    Population: answered contacts (answered_at present; where the export has no answered_at,
+    contacts not marked abandoned).
+    Broken: the total hold time (hold_seconds) over `limit`; with `per: hold`, the longest
+    single hold (longest_hold_seconds, which equals hold_seconds when there was at most one
+    hold) over `limit`.
+    Excluded: the hold time is missing (missing_hold_seconds / missing_longest_hold_seconds).
+    """
+
+    name = "hold_time"
+    Options = HoldTimeOptions
+    noun = "answered contacts"
+
+    def _measure(self, options: HoldTimeOptions) -> str:
+        return "longest_hold_seconds" if options.per == "hold" else "hold_seconds"
+
+    def requirements(self, options: PromiseSpec) -> tuple[Requirement, ...]:
+        assert isinstance(options, HoldTimeOptions)
+        return ((self._measure(options),),)
+
+    def rule(self, options: PromiseSpec, available: frozenset[str]) -> Rule:
+        assert isinstance(options, HoldTimeOptions)
+        if "answered_at" in available:
+            answered = "answered_at is not null"
+        elif "abandoned" in available:
+            answered = "not coalesce(abandoned, false)"
+        else:
+            answered = "true"
+        measure = self._measure(options)
+        return Rule(
+            population=answered,
+            cases=(
+                Case(f"{measure} is null", Outcome.EXCLUDED, f"missing_{measure}"),
+                Case(f"{measure} > {seconds(options.limit)}", Outcome.BROKEN, "held_too_long"),
+            ),
+            otherwise=Outcome.KEPT,
+            measure=measure,
+            limit=options.limit,
+            debt=f"{measure} - {seconds(options.limit)}",
+        )
+
+    def kept_phrase(self, options: PromiseSpec) -> str:
+        assert isinstance(options, HoldTimeOptions)
+        what = "any single hold" if options.per == "hold" else "hold"
+        return f"spent {humanize_duration(options.limit)} or less on {what}"

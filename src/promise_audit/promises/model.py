@@ -1,0 +1,225 @@
+"""The promise file's models (PROMISES.md section 2), validated with pydantic at the edge.
+
+Each promise kind extends `PromiseSpec` with its own options (see `promise_audit.kinds`), so a
+misspelt option is an error at its line, never silently ignored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from functools import lru_cache
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from promise_audit.promises.units import Fraction
+
+SOURCE_FORMATS = (
+    "csv",
+    "tsv",
+    "json",
+    "jsonl",
+    "parquet",
+    "xlsx",
+    "amazon-connect-ctr",
+    "zendesk",
+    "genesys-cloud",
+    "freshdesk",
+)
+SourceFormat = Literal[
+    "csv",
+    "tsv",
+    "json",
+    "jsonl",
+    "parquet",
+    "xlsx",
+    "amazon-connect-ctr",
+    "zendesk",
+    "genesys-cloud",
+    "freshdesk",
+]
+Severity = Literal["critical", "major", "minor"]
+DurationUnit = Literal["s", "ms", "min", "h", "hms"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+@lru_cache(maxsize=1)
+def _zone_names() -> list[str]:
+    return sorted(available_timezones())
+
+
+def check_timezone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        from difflib import get_close_matches
+
+        close = get_close_matches(name, _zone_names(), n=3)
+        hint = f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
+        raise ValueError(f"unknown time zone {name!r}{hint}") from None
+    return name
+
+
+class ColumnMapping(Strict):
+    """Where a canonical field comes from: one of column, const, date (+ time), expr."""
+
+    column: str | None = None
+    const: str | int | float | bool | None = None
+    date: str | None = None
+    time: str | None = None
+    expr: str | None = None
+    unit: DurationUnit | None = None
+    format: str | None = None
+    null_if: tuple[str, ...] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_name(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return {"column": value}
+        return value
+
+    @model_validator(mode="after")
+    def _exactly_one_origin(self) -> ColumnMapping:
+        origins = [
+            name
+            for name in ("column", "const", "date", "expr")
+            if getattr(self, name) is not None or name in self.model_fields_set
+        ]
+        if len(origins) != 1:
+            raise ValueError(
+                "a column mapping is a column name, or exactly one of "
+                "{column: NAME}, {const: VALUE}, {date: COLUMN, time: COLUMN}, {expr: EXPRESSION}"
+                + (f"; got {', '.join(origins)}" if origins else "")
+            )
+        if self.time is not None and self.date is None:
+            raise ValueError("'time' needs 'date': {date: DATE_COLUMN, time: TIME_COLUMN}")
+        return self
+
+
+class Source(Strict):
+    path: str
+    format: SourceFormat | None = None
+    timezone: str | None = None
+    columns: dict[str, ColumnMapping] = Field(default_factory=dict)
+    null_values: tuple[str, ...] = ("",)
+    delimiter: str | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str | None) -> str | None:
+        return None if value is None else check_timezone(value)
+
+
+_DAY_RANGE = re.compile(r"^(mon|tue|wed|thu|fri|sat|sun)(?:-(mon|tue|wed|thu|fri|sat|sun))?$")
+_HOURS = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
+
+
+class Holidays(Strict):
+    country: str
+    subdivision: str | None = None
+
+
+class Calendar(Strict):
+    timezone: str
+    hours: dict[str, tuple[str, ...]]
+    holidays: Holidays | None = None
+    closed: tuple[dt.date, ...] = ()
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        return check_timezone(value)
+
+    @field_validator("hours")
+    @classmethod
+    def _hours(cls, value: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+        for days, ranges in value.items():
+            if not _DAY_RANGE.match(days):
+                raise ValueError(f"{days!r} is not a day or range of days such as mon-fri or sat")
+            for hours in ranges:
+                if not _HOURS.match(hours):
+                    raise ValueError(f"{hours!r} is not a range of hours such as 09:00-17:00")
+        return value
+
+
+class Scope(BaseModel):
+    """Field filters (`channel: [phone]`) and an optional `where` expression."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    where: str | None = None
+
+    def filters(self) -> dict[str, tuple[str | int | float | bool, ...]]:
+        result: dict[str, tuple[str | int | float | bool, ...]] = {}
+        for name, value in (self.model_extra or {}).items():
+            result[name] = tuple(value) if isinstance(value, list | tuple) else (value,)
+        return result
+
+    @model_validator(mode="after")
+    def _scalar_values(self) -> Scope:
+        for name, value in (self.model_extra or {}).items():
+            values = value if isinstance(value, list | tuple) else [value]
+            if not values or not all(
+                isinstance(v, str | int | float | bool) and v is not None for v in values
+            ):
+                raise ValueError(
+                    f"scope filter {name!r} takes a value or a list of values, got {value!r}"
+                )
+        return self
+
+
+class PromiseSpec(Strict):
+    """What every promise has, whatever its kind."""
+
+    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    kind: str
+    title: str | None = None
+    statement: str | None = None
+    published_in: str | None = None
+    url: str | None = None
+    owner: str | None = None
+    severity: Severity = "major"
+    scope: Scope | None = None
+    effective_from: dt.datetime | dt.date | None = None
+    effective_to: dt.datetime | dt.date | None = None
+    target: Fraction = 1.0
+    warn_below: Fraction | None = None
+    blocking: bool = True
+    source: str = "contacts"
+    calendar: str | None = None
+
+
+class PromiseFileModel(Strict):
+    organization: str
+    timezone: str = "UTC"
+    as_of: dt.datetime | dt.date | None = None
+    engine: Literal["duckdb"] = "duckdb"
+    sources: dict[str, Source]
+    calendars: dict[str, Calendar] = Field(default_factory=dict)
+    promises: list[dict[str, Any]]
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        return check_timezone(value)
+
+    @field_validator("promises")
+    @classmethod
+    def _not_empty(cls, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        if not value:
+            raise ValueError("a promise file declares at least one promise")
+        return value
+
+    @field_validator("sources")
+    @classmethod
+    def _some_source(cls, value: dict[str, Source]) -> dict[str, Source]:
+        if not value:
+            raise ValueError("a promise file declares at least one source")
+        return value
+

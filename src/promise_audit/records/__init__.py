@@ -1,0 +1,1 @@
+"""Sources -> canonical contact records, with the accounting of every input record."""

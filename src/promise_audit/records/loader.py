@@ -1,0 +1,600 @@
+"""Sources -> canonical records, in DuckDB, with every input record accounted for.
+
+The pipeline for one source, all in the engine:
+1. read the file(s) as text columns (`raw_<source>`), the CSV parser's bad rows kept aside;
+2. parse each canonical field from its mapping (`parsed_<source>`): a value that is present but
+   cannot be read rejects its row, naming the row, the column and the value;
+3. derive the fields the source lacks (wait, abandoned ...), drop duplicate contact ids (first
+   copy kept) and the records initiated after as_of (`contacts_<source>`).
+read = rejected + duplicates + out_of_period + used, always.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import glob as globmodule
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from difflib import get_close_matches
+from pathlib import Path
+from typing import Any
+
+from promise_audit.errors import RecordsError
+from promise_audit.promises.model import ColumnMapping, Source
+from promise_audit.records.schema import CANONICAL_FIELDS, REQUIRED_FIELDS, FieldType
+
+REJECT_SAMPLE = 100
+_TRUE = ("true", "t", "yes", "y", "1")
+_FALSE = ("false", "f", "no", "n", "0")
+_UNIT_FACTOR = {"s": 1, "ms": 0.001, "min": 60, "h": 3600}
+_EXTENSIONS = {
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".txt": "csv",
+    ".json": "json",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".parquet": "parquet",
+    ".xlsx": "xlsx",
+}
+
+
+@dataclass(frozen=True)
+class Reject:
+    file: str
+    row: int | None  # data row (header excluded), 1-based
+    line: int | None  # physical line, where the CSV parser rejected the row
+    column: str | None
+    reason: str
+    value: str | None
+
+
+@dataclass(frozen=True)
+class Accounting:
+    read: int
+    rejected: int
+    duplicates: int
+    out_of_period: int
+    used: int
+    rejects_by_reason: dict[str, int] = field(default_factory=dict)
+    reject_sample: tuple[Reject, ...] = ()
+    files: tuple[str, ...] = ()
+    stitched: int = 0
+
+    def reconciles(self) -> bool:
+        return self.read == self.rejected + self.duplicates + self.out_of_period + self.used
+
+
+@dataclass(frozen=True)
+class StagedSource:
+    """A source read and parsed, before as_of is known."""
+
+    name: str
+    table: str  # parsed, not yet de-duplicated
+    available: frozenset[str]
+    attributes: tuple[str, ...]
+    provided: frozenset[str]
+    files: tuple[str, ...]
+    read: int
+    parser_rejects: tuple[Reject, ...]
+
+
+@dataclass(frozen=True)
+class LoadedRecords:
+    name: str
+    table: str
+    available: frozenset[str]  # canonical fields the records have (mapped or derived)
+    attributes: tuple[str, ...]  # other source columns, kept as text scope attributes
+    accounting: Accounting
+
+
+def quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def text_literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def resolve_files(source: Source, base_dir: Path, override: str | None) -> tuple[str, ...]:
+    pattern = override if override is not None else source.path
+    path = Path(pattern)
+    if not path.is_absolute() and override is None:
+        path = base_dir / path
+    text = str(path)
+    if any(ch in text for ch in "*?["):
+        files = sorted(f for f in globmodule.glob(text, recursive=True) if os.path.isfile(f))
+        if not files:
+            raise RecordsError("no file matches this pattern", text)
+        return tuple(files)
+    if not path.exists():
+        raise RecordsError("no such file", text)
+    if path.is_dir():
+        raise RecordsError("is a directory; give a file or a glob such as dir/*.csv", text)
+    if not os.access(path, os.R_OK):
+        raise RecordsError("permission denied", text)
+    return (text,)
+
+
+def detect_format(source: Source, files: tuple[str, ...]) -> str:
+    if source.format is not None:
+        return source.format
+    name = files[0].lower().removesuffix(".gz")
+    suffix = os.path.splitext(name)[1]
+    if suffix not in _EXTENSIONS:
+        raise RecordsError(
+            f"cannot tell the format from {suffix or 'no extension'!r}: set format: "
+            "csv, tsv, json, jsonl or parquet",
+            files[0],
+        )
+    return _EXTENSIONS[suffix]
+
+
+def _read_raw(con: Any, name: str, fmt: str, files: tuple[str, ...], source: Source) -> int:
+    """Create raw_<name> (all text, plus _file and _row); return the parser's rejected rows."""
+    import duckdb
+
+    listed = "[" + ", ".join(text_literal(f) for f in files) + "]"
+    raw = quote(f"raw_{name}")
+    if fmt in ("csv", "tsv"):
+        delimiter = source.delimiter or ("\t" if fmt == "tsv" else None)
+        options = ["all_varchar=true", "header=true", "filename=true", "store_rejects=true",
+                   f"rejects_table={text_literal(f'rejects_{name}')}",
+                   f"rejects_scan={text_literal(f'scans_{name}')}",
+                   "null_padding=false", "strict_mode=true"]
+        if delimiter is not None:
+            options.append(f"delim={text_literal(delimiter)}")
+        reader = f"read_csv({listed}, {', '.join(options)})"
+    elif fmt in ("json", "jsonl"):
+        layout = "newline_delimited" if fmt == "jsonl" else "auto"
+        reader = f"read_json({listed}, format='{layout}', filename=true, sample_size=-1)"
+    elif fmt == "parquet":
+        reader = f"read_parquet({listed}, filename=true)"
+    elif fmt == "xlsx":
+        raise RecordsError(
+            "xlsx sources are not supported yet: save the sheet as CSV", files[0]
+        )
+    else:
+        raise RecordsError(
+            f"format {fmt!r} has no reader yet: export as CSV and map its columns", files[0]
+        )
+    try:
+        columns = con.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()
+        casts = []
+        for column_name, column_type, *_ in columns:
+            if column_name == "filename":
+                continue
+            cast = (
+                f"to_json({quote(column_name)})::VARCHAR"
+                if column_type.startswith(("STRUCT", "MAP")) or column_type.endswith("[]")
+                else f"CAST({quote(column_name)} AS VARCHAR)"
+            )
+            casts.append(f"{cast} AS {quote(column_name)}")
+        con.execute(
+            f"CREATE OR REPLACE TABLE {raw} AS SELECT filename AS _file, "
+            f"{', '.join(casts)} FROM {reader}"
+        )
+    except duckdb.Error as exc:
+        raise RecordsError(_duckdb_message(exc), files[0]) from None
+    if fmt in ("csv", "tsv"):
+        return int(
+            con.execute(
+                f"SELECT count(DISTINCT (file_id, line)) FROM {quote(f'rejects_{name}')}"
+            ).fetchone()[0]
+        )
+    return 0
+
+
+def _duckdb_message(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    for prefix in ("Invalid Input Error: ", "IO Error: ", "Conversion Error: ", "Binder Error: "):
+        text = text.removeprefix(prefix)
+    return f"cannot read the records: {text}"
+
+
+def _parser_rejects(con: Any, name: str) -> tuple[Reject, ...]:
+    rows = con.execute(
+        f"SELECT s.file_path, e.line, e.column_name, e.error_type, e.csv_line "
+        f"FROM {quote(f'rejects_{name}')} e JOIN {quote(f'scans_{name}')} s "
+        f"ON e.scan_id = s.scan_id AND e.file_id = s.file_id "
+        f"ORDER BY s.file_path, e.line LIMIT {REJECT_SAMPLE}"
+    ).fetchall()
+    return tuple(
+        Reject(str(path), None, int(line), column, f"malformed_row: {str(kind).lower()}", csv_line)
+        for path, line, column, kind, csv_line in rows
+    )
+
+
+def _clean(column_sql: str, null_values: tuple[str, ...]) -> str:
+    listed = ", ".join(text_literal(v.strip()) for v in null_values)
+    if not listed:
+        return column_sql
+    return f"CASE WHEN trim({column_sql}) IN ({listed}) THEN NULL ELSE {column_sql} END"
+
+
+def _null_if(value_sql: str, null_if: tuple[str, ...]) -> str:
+    if not null_if:
+        return value_sql
+    listed = ", ".join(text_literal(v) for v in null_if)
+    return f"CASE WHEN trim({value_sql}) IN ({listed}) THEN NULL ELSE {value_sql} END"
+
+
+def parse_text_as(field_type: FieldType, value: str, mapping: ColumnMapping | None) -> str:
+    """SQL that reads a text value as a canonical type; NULL where it cannot be read."""
+    if field_type is FieldType.TEXT:
+        return f"nullif(trim({value}), '')"
+    if field_type is FieldType.NUMBER:
+        return f"TRY_CAST(trim({value}) AS DOUBLE)"
+    if field_type is FieldType.BOOLEAN:
+        trues = ", ".join(text_literal(v) for v in _TRUE)
+        falses = ", ".join(text_literal(v) for v in _FALSE)
+        return (
+            f"CASE WHEN lower(trim({value})) IN ({trues}) THEN true "
+            f"WHEN lower(trim({value})) IN ({falses}) THEN false END"
+        )
+    if field_type is FieldType.TIMESTAMP:
+        if mapping is not None and mapping.format is not None:
+            return f"CAST(try_strptime(trim({value}), {text_literal(mapping.format)}) AS TIMESTAMPTZ)"
+        return f"TRY_CAST(trim({value}) AS TIMESTAMPTZ)"
+    unit = mapping.unit if mapping is not None else None
+    return _duration(value, unit)
+
+
+def _duration(value: str, unit: str | None) -> str:
+    """Seconds in a duration: a number (in `unit`), [HH:]MM:SS, or ISO 8601 (PT5M)."""
+    v = f"trim({value})"
+    factor = _UNIT_FACTOR.get(unit or "s", 1)
+    number = f"TRY_CAST({v} AS DOUBLE) * {factor}"
+    clock = (
+        f"CASE WHEN regexp_full_match({v}, '\\d+:\\d{{1,2}}:\\d{{1,2}}(\\.\\d+)?') THEN "
+        f"TRY_CAST(split_part({v}, ':', 1) AS DOUBLE) * 3600 + "
+        f"TRY_CAST(split_part({v}, ':', 2) AS DOUBLE) * 60 + "
+        f"TRY_CAST(split_part({v}, ':', 3) AS DOUBLE) "
+        f"WHEN regexp_full_match({v}, '\\d+:\\d{{1,2}}(\\.\\d+)?') THEN "
+        f"TRY_CAST(split_part({v}, ':', 1) AS DOUBLE) * 60 + "
+        f"TRY_CAST(split_part({v}, ':', 2) AS DOUBLE) END"
+    )
+    iso_part = (
+        "coalesce(TRY_CAST(nullif(regexp_extract(upper({v}), '{pattern}', 1), '') AS DOUBLE), 0)"
+    )
+    iso = (
+        f"CASE WHEN regexp_full_match(upper({v}), "
+        f"'P(\\d+(\\.\\d+)?D)?(T(\\d+(\\.\\d+)?H)?(\\d+(\\.\\d+)?M)?(\\d+(\\.\\d+)?S)?)?') "
+        f"AND length({v}) > 1 THEN "
+        + " + ".join(
+            iso_part.format(v=v, pattern=pattern) + f" * {size}"
+            for pattern, size in (
+                ("P(\\d+(?:\\.\\d+)?)D", 86400),
+                ("T(?:\\d+(?:\\.\\d+)?H)?(?:\\d+(?:\\.\\d+)?M)?(\\d+(?:\\.\\d+)?)S", 1),
+                ("T(?:\\d+(?:\\.\\d+)?H)?(\\d+(?:\\.\\d+)?)M", 60),
+                ("T(\\d+(?:\\.\\d+)?)H", 3600),
+            )
+        )
+        + " END"
+    )
+    if unit == "hms":
+        return f"coalesce({clock}, {iso})"
+    return f"coalesce({number}, {clock}, {iso})"
+
+
+def _field_source_sql(
+    field_name: str,
+    mapping: ColumnMapping,
+    columns: Mapping[str, str],
+    source_label: str,
+) -> tuple[str, str | None, bool]:
+    """(SQL for the field's text or typed value, source column for reject messages, is_typed)."""
+    from promise_audit.expressions import ExpressionError, compile_sql, parse
+
+    def column(name: str) -> str:
+        if name not in columns:
+            close = get_close_matches(name, list(columns), n=3)
+            hint = f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
+            raise RecordsError(
+                f"column {name!r} (mapped to {field_name}) is not in the export{hint}",
+                source_label,
+            )
+        return columns[name]
+
+    if mapping.column is not None:
+        return _null_if(column(mapping.column), mapping.null_if), mapping.column, False
+    if mapping.date is not None:
+        parts = [_null_if(column(mapping.date), mapping.null_if)]
+        if mapping.time is not None:
+            parts.append(_null_if(column(mapping.time), mapping.null_if))
+        label = mapping.date + (f" + {mapping.time}" if mapping.time else "")
+        if len(parts) == 1:
+            return parts[0], label, False
+        return f"CASE WHEN {parts[0]} IS NULL OR {parts[1]} IS NULL THEN NULL ELSE " \
+               f"concat(trim({parts[0]}), ' ', trim({parts[1]})) END", label, False
+    if mapping.expr is not None:
+        try:
+            compiled = compile_sql(
+                parse(mapping.expr),
+                dict.fromkeys(columns, FieldType.TEXT),
+                column=lambda name: columns[name],
+            )
+        except ExpressionError as exc:
+            raise RecordsError(
+                f"columns.{field_name}: {exc.message} in {mapping.expr!r}", source_label
+            ) from None
+        if compiled.type is FieldType.TEXT:
+            return compiled.sql, None, False
+        return compiled.sql, None, True
+    const = mapping.const
+    if isinstance(const, bool):
+        return ("true" if const else "false"), None, True
+    if isinstance(const, int | float):
+        return repr(float(const)), None, True
+    return text_literal(str(const)), None, False
+
+
+def _typed_literal(field_type: FieldType, sql: str) -> str:
+    target = {
+        FieldType.TEXT: "VARCHAR",
+        FieldType.NUMBER: "DOUBLE",
+        FieldType.DURATION: "DOUBLE",
+        FieldType.BOOLEAN: "BOOLEAN",
+        FieldType.TIMESTAMP: "TIMESTAMPTZ",
+    }[field_type]
+    return f"TRY_CAST({sql} AS {target})"
+
+
+SQL_TYPES = {
+    FieldType.TEXT: "VARCHAR",
+    FieldType.NUMBER: "DOUBLE",
+    FieldType.DURATION: "DOUBLE",
+    FieldType.BOOLEAN: "BOOLEAN",
+    FieldType.TIMESTAMP: "TIMESTAMPTZ",
+}
+
+
+def stage_source(
+    con: Any,
+    name: str,
+    source: Source,
+    *,
+    base_dir: Path,
+    timezone: str,
+    override: str | None = None,
+) -> StagedSource:
+    files = resolve_files(source, base_dir, override)
+    label = files[0] if len(files) == 1 else str(Path(files[0]).parent / "...")
+    for path in files:
+        if os.path.getsize(path) == 0:
+            raise RecordsError("the file is empty (not even a header row)", path)
+    fmt = detect_format(source, files)
+    con.execute(f"SET TimeZone = {text_literal(source.timezone or timezone)}")
+    parser_rejected = _read_raw(con, name, fmt, files, source)
+    raw = quote(f"raw_{name}")
+    raw_columns = [
+        row[0] for row in con.execute(f"DESCRIBE {raw}").fetchall() if row[0] != "_file"
+    ]
+    cleaned = {c: _clean(f"r.{quote(c)}", source.null_values) for c in raw_columns}
+
+    selects: list[str] = []
+    checks: list[tuple[str, str, str | None, str]] = []  # (field, bad-condition, column, value)
+    provided: set[str] = set()
+    used_columns: set[str] = set()
+    lower_columns = {c.lower(): c for c in raw_columns}
+    for field_name, field_type in CANONICAL_FIELDS.items():
+        mapping = source.columns.get(field_name)
+        if mapping is None:
+            same = field_name if field_name in cleaned else lower_columns.get(field_name)
+            if same is None:
+                continue
+            mapping = ColumnMapping(column=same)
+        value_sql, source_column, typed = _field_source_sql(field_name, mapping, cleaned, label)
+        if mapping.column is not None:
+            used_columns.add(mapping.column)
+        if typed:
+            parsed = _typed_literal(field_type, value_sql)
+        else:
+            parsed = parse_text_as(field_type, value_sql, mapping)
+            if field_name == "channel":
+                parsed = f"lower({parsed})"
+            if field_type is not FieldType.TEXT:
+                checks.append((field_name, f"({value_sql}) IS NOT NULL AND ({parsed}) IS NULL",
+                               source_column, value_sql))
+        selects.append(f"{parsed} AS {quote(field_name)}")
+        provided.add(field_name)
+
+    missing = [f for f in REQUIRED_FIELDS if f not in provided]
+    if missing:
+        close = {
+            f: get_close_matches(f, raw_columns, n=1, cutoff=0.4) for f in missing
+        }
+        hints = "; ".join(
+            f"{f}: map it under columns:" + (f" (perhaps {close[f][0]!r}?)" if close[f] else "")
+            for f in missing
+        )
+        raise RecordsError(
+            f"the export has no {' or '.join(missing)} column ({hints}); "
+            f"its columns are: {', '.join(raw_columns[:30])}",
+            label,
+        )
+    attributes = tuple(
+        c for c in raw_columns if c not in used_columns and c not in CANONICAL_FIELDS
+    )
+    selects += [f"{cleaned[c]} AS {quote(c)}" for c in attributes]
+
+    contact_text = _required_text("contact_id", source, cleaned, lower_columns, label)
+    initiated_text = _required_text("initiated_at", source, cleaned, lower_columns, label)
+    reasons = [
+        f"WHEN {contact_text} IS NULL THEN 'missing_contact_id'",
+        f"WHEN {initiated_text} IS NULL THEN 'missing_initiated_at'",
+    ]
+    columns_case = [
+        f"WHEN {contact_text} IS NULL THEN 'contact_id'",
+        f"WHEN {initiated_text} IS NULL THEN 'initiated_at'",
+    ]
+    values_case = []
+    for field_name, condition, column_name, value_sql in checks:
+        reasons.append(f"WHEN {condition} THEN 'unparseable_{field_name}'")
+        columns_case.append(f"WHEN {condition} THEN {text_literal(column_name or field_name)}")
+        values_case.append(f"WHEN {condition} THEN CAST({value_sql} AS VARCHAR)")
+    files_list = ", ".join(text_literal(f) for f in files)
+    values_sql = f"CASE {' '.join(values_case)} END" if values_case else "CAST(NULL AS VARCHAR)"
+    parsed_table = quote(f"parsed_{name}")
+    con.execute(
+        f"""
+        CREATE OR REPLACE TABLE {parsed_table} AS
+        SELECT
+            r._file AS _file,
+            list_position([{files_list}], r._file) AS _file_index,
+            row_number() OVER (PARTITION BY r._file ORDER BY r.rowid) AS _row,
+            {', '.join(selects)},
+            CASE {' '.join(reasons)} END AS _reject,
+            CASE {' '.join(columns_case)} END AS _reject_column,
+            {values_sql} AS _reject_value
+        FROM {raw} r
+        """
+    )
+    read = int(con.execute(f"SELECT count(*) FROM {parsed_table}").fetchone()[0]) + parser_rejected
+    parser_rejects = _parser_rejects(con, name) if fmt in ("csv", "tsv") and parser_rejected else ()
+    available = derive_available(frozenset(provided))
+    return StagedSource(
+        name=name,
+        table=parsed_table,
+        available=available,
+        attributes=attributes,
+        provided=frozenset(provided),
+        files=files,
+        read=read,
+        parser_rejects=parser_rejects,
+    )
+
+
+def _required_text(
+    field_name: str,
+    source: Source,
+    cleaned: Mapping[str, str],
+    lower_columns: Mapping[str, str],
+    label: str,
+) -> str:
+    mapping = source.columns.get(field_name) or ColumnMapping(
+        column=field_name if field_name in cleaned else lower_columns[field_name]
+    )
+    text, _, _ = _field_source_sql(field_name, mapping, cleaned, label)
+    return f"nullif(trim(CAST({text} AS VARCHAR)), '')"
+
+
+def derive_available(provided: frozenset[str]) -> frozenset[str]:
+    available = set(provided)
+    if "enqueued_at" in provided and (
+        {"answered_at", "ended_at"} & provided
+    ):
+        available.add("wait_seconds")
+    if "answered_at" in provided and (
+        {"enqueued_at", "wait_seconds"} & provided
+    ):
+        available.add("abandoned")
+    if "longest_hold_seconds" not in provided and {"hold_seconds", "hold_count"} <= provided:
+        available.add("longest_hold_seconds")
+    if "escalated" not in provided and "escalations" in provided:
+        available.add("escalated")
+    return frozenset(available)
+
+
+def _derived_select(provided: frozenset[str], attributes: tuple[str, ...]) -> str:
+    """The canonical columns, each from the source or derived, NULL where neither."""
+    parts: list[str] = []
+    for field_name, field_type in CANONICAL_FIELDS.items():
+        derived = _derivation(field_name, provided - {field_name})
+        if field_name in provided:
+            # a value the source gives is never overwritten; a derivation fills its gaps
+            value = f"coalesce({quote(field_name)}, {derived})" if derived else quote(field_name)
+            parts.append(f"{value} AS {quote(field_name)}")
+            continue
+        parts.append(f"CAST({derived or 'NULL'} AS {SQL_TYPES[field_type]}) AS {quote(field_name)}")
+    parts += [quote(a) for a in attributes]
+    return ", ".join(parts)
+
+
+def _derivation(field_name: str, provided: frozenset[str]) -> str | None:
+    if field_name == "wait_seconds" and "enqueued_at" in provided:
+        if not {"answered_at", "ended_at"} & provided:
+            return None
+        answered = "answered_at" if "answered_at" in provided else "CAST(NULL AS TIMESTAMPTZ)"
+        ended = "ended_at" if "ended_at" in provided else "CAST(NULL AS TIMESTAMPTZ)"
+        return (
+            f"CASE WHEN enqueued_at IS NULL THEN NULL "
+            f"WHEN {answered} IS NOT NULL THEN epoch({answered}) - epoch(enqueued_at) "
+            f"ELSE epoch({ended}) - epoch(enqueued_at) END"
+        )
+    if field_name == "abandoned" and "answered_at" in provided:
+        if "enqueued_at" in provided:
+            return "enqueued_at IS NOT NULL AND answered_at IS NULL"
+        if "wait_seconds" in provided:
+            return "wait_seconds IS NOT NULL AND answered_at IS NULL"
+    if field_name == "longest_hold_seconds" and {"hold_seconds", "hold_count"} <= provided:
+        return "CASE WHEN hold_count <= 1 THEN hold_seconds END"
+    if field_name == "escalated" and "escalations" in provided:
+        return "escalations > 0"
+    return None
+
+
+def finish_source(con: Any, staged: StagedSource, as_of: dt.datetime | None) -> LoadedRecords:
+    """De-duplicate, set aside records after as_of, and count everything."""
+    parsed = staged.table
+    table = quote(f"contacts_{staged.name}")
+    as_of_sql = f"TIMESTAMPTZ {text_literal(as_of.isoformat())}" if as_of else "NULL"
+    con.execute(
+        f"""
+        CREATE OR REPLACE TABLE {table} AS
+        SELECT {_derived_select(staged.provided, staged.attributes)}
+        FROM (
+            SELECT *, row_number() OVER (
+                PARTITION BY contact_id ORDER BY _file_index, _row) AS _copy
+            FROM {parsed} WHERE _reject IS NULL
+        )
+        WHERE _copy = 1 AND ({as_of_sql} IS NULL OR initiated_at <= {as_of_sql})
+        ORDER BY initiated_at, contact_id
+        """
+    )
+    counts = con.execute(
+        f"""
+        SELECT
+            count(*) FILTER (WHERE _reject IS NOT NULL),
+            count(*) FILTER (WHERE _reject IS NULL)
+              - count(DISTINCT contact_id) FILTER (WHERE _reject IS NULL),
+            (SELECT count(*) FROM {table})
+        FROM {parsed}
+        """
+    ).fetchone()
+    rejected_rows, duplicates, used = (int(v) for v in counts)
+    parser_rejected = staged.read - int(
+        con.execute(f"SELECT count(*) FROM {parsed}").fetchone()[0]
+    )
+    out_of_period = staged.read - parser_rejected - rejected_rows - duplicates - used
+    by_reason: dict[str, int] = {}
+    for reason, count in con.execute(
+        f"SELECT _reject, count(*) FROM {parsed} WHERE _reject IS NOT NULL GROUP BY 1 ORDER BY 1"
+    ).fetchall():
+        by_reason[str(reason)] = int(count)
+    if parser_rejected:
+        by_reason["malformed_row"] = parser_rejected
+    sample = list(staged.parser_rejects)
+    for file, row, reason, column, value in con.execute(
+        f"SELECT _file, _row, _reject, _reject_column, _reject_value FROM {parsed} "
+        f"WHERE _reject IS NOT NULL ORDER BY _file_index, _row LIMIT {REJECT_SAMPLE}"
+    ).fetchall():
+        sample.append(Reject(str(file), int(row), None, column, str(reason), value))
+    accounting = Accounting(
+        read=staged.read,
+        rejected=rejected_rows + parser_rejected,
+        duplicates=duplicates,
+        out_of_period=out_of_period,
+        used=used,
+        rejects_by_reason=dict(sorted(by_reason.items())),
+        reject_sample=tuple(sample[:REJECT_SAMPLE]),
+        files=staged.files,
+    )
+    return LoadedRecords(
+        name=staged.name,
+        table=table,
+        available=staged.available,
+        attributes=staged.attributes,
+        accounting=accounting,
+    )

@@ -1,0 +1,1 @@
+"""Formatting an AuditResult: functions result -> text, no computation."""

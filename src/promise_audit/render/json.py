@@ -1,0 +1,92 @@
+"""The JSON result: the stable, versioned contract (PROMISES.md section 4)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import Any
+
+from promise_audit import __version__
+from promise_audit.records.loader import Accounting
+from promise_audit.results import AuditResult, PromiseResult
+
+SCHEMA_VERSION = 1
+
+
+def accounting_dict(accounting: Accounting) -> dict[str, Any]:
+    return {
+        "read": accounting.read,
+        "rejected": accounting.rejected,
+        "duplicates": accounting.duplicates,
+        "out_of_period": accounting.out_of_period,
+        "used": accounting.used,
+        "stitched": accounting.stitched,
+        "rejects_by_reason": accounting.rejects_by_reason,
+        "rejects": [asdict(r) for r in accounting.reject_sample],
+        "files": list(accounting.files),
+    }
+
+
+def promise_dict(promise: PromiseResult) -> dict[str, Any]:
+    data = {
+        "id": promise.id,
+        "kind": promise.kind,
+        "verdict": promise.verdict,
+        "population": promise.population,
+        "kept": promise.kept,
+        "broken": promise.broken,
+        "pending": promise.pending,
+        "excluded": promise.excluded,
+        "compliance": promise.compliance,
+        "ci_low": promise.ci_low,
+        "ci_high": promise.ci_high,
+        "target": promise.target,
+        "warn_below": promise.warn_below,
+        "gap_is_clear": promise.gap_is_clear,
+        "blocking": promise.blocking,
+        "severity": promise.severity,
+        "title": promise.title,
+        "statement": promise.statement,
+        "published_in": promise.published_in,
+        "url": promise.url,
+        "owner": promise.owner,
+        "source": promise.source,
+        "line": promise.line,
+        "column": promise.column,
+        "sentence": promise.sentence,
+        "excluded_by_reason": promise.excluded_by_reason,
+        "broken_by_reason": promise.broken_by_reason,
+        "missing_fields": list(promise.missing_fields),
+        "distribution": asdict(promise.distribution) if promise.distribution else None,
+        "debt_seconds": promise.debt_seconds,
+        "weakest_links": [
+            {**asdict(link), "compliance": link.compliance} for link in promise.weakest_links
+        ],
+        "trend": [{**asdict(week), "compliance": week.compliance} for week in promise.trend],
+        "evidence": [
+            {**asdict(e), "details": dict(e.details)} for e in promise.evidence
+        ],
+        "ratings": [asdict(r) for r in promise.ratings],
+        "rule": promise.rule,
+        "convention": promise.convention,
+    }
+    return data
+
+
+def to_dict(result: AuditResult) -> dict[str, Any]:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "promise-audit", "version": __version__},
+        "organization": result.organization,
+        "promise_file": result.promise_file,
+        "timezone": result.timezone,
+        "as_of": result.as_of,
+        "engine": result.engine,
+        "records": accounting_dict(result.records),
+        "sources": {name: accounting_dict(a) for name, a in sorted(result.sources.items())},
+        "promises": [promise_dict(p) for p in result.promises],
+    }
+
+
+def render_json(result: AuditResult) -> str:
+    return json.dumps(to_dict(result), indent=2, ensure_ascii=False) + "\n"
