@@ -34,9 +34,7 @@ def connect() -> Any:
     )
 
 
-def resolve_as_of(
-    value: dt.datetime | dt.date | None, timezone: str
-) -> dt.datetime | None:
+def resolve_as_of(value: dt.datetime | dt.date | None, timezone: str) -> dt.datetime | None:
     if value is None:
         return None
     if isinstance(value, dt.datetime):
@@ -132,7 +130,7 @@ def _evaluate(
         spec = loaded.promises[index]
         return loaded.error(f"promise {spec.id!r}: {message}", ("promises", index, *key))
 
-    positions = {}
+    positions: dict[int, tuple[int | None, int | None]] = {}
     for index in range(len(loaded.promises)):
         position = loaded.promise_position(index)
         positions[index] = (position.line, position.column) if position else (None, None)
@@ -142,13 +140,9 @@ def _evaluate(
         specs: list[tuple[int, PromiseSpec]] = [
             (i, p) for i, p in enumerate(loaded.promises) if p.source == name
         ]
-        if as_of is None:
-            as_of_for_plan = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-        else:
-            as_of_for_plan = as_of
-        plan = build_plan(
-            records, specs, as_of=as_of_for_plan, timezone=timezone, locate=locate
-        )
+        # with no records at all there is no as_of; every promise then has no data
+        as_of_for_plan = as_of or dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+        plan = build_plan(records, specs, as_of=as_of_for_plan, timezone=timezone, locate=locate)
         try:
             results += run_plan(con, plan, timezone=timezone, positions=positions)
         except Exception as exc:  # a DuckDB failure here is a bug or an unreadable value

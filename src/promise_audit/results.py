@@ -23,9 +23,7 @@ def wilson_interval(kept: int, decided: int, z: float = Z_95) -> tuple[float, fl
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
-def verdict_for(
-    compliance: float | None, target: float, warn_below: float | None
-) -> Verdict:
+def verdict_for(compliance: float | None, target: float, warn_below: float | None) -> Verdict:
     if compliance is None:
         return "no_data"
     if compliance < target:

@@ -103,6 +103,8 @@ def write_sample(
         _create_macros(con, seed=seed, rows=rows, days=days)
         _create_time_format(con, utc_start=utc_start, days=days, timezone=timezone)
         _create_arrivals(con, start_date=start_date, days=days, timezone=timezone, seed=seed)
+        # range() is a single-threaded source; a table scan runs on every thread.
+        con.execute(f"CREATE TABLE ids AS SELECT range AS i FROM range({rows})")
         query = _contacts_query(
             seed=seed,
             rows=rows,
@@ -374,7 +376,7 @@ WITH r AS (
     SELECT i, s.hr AS lhour, s.dow AS ldow, s.rho,
            floor(s.t_lo + ((i + u(i, 0)) * {_SLOTS} / {n} - s.k) * (s.t_hi - s.t_lo))::BIGINT
                AS t0_rel
-    FROM range({n}) gen(i)
+    FROM ids
     JOIN slots s ON s.k = floor((i + u(i, 0)) * {_SLOTS} / {n})::BIGINT
 ), a AS (
     SELECT *, {base} + to_seconds(t0_rel) AS t0, {export_seconds} - t0_rel AS horizon,
@@ -466,9 +468,11 @@ WITH r AS (
     FROM e
 ), g AS (
     SELECT *,
-        {cut('''cbreq_s + CASE WHEN u(i, 20) < 0.04 THEN NULL
+        {
+        cut('''cbreq_s + CASE WHEN u(i, 20) < 0.04 THEN NULL
                               WHEN u(i, 20) < 0.13 THEN 7200 + round(21600 * u(i, 26))
-                              ELSE round(lnorm(2100, 0.6, i, 27)) END''')} AS cb_s,
+                              ELSE round(lnorm(2100, 0.6, i, 27)) END''')
+    } AS cb_s,
         {cut("fr_raw")} AS fr_s
     FROM f
 ), h AS (
@@ -570,11 +574,13 @@ WITH r AS (
     SELECT *,
         CASE WHEN async THEN res_s ELSE live_end_s END AS end_s,
         CASE WHEN decided_s <= horizon THEN decision_raw END AS decision,
-        {cut('''CASE WHEN decision_raw IS DISTINCT FROM 'accepted' THEN NULL
+        {
+        cut('''CASE WHEN decision_raw IS DISTINCT FROM 'accepted' THEN NULL
                      WHEN u(i, 56) < 0.85 THEN greatest(decided_s + 3600,
                           round(86400 * least(13.5, 1 + lnorm(5, 0.5, i, 57))))
                      WHEN u(i, 56) < 0.96 THEN round(86400 * (15 + 20 * u(i, 58)))
-                     END''')} AS refund_s,
+                     END''')
+    } AS refund_s,
         CASE WHEN has_return THEN
             CASE WHEN decision_raw = 'accepted' AND u(i, 59) < 0.045
                  THEN [7.95, 9.95, 12.50][1 + floor(u(i, 61) * 3)::BIGINT] ELSE 0 END

@@ -110,22 +110,29 @@ def build_plan(
         }
         types = {**field_types, **window_types}
 
-        def column(name: str, _index: int = index, _windows: frozenset[str] = frozenset(
-            window_types)) -> str:
+        def column(
+            name: str, _index: int = index, _windows: frozenset[str] = frozenset(window_types)
+        ) -> str:
             if name in _windows:
                 return f"w{_index}_{name}.v"
             return f"b.{quote(name)}"
 
-        def sql(text: str, key: tuple[str | int, ...], _types: dict[str, FieldType] = types,
-                _column: Callable[[str], str] = column, _index: int = index) -> str:
+        def sql(
+            text: str,
+            key: tuple[str | int, ...],
+            _types: dict[str, FieldType] = types,
+            _column: Callable[[str], str] = column,
+            _index: int = index,
+        ) -> str:
             try:
                 return compile_sql(parse(text), _types, dialect=dialect, column=_column).sql
             except ExpressionError as exc:
                 raise locate(_index, key, exc.message) from None
 
         population = [f"coalesce({sql(rule.population, ('kind',))}, false)"]
-        population += _scope_sql(spec, sql, as_of_timezone=timezone, field_types=types, locate=locate,
-                                 index=index)
+        population += _scope_sql(
+            spec, sql, as_of_timezone=timezone, field_types=types, locate=locate, index=index
+        )
         population_sql = " AND ".join(population)
         for window in rule.windows:
             ctes.append(_window_cte(index, window, population_sql, sql))
@@ -216,7 +223,7 @@ def _window_cte(
     else:
         # surveys strictly before (this one - window): a frame ending (window + 1us) before
         key = f"epoch_us({order})"
-        reach = int(round((window.seconds or 0) * 1_000_000)) + 1
+        reach = round((window.seconds or 0) * 1_000_000) + 1
         value = (
             f"row_number() OVER (PARTITION BY {partition} ORDER BY {key}, b.contact_id) - "
             f"count(*) OVER (PARTITION BY {partition} ORDER BY {key} RANGE BETWEEN UNBOUNDED "

@@ -102,11 +102,7 @@ def _result(
     compliance = kept / decided if decided else None
     interval = wilson_interval(kept, decided)
     verdict = verdict_for(compliance, spec.target, spec.warn_below)
-    gap_is_clear = (
-        None
-        if interval is None
-        else not (interval[0] <= spec.target <= interval[1])
-    )
+    gap_is_clear = None if interval is None else not (interval[0] <= spec.target <= interval[1])
     decided_sql = f"({status} = 'kept' OR {status} LIKE 'broken%')"
     broken_sql = f"{status} LIKE 'broken%'"
     rule = promise.rule
@@ -120,7 +116,13 @@ def _result(
             f"FROM {table} WHERE {decided_sql}"
         ).fetchone()
         distribution = Distribution(
-            rule.measure_unit, int(row[0]), *(_num(v) for v in row[1:]), rule.limit
+            unit=rule.measure_unit,
+            count=int(row[0]),
+            median=_num(row[1]),
+            p90=_num(row[2]),
+            p99=_num(row[3]),
+            max=_num(row[4]),
+            limit=rule.limit,
         )
     if rule.debt is not None:
         value = con.execute(
@@ -176,9 +178,7 @@ def _num(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
-def _weakest_links(
-    con: Any, plan: SourcePlan, status: str, decided_sql: str
-) -> tuple[Link, ...]:
+def _weakest_links(con: Any, plan: SourcePlan, status: str, decided_sql: str) -> tuple[Link, ...]:
     groups = [(d, f"CAST({quote(d)} AS VARCHAR)") for d in plan.dimensions]
     groups.append(("hour_of_week", "strftime(initiated_at, '%a %H:00')"))
     links: list[Link] = []
@@ -238,7 +238,8 @@ def _evidence(
                 reason=str(status).partition(":")[2] or "broken",
                 measure=_num(measure),
                 details=tuple(
-                    (name, str(value)) for name, value in zip(details, values, strict=True)
+                    (name, str(value))
+                    for name, value in zip(details, values, strict=True)
                     if value is not None
                 ),
             )
@@ -265,9 +266,7 @@ def _ratings(con: Any, plan: SourcePlan, status: str) -> tuple[Ratings, ...]:
             """
         ).fetchone()
         if row[1] or row[3]:
-            result.append(
-                Ratings(field, _round(row[0]), int(row[1]), _round(row[2]), int(row[3]))
-            )
+            result.append(Ratings(field, _round(row[0]), int(row[1]), _round(row[2]), int(row[3])))
     return tuple(result)
 
 

@@ -19,16 +19,18 @@ def abandon_cases(limit: float, short_abandon: float, abandoned: AbandonRule) ->
         "broken": Case(is_abandon, Outcome.BROKEN, "abandoned"),
     }[abandoned]
     return (
-        Case(f"{is_abandon} and wait_seconds <= {seconds(short_abandon)}", Outcome.EXCLUDED,
-             "short_abandon"),
+        Case(
+            f"{is_abandon} and wait_seconds <= {seconds(short_abandon)}",
+            Outcome.EXCLUDED,
+            "short_abandon",
+        ),
         counted,
     )
 
 
 def describe(limit: float | None, short_abandon: float, abandoned: AbandonRule) -> str:
     short = (
-        f"abandons after {humanize_duration(short_abandon)} or less are excluded as short "
-        "abandons"
+        f"abandons after {humanize_duration(short_abandon)} or less are excluded as short abandons"
         if short_abandon > 0
         else "abandons with no wait at all are excluded as short abandons"
     )

@@ -45,8 +45,11 @@ class Availability(Kind):
         if options.limit is not None or options.short_abandon > 0:
             # an abandon's wait decides whether it is short, or over the limit
             cases.append(
-                Case(f"{abandoned} and wait_seconds is null", Outcome.EXCLUDED,
-                     "missing_wait_seconds")
+                Case(
+                    f"{abandoned} and wait_seconds is null",
+                    Outcome.EXCLUDED,
+                    "missing_wait_seconds",
+                )
             )
         if options.limit is not None:
             limit = seconds(options.limit)

@@ -87,7 +87,7 @@ class Kind:
         raise NotImplementedError
 
     def kept_phrase(self, options: PromiseSpec) -> str:
-        """How a kept record reads in a sentence: '... of 412 callers <waited 5 minutes or less>'."""
+        """How a kept record reads: '... of 412 callers <waited 5 minutes or less>'."""
         raise NotImplementedError
 
     def convention(self, options: PromiseSpec) -> str | None:

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from promise_audit.kinds.base import Case, Kind, Outcome, Requirement, Rule, seconds
 from typing import Self
 
 from pydantic import model_validator
 
+from promise_audit.kinds.base import Case, Kind, Outcome, Requirement, Rule, seconds
 from promise_audit.promises.model import PromiseSpec
 from promise_audit.promises.units import PositiveDuration
 
@@ -62,7 +62,9 @@ class Custom(Kind):
                 continue
             for name in sorted(fields_of(parse(text)) - {"as_of"}):
                 cases.append(
-                    Case(f"({text}) is null and {name} is null", Outcome.EXCLUDED, f"missing_{name}")
+                    Case(
+                        f"({text}) is null and {name} is null", Outcome.EXCLUDED, f"missing_{name}"
+                    )
                 )
             cases.append(Case(f"({text}) is null", Outcome.EXCLUDED, "null_expression"))
             cases.append(Case(broken, Outcome.BROKEN, "custom_rule"))

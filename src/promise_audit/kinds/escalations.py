@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from promise_audit.kinds.base import Case, Kind, Outcome, Requirement, Rule, number
 from typing import Self
 
 from pydantic import model_validator
 
+from promise_audit.kinds.base import Case, Kind, Outcome, Requirement, Rule, number
 from promise_audit.promises.model import PromiseSpec
 
 

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from promise_audit.kinds.base import Case, Kind, Outcome, Requirement, Rule, number, seconds
 from typing import Self
 
 from pydantic import model_validator
 
+from promise_audit.kinds.base import Case, Kind, Outcome, Requirement, Rule, number, seconds
 from promise_audit.promises.model import PromiseSpec
 from promise_audit.promises.units import PositiveDuration, humanize_duration
 
@@ -49,8 +49,8 @@ class IvrTime(Kind):
     def rule(self, options: PromiseSpec, available: frozenset[str]) -> Rule:
         assert isinstance(options, IvrTimeOptions)
         scoped_channel = options.scope is not None and "channel" in options.scope.filters()
-        population = "true" if scoped_channel or "channel" not in available else (
-            "channel = 'phone'"
+        population = (
+            "true" if scoped_channel or "channel" not in available else ("channel = 'phone'")
         )
         broken: list[Case] = []
         missing: list[Case] = []

@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+from typing import Self
+
+from pydantic import model_validator
+
 from promise_audit.kinds.base import (
     Case,
     Kind,
@@ -10,10 +14,6 @@ from promise_audit.kinds.base import (
     humanize_duration,
     number,
 )
-from typing import Self
-
-from pydantic import model_validator
-
 from promise_audit.promises.model import PromiseSpec
 from promise_audit.promises.units import PositiveDuration
 

@@ -33,8 +33,10 @@ class WaitTime(Kind):
 
     def rule(self, options: PromiseSpec, available: frozenset[str]) -> Rule:
         assert isinstance(options, WaitTimeOptions)
-        queued = "enqueued_at is not null" if "enqueued_at" in available else (
-            "wait_seconds is not null"
+        queued = (
+            "enqueued_at is not null"
+            if "enqueued_at" in available
+            else ("wait_seconds is not null")
         )
         limit = seconds(options.limit)
         return Rule(

@@ -138,7 +138,9 @@ def _read_yaml(path: Path) -> tuple[Any, _Builder]:
             column,
         ) from None
     if not text.strip():
-        raise PromiseFileError("the file is empty: declare organization, sources and promises", where)
+        raise PromiseFileError(
+            "the file is empty: declare organization, sources and promises", where
+        )
     loader = yaml.SafeLoader(text)
     builder = _Builder(where, loader)
     try:
@@ -224,9 +226,7 @@ def load_promise_file(path: str | Path) -> LoadedPromiseFile:
     data, builder = _read_yaml(path)
     shell = LoadedPromiseFile(path, None, (), builder.positions, builder.key_positions)  # type: ignore[arg-type]
     if not isinstance(data, dict):
-        raise shell.error(
-            "a promise file is a mapping with organization, sources and promises", ()
-        )
+        raise shell.error("a promise file is a mapping with organization, sources and promises", ())
     try:
         model = PromiseFileModel.model_validate(data)
     except ValidationError as exc:
@@ -263,9 +263,7 @@ def load_promise_file(path: str | Path) -> LoadedPromiseFile:
         promises.append(spec)
     for name, source in model.sources.items():
         _check_columns(loaded, name, source)
-    return LoadedPromiseFile(
-        path, model, tuple(promises), builder.positions, builder.key_positions
-    )
+    return LoadedPromiseFile(path, model, tuple(promises), builder.positions, builder.key_positions)
 
 
 def _check_references(loaded: LoadedPromiseFile, spec: PromiseSpec, where: Location) -> None:

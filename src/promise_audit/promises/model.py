@@ -222,4 +222,3 @@ class PromiseFileModel(Strict):
         if not value:
             raise ValueError("a promise file declares at least one source")
         return value
-

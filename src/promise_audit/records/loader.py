@@ -139,10 +139,16 @@ def _read_raw(con: Any, name: str, fmt: str, files: tuple[str, ...], source: Sou
     raw = quote(f"raw_{name}")
     if fmt in ("csv", "tsv"):
         delimiter = source.delimiter or ("\t" if fmt == "tsv" else None)
-        options = ["all_varchar=true", "header=true", "filename=true", "store_rejects=true",
-                   f"rejects_table={text_literal(f'rejects_{name}')}",
-                   f"rejects_scan={text_literal(f'scans_{name}')}",
-                   "null_padding=false", "strict_mode=true"]
+        options = [
+            "all_varchar=true",
+            "header=true",
+            "filename=true",
+            "store_rejects=true",
+            f"rejects_table={text_literal(f'rejects_{name}')}",
+            f"rejects_scan={text_literal(f'scans_{name}')}",
+            "null_padding=false",
+            "strict_mode=true",
+        ]
         if delimiter is not None:
             options.append(f"delim={text_literal(delimiter)}")
         reader = f"read_csv({listed}, {', '.join(options)})"
@@ -152,9 +158,7 @@ def _read_raw(con: Any, name: str, fmt: str, files: tuple[str, ...], source: Sou
     elif fmt == "parquet":
         reader = f"read_parquet({listed}, filename=true)"
     elif fmt == "xlsx":
-        raise RecordsError(
-            "xlsx sources are not supported yet: save the sheet as CSV", files[0]
-        )
+        raise RecordsError("xlsx sources are not supported yet: save the sheet as CSV", files[0])
     else:
         raise RecordsError(
             f"format {fmt!r} has no reader yet: export as CSV and map its columns", files[0]
@@ -235,7 +239,9 @@ def parse_text_as(field_type: FieldType, value: str, mapping: ColumnMapping | No
         )
     if field_type is FieldType.TIMESTAMP:
         if mapping is not None and mapping.format is not None:
-            return f"CAST(try_strptime(trim({value}), {text_literal(mapping.format)}) AS TIMESTAMPTZ)"
+            return (
+                f"CAST(try_strptime(trim({value}), {text_literal(mapping.format)}) AS TIMESTAMPTZ)"
+            )
         return f"TRY_CAST(trim({value}) AS TIMESTAMPTZ)"
     unit = mapping.unit if mapping is not None else None
     return _duration(value, unit)
@@ -306,8 +312,12 @@ def _field_source_sql(
         label = mapping.date + (f" + {mapping.time}" if mapping.time else "")
         if len(parts) == 1:
             return parts[0], label, False
-        return f"CASE WHEN {parts[0]} IS NULL OR {parts[1]} IS NULL THEN NULL ELSE " \
-               f"concat(trim({parts[0]}), ' ', trim({parts[1]})) END", label, False
+        return (
+            f"CASE WHEN {parts[0]} IS NULL OR {parts[1]} IS NULL THEN NULL ELSE "
+            f"concat(trim({parts[0]}), ' ', trim({parts[1]})) END",
+            label,
+            False,
+        )
     if mapping.expr is not None:
         try:
             compiled = compile_sql(
@@ -368,9 +378,7 @@ def stage_source(
     con.execute(f"SET TimeZone = {text_literal(source.timezone or timezone)}")
     parser_rejected = _read_raw(con, name, fmt, files, source)
     raw = quote(f"raw_{name}")
-    raw_columns = [
-        row[0] for row in con.execute(f"DESCRIBE {raw}").fetchall() if row[0] != "_file"
-    ]
+    raw_columns = [row[0] for row in con.execute(f"DESCRIBE {raw}").fetchall() if row[0] != "_file"]
     cleaned = {c: _clean(f"r.{quote(c)}", source.null_values) for c in raw_columns}
 
     selects: list[str] = []
@@ -395,16 +403,20 @@ def stage_source(
             if field_name == "channel":
                 parsed = f"lower({parsed})"
             if field_type is not FieldType.TEXT:
-                checks.append((field_name, f"({value_sql}) IS NOT NULL AND ({parsed}) IS NULL",
-                               source_column, value_sql))
+                checks.append(
+                    (
+                        field_name,
+                        f"({value_sql}) IS NOT NULL AND ({parsed}) IS NULL",
+                        source_column,
+                        value_sql,
+                    )
+                )
         selects.append(f"{parsed} AS {quote(field_name)}")
         provided.add(field_name)
 
     missing = [f for f in REQUIRED_FIELDS if f not in provided]
     if missing:
-        close = {
-            f: get_close_matches(f, raw_columns, n=1, cutoff=0.4) for f in missing
-        }
+        close = {f: get_close_matches(f, raw_columns, n=1, cutoff=0.4) for f in missing}
         hints = "; ".join(
             f"{f}: map it under columns:" + (f" (perhaps {close[f][0]!r}?)" if close[f] else "")
             for f in missing
@@ -444,9 +456,9 @@ def stage_source(
             r._file AS _file,
             list_position([{files_list}], r._file) AS _file_index,
             row_number() OVER (PARTITION BY r._file ORDER BY r.rowid) AS _row,
-            {', '.join(selects)},
-            CASE {' '.join(reasons)} END AS _reject,
-            CASE {' '.join(columns_case)} END AS _reject_column,
+            {", ".join(selects)},
+            CASE {" ".join(reasons)} END AS _reject,
+            CASE {" ".join(columns_case)} END AS _reject_column,
             {values_sql} AS _reject_value
         FROM {raw} r
         """
@@ -482,13 +494,9 @@ def _required_text(
 
 def derive_available(provided: frozenset[str]) -> frozenset[str]:
     available = set(provided)
-    if "enqueued_at" in provided and (
-        {"answered_at", "ended_at"} & provided
-    ):
+    if "enqueued_at" in provided and ({"answered_at", "ended_at"} & provided):
         available.add("wait_seconds")
-    if "answered_at" in provided and (
-        {"enqueued_at", "wait_seconds"} & provided
-    ):
+    if "answered_at" in provided and ({"enqueued_at", "wait_seconds"} & provided):
         available.add("abandoned")
     if "longest_hold_seconds" not in provided and {"hold_seconds", "hold_count"} <= provided:
         available.add("longest_hold_seconds")
@@ -564,9 +572,7 @@ def finish_source(con: Any, staged: StagedSource, as_of: dt.datetime | None) -> 
         """
     ).fetchone()
     rejected_rows, duplicates, used = (int(v) for v in counts)
-    parser_rejected = staged.read - int(
-        con.execute(f"SELECT count(*) FROM {parsed}").fetchone()[0]
-    )
+    parser_rejected = staged.read - int(con.execute(f"SELECT count(*) FROM {parsed}").fetchone()[0])
     out_of_period = staged.read - parser_rejected - rejected_rows - duplicates - used
     by_reason: dict[str, int] = {}
     for reason, count in con.execute(

@@ -6,10 +6,10 @@ is parsed (text, timestamp, number, duration in seconds, boolean).
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 
-class FieldType(str, Enum):
+class FieldType(StrEnum):
     TEXT = "text"
     TIMESTAMP = "timestamp"
     NUMBER = "number"

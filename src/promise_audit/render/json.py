@@ -63,9 +63,7 @@ def promise_dict(promise: PromiseResult) -> dict[str, Any]:
             {**asdict(link), "compliance": link.compliance} for link in promise.weakest_links
         ],
         "trend": [{**asdict(week), "compliance": week.compliance} for week in promise.trend],
-        "evidence": [
-            {**asdict(e), "details": dict(e.details)} for e in promise.evidence
-        ],
+        "evidence": [{**asdict(e), "details": dict(e.details)} for e in promise.evidence],
         "ratings": [asdict(r) for r in promise.ratings],
         "rule": promise.rule,
         "convention": promise.convention,

@@ -27,8 +27,14 @@ def render_terminal(result: AuditResult, out: TextIO, *, color: bool, width: int
     from rich.table import Table
     from rich.text import Text
 
-    console = Console(file=out, force_terminal=color, no_color=not color, width=width,
-                      highlight=False, emoji=False)
+    console = Console(
+        file=out,
+        force_terminal=color,
+        no_color=not color,
+        width=width,
+        highlight=False,
+        emoji=False,
+    )
     kept = sum(1 for p in result.promises if p.verdict in ("kept", "at_risk"))
     console.print(
         Text(f"{result.organization}: {kept} of {len(result.promises)} promises kept", style="bold")
@@ -37,9 +43,7 @@ def render_terminal(result: AuditResult, out: TextIO, *, color: bool, width: int
     console.print()
     for promise in result.promises:
         label, style = MARKS[promise.verdict]
-        header = Text(f"{label:<12}", style=f"bold {style}") + Text(
-            f"{promise.id}", style="bold"
-        )
+        header = Text(f"{label:<12}", style=f"bold {style}") + Text(f"{promise.id}", style="bold")
         if promise.title:
             header += Text(f"  {promise.title}")
         if not promise.blocking:
@@ -50,8 +54,11 @@ def render_terminal(result: AuditResult, out: TextIO, *, color: bool, width: int
         console.print(Text(f"    Delivered: {promise.sentence}"))
         if promise.debt_seconds:
             console.print(
-                Text(f"    Promise debt: {promise.debt_seconds / 3600:,.1f} customer-hours "
-                     "beyond the limit", style="dim")
+                Text(
+                    f"    Promise debt: {promise.debt_seconds / 3600:,.1f} customer-hours "
+                    "beyond the limit",
+                    style="dim",
+                )
             )
         if promise.weakest_links:
             worst = promise.weakest_links[0]
@@ -59,26 +66,43 @@ def render_terminal(result: AuditResult, out: TextIO, *, color: bool, width: int
                 if link.compliance < worst.compliance:
                     worst = link
             console.print(
-                Text(f"    Weakest link: {worst.dimension} {worst.value} "
-                     f"({percent(worst.compliance)} of {worst.kept + worst.broken:,})",
-                     style="dim")
+                Text(
+                    f"    Weakest link: {worst.dimension} {worst.value} "
+                    f"({percent(worst.compliance)} of {worst.kept + worst.broken:,})",
+                    style="dim",
+                )
             )
         console.print()
 
     table = Table(show_edge=False, pad_edge=False, box=None, header_style="bold")
     for heading, justify in (
-        ("promise", "left"), ("kind", "left"), ("verdict", "left"), ("population", "right"),
-        ("kept", "right"), ("broken", "right"), ("pending", "right"), ("excluded", "right"),
-        ("compliance", "right"), ("95% CI", "right"), ("target", "right"),
+        ("promise", "left"),
+        ("kind", "left"),
+        ("verdict", "left"),
+        ("population", "right"),
+        ("kept", "right"),
+        ("broken", "right"),
+        ("pending", "right"),
+        ("excluded", "right"),
+        ("compliance", "right"),
+        ("95% CI", "right"),
+        ("target", "right"),
     ):
         table.add_column(heading, justify=justify)  # type: ignore[arg-type]
     for promise in result.promises:
         label, style = MARKS[promise.verdict]
         table.add_row(
-            promise.id, promise.kind, Text(label, style=style),
-            f"{promise.population:,}", f"{promise.kept:,}", f"{promise.broken:,}",
-            f"{promise.pending:,}", f"{promise.excluded:,}", percent(promise.compliance),
-            _interval(promise), percent(promise.target),
+            promise.id,
+            promise.kind,
+            Text(label, style=style),
+            f"{promise.population:,}",
+            f"{promise.kept:,}",
+            f"{promise.broken:,}",
+            f"{promise.pending:,}",
+            f"{promise.excluded:,}",
+            percent(promise.compliance),
+            _interval(promise),
+            percent(promise.target),
         )
     console.print(table)
     console.print()

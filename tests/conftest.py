@@ -1,0 +1,91 @@
+"""Shared fixtures: write a small export and a promise file, run the audit, read one result."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from promise_audit.audit import audit
+from promise_audit.results import AuditResult, PromiseResult
+
+REAL_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
+
+
+def write_csv(path: Path, rows: Sequence[dict[str, Any]]) -> Path:
+    columns: list[str] = []
+    for row in rows:
+        for key in row:
+            if key not in columns:
+                columns.append(key)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns)
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: "" if v is None else v for k, v in row.items()})
+    return path
+
+
+def write_promise_file(
+    path: Path,
+    promises: Sequence[dict[str, Any]],
+    *,
+    records: str = "contacts.csv",
+    as_of: str | None = "2026-10-10T00:00:00+00:00",
+    timezone: str = "UTC",
+    source: dict[str, Any] | None = None,
+) -> Path:
+    document: dict[str, Any] = {"organization": "Test Co", "timezone": timezone}
+    if as_of is not None:
+        document["as_of"] = as_of
+    document["sources"] = {"contacts": {"path": records, **(source or {})}}
+    document["promises"] = list(promises)
+    path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    return path
+
+
+AuditOne = Callable[..., PromiseResult]
+
+
+@pytest.fixture
+def audit_one(tmp_path: Path) -> AuditOne:
+    """audit_one(rows, promise_options, as_of=..., source=...) -> the one PromiseResult."""
+
+    def run(
+        rows: Sequence[dict[str, Any]],
+        promise: dict[str, Any],
+        *,
+        as_of: str | None = "2026-10-10T00:00:00+00:00",
+        source: dict[str, Any] | None = None,
+        timezone: str = "UTC",
+    ) -> PromiseResult:
+        write_csv(tmp_path / "contacts.csv", rows)
+        spec = {"id": "p", **promise}
+        path = write_promise_file(
+            tmp_path / "promises.yaml", [spec], as_of=as_of, source=source, timezone=timezone
+        )
+        result = audit(path)
+        assert result.records.reconciles()
+        (only,) = result.promises
+        assert only.population == only.kept + only.broken + only.pending + only.excluded
+        return only
+
+    return run
+
+
+@pytest.fixture
+def audit_all(tmp_path: Path) -> Callable[..., AuditResult]:
+    def run(
+        rows: Sequence[dict[str, Any]],
+        promises: Sequence[dict[str, Any]],
+        **options: Any,
+    ) -> AuditResult:
+        write_csv(tmp_path / "contacts.csv", rows)
+        path = write_promise_file(tmp_path / "promises.yaml", promises, **options)
+        return audit(path)
+
+    return run
