@@ -32,6 +32,7 @@ instead (timestamps as UTC instants, TIMESTAMP WITH TIME ZONE).
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zoneinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -161,6 +162,7 @@ def _create_macros(con: DuckDBPyConnection, *, seed: int, rows: int, days: int) 
         "CREATE MACRO nz(x, s) AS sqrt(-2 * ln(u(x, s))) * cos(2 * pi() * u(x, (s) + 5000))",
         "CREATE MACRO ex(x, s) AS -ln(u(x, s))",
         "CREATE MACRO lnorm(med, sigma, x, s) AS (med) * exp((sigma) * nz(x, s))",
+        "CREATE MACRO lnz(med, sigma, z) AS (med) * exp((sigma) * (z))",
         # repeat contacts: row x repeats the contact gap(x) rows (~2.5 days) earlier
         f"""CREATE MACRO gap(x) AS
             greatest(1, round(least(ex(x, 3) * 2.5, 12.0) * {rows_per_day!r}))::BIGINT""",
@@ -370,7 +372,7 @@ def _contacts_query(
         raise RuntimeError("sample columns out of sync with CANONICAL_FIELDS")
     select_list = ",\n    ".join(f"{expr} AS {name}" for name, expr in columns.items())
 
-    return f"""
+    query = f"""
 WITH r AS (
     -- arrival instant: the inverse CDF at (i + u) / rows, interpolated inside its slot
     SELECT i, s.hr AS lhour, s.dow AS ldow, s.rho,
@@ -614,3 +616,38 @@ FROM (SELECT *, CASE WHEN csat IS NOT NULL AND u(i, 66) < 0.92 THEN
                 END AS nps
       FROM q)
 """
+    return _hoist_draws(query)
+
+
+def _hoist_draws(query: str) -> str:
+    """Compute each per-row draw once, as a column of stage `r`, instead of inline.
+
+    The query is written with u(i, s), nz(i, s), ex(i, s) and lnorm(med, sigma, i, s); each
+    becomes a reference to a column u_s or z_s (a uniform, a standard normal) defined once.
+    """
+    uniforms: set[int] = set()
+    normals: set[int] = set()
+
+    def uniform(match: re.Match[str]) -> str:
+        uniforms.add(int(match.group(1)))
+        return f"u_{match.group(1)}"
+
+    def exponential(match: re.Match[str]) -> str:
+        uniforms.add(int(match.group(1)))
+        return f"(-ln(u_{match.group(1)}))"
+
+    def normal(match: re.Match[str]) -> str:
+        normals.add(int(match.group(1)))
+        return f"z_{match.group(1)}"
+
+    head, sep, rest = query.partition(") AS t0_rel")
+    rest = re.sub(r"\bu\(i, (\d+)\)", uniform, rest)
+    rest = re.sub(r"\bex\(i, (\d+)\)", exponential, rest)
+    rest = re.sub(r"\bnz\(i, (\d+)\)", normal, rest)
+    rest = re.sub(r", i, (\d+)\)", lambda m: f", {normal(m)})", rest)
+    rest = rest.replace("lnorm(", "lnz(")
+    if re.search(r"\b(u|ex|nz|lnorm)\(i,", rest):
+        raise RuntimeError("a per-row draw was not hoisted")
+    draws = [f"u(i, {s}) AS u_{s}" for s in sorted(uniforms)]
+    draws += [f"nz(i, {s}) AS z_{s}" for s in sorted(normals)]
+    return head + sep + ", " + ", ".join(draws) + rest

@@ -103,6 +103,13 @@ def build_plan(
         if missing:
             plans.append(PromisePlan(index, spec, kind, None, missing, status, measure, debt))
             continue
+        if spec.calendar is not None:
+            raise locate(
+                index,
+                ("calendar",),
+                "business-hours calendars are not supported yet: remove calendar: to measure "
+                "in wall-clock time, around the clock",
+            )
         rule = kind.rule(spec, available)
         window_types = {
             w.name: (FieldType.TIMESTAMP if w.function == "next_at" else FieldType.NUMBER)
