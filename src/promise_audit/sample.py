@@ -376,10 +376,9 @@ def _contacts_query(
 WITH r AS (
     -- arrival instant: the inverse CDF at (i + u) / rows, interpolated inside its slot
     SELECT i, s.hr AS lhour, s.dow AS ldow, s.rho,
-           floor(s.t_lo + ((i + u(i, 0)) * {_SLOTS} / {n} - s.k) * (s.t_hi - s.t_lo))::BIGINT
-               AS t0_rel
-    FROM ids
-    JOIN slots s ON s.k = floor((i + u(i, 0)) * {_SLOTS} / {n})::BIGINT
+           floor(s.t_lo + (x - s.k) * (s.t_hi - s.t_lo))::BIGINT AS t0_rel
+    FROM (SELECT i, (i + u(ids.i, 0)) * {_SLOTS} / {n} AS x FROM ids) p
+    JOIN slots s ON s.k = floor(p.x)::BIGINT
 ), a AS (
     SELECT *, {base} + to_seconds(t0_rel) AS t0, {export_seconds} - t0_rel AS horizon,
         CASE WHEN u(i, 1) < 0.55 THEN 'phone' WHEN u(i, 1) < 0.73 THEN 'chat'
@@ -640,7 +639,9 @@ def _hoist_draws(query: str) -> str:
         normals.add(int(match.group(1)))
         return f"z_{match.group(1)}"
 
-    head, sep, rest = query.partition(") AS t0_rel")
+    head, sep, rest = query.partition("AS t0_rel")
+    if not sep:
+        raise RuntimeError("stage r of the sample query has no t0_rel")
     rest = re.sub(r"\bu\(i, (\d+)\)", uniform, rest)
     rest = re.sub(r"\bex\(i, (\d+)\)", exponential, rest)
     rest = re.sub(r"\bnz\(i, (\d+)\)", normal, rest)
