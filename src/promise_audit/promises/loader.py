@@ -280,11 +280,6 @@ def _check_references(loaded: LoadedPromiseFile, spec: PromiseSpec, where: Locat
             f"unknown calendar {spec.calendar!r}{_suggest(spec.calendar, sorted(model.calendars))}",
             (*where, "calendar"),
         )
-    if spec.warn_below is not None and spec.warn_below < spec.target:
-        raise loaded.error(
-            "warn_below is below the target, so it could never warn: set it above the target",
-            (*where, "warn_below"),
-        )
     if (
         spec.effective_from is not None
         and spec.effective_to is not None

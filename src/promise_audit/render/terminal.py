@@ -22,7 +22,7 @@ def _interval(promise: PromiseResult) -> str:
     return f"{percent(promise.ci_low)}-{percent(promise.ci_high)}"
 
 
-def render_terminal(result: AuditResult, out: TextIO, *, color: bool, width: int = 100) -> None:
+def render_terminal(result: AuditResult, out: TextIO, *, color: bool, width: int = 120) -> None:
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
