@@ -63,7 +63,19 @@ class Accounting:
     stitched: int = 0
 
     def reconciles(self) -> bool:
-        return self.read == self.rejected + self.duplicates + self.out_of_period + self.used
+        return self.read == (
+            self.rejected + self.duplicates + self.out_of_period + self.used + self.stitched
+        )
+
+
+@dataclass(frozen=True)
+class RawRead:
+    """What reading a source's files gave, before parsing (a reader's own accounting)."""
+
+    read: int  # records in the files
+    malformed: int = 0  # rows the file parser could not read (counted as rejected)
+    duplicates: int = 0  # copies a platform reader dropped (e.g. at-least-once delivery)
+    stitched: int = 0  # legs a platform reader folded into another record's journey
 
 
 @dataclass(frozen=True)
@@ -76,7 +88,7 @@ class StagedSource:
     attributes: tuple[str, ...]
     provided: frozenset[str]
     files: tuple[str, ...]
-    read: int
+    raw: RawRead
     parser_rejects: tuple[Reject, ...]
 
 
@@ -131,9 +143,14 @@ def detect_format(source: Source, files: tuple[str, ...]) -> str:
     return _EXTENSIONS[suffix]
 
 
-def _read_raw(con: Any, name: str, fmt: str, files: tuple[str, ...], source: Source) -> int:
-    """Create raw_<name> (all text, plus _file and _row); return the parser's rejected rows."""
+def _read_raw(con: Any, name: str, fmt: str, files: tuple[str, ...], source: Source) -> RawRead:
+    """Create raw_<name>: one text column per source column, plus _file, in file order."""
     import duckdb
+
+    from promise_audit.records.formats import READERS
+
+    if fmt in READERS:
+        return READERS[fmt](con, f"raw_{name}", files, source)
 
     listed = "[" + ", ".join(text_literal(f) for f in files) + "]"
     raw = quote(f"raw_{name}")
@@ -181,13 +198,15 @@ def _read_raw(con: Any, name: str, fmt: str, files: tuple[str, ...], source: Sou
         )
     except duckdb.Error as exc:
         raise RecordsError(_duckdb_message(exc), files[0]) from None
+    parsed = int(con.execute(f"SELECT count(*) FROM {raw}").fetchone()[0])
     if fmt in ("csv", "tsv"):
-        return int(
+        malformed = int(
             con.execute(
                 f"SELECT count(DISTINCT (file_id, line)) FROM {quote(f'rejects_{name}')}"
             ).fetchone()[0]
         )
-    return 0
+        return RawRead(read=parsed + malformed, malformed=malformed)
+    return RawRead(read=parsed)
 
 
 def _duckdb_message(exc: Exception) -> str:
@@ -376,7 +395,7 @@ def stage_source(
             raise RecordsError("the file is empty (not even a header row)", path)
     fmt = detect_format(source, files)
     con.execute(f"SET TimeZone = {text_literal(source.timezone or timezone)}")
-    parser_rejected = _read_raw(con, name, fmt, files, source)
+    raw_read = _read_raw(con, name, fmt, files, source)
     raw = quote(f"raw_{name}")
     raw_columns = [row[0] for row in con.execute(f"DESCRIBE {raw}").fetchall() if row[0] != "_file"]
     cleaned = {c: _clean(f"r.{quote(c)}", source.null_values) for c in raw_columns}
@@ -463,8 +482,7 @@ def stage_source(
         FROM {raw} r
         """
     )
-    read = int(con.execute(f"SELECT count(*) FROM {parsed_table}").fetchone()[0]) + parser_rejected
-    parser_rejects = _parser_rejects(con, name) if fmt in ("csv", "tsv") and parser_rejected else ()
+    parser_rejects = _parser_rejects(con, name) if raw_read.malformed else ()
     available = derive_available(frozenset(provided))
     return StagedSource(
         name=name,
@@ -473,7 +491,7 @@ def stage_source(
         attributes=attributes,
         provided=frozenset(provided),
         files=files,
-        read=read,
+        raw=raw_read,
         parser_rejects=parser_rejects,
     )
 
@@ -572,8 +590,10 @@ def finish_source(con: Any, staged: StagedSource, as_of: dt.datetime | None) -> 
         """
     ).fetchone()
     rejected_rows, duplicates, used = (int(v) for v in counts)
-    parser_rejected = staged.read - int(con.execute(f"SELECT count(*) FROM {parsed}").fetchone()[0])
-    out_of_period = staged.read - parser_rejected - rejected_rows - duplicates - used
+    raw = staged.raw
+    parser_rejected = raw.malformed
+    duplicates += raw.duplicates
+    out_of_period = raw.read - parser_rejected - rejected_rows - duplicates - raw.stitched - used
     by_reason: dict[str, int] = {}
     for reason, count in con.execute(
         f"SELECT _reject, count(*) FROM {parsed} WHERE _reject IS NOT NULL GROUP BY 1 ORDER BY 1"
@@ -588,7 +608,7 @@ def finish_source(con: Any, staged: StagedSource, as_of: dt.datetime | None) -> 
     ).fetchall():
         sample.append(Reject(str(file), int(row), None, column, str(reason), value))
     accounting = Accounting(
-        read=staged.read,
+        read=raw.read,
         rejected=rejected_rows + parser_rejected,
         duplicates=duplicates,
         out_of_period=out_of_period,
@@ -596,6 +616,7 @@ def finish_source(con: Any, staged: StagedSource, as_of: dt.datetime | None) -> 
         rejects_by_reason=dict(sorted(by_reason.items())),
         reject_sample=tuple(sample[:REJECT_SAMPLE]),
         files=staged.files,
+        stitched=raw.stitched,
     )
     return LoadedRecords(
         name=staged.name,
