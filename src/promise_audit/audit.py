@@ -47,11 +47,13 @@ def audit(
     records: str | None = None,
     *,
     as_of: dt.datetime | None = None,
+    rejects_path: str | Path | None = None,
 ) -> AuditResult:
     """Check every promise of the file against its records; raise PromiseAuditError on bad input.
 
     `records` replaces the path of the `contacts` source (or of the only source), as
-    `--records` does on the command line; `as_of` replaces the file's as_of.
+    `--records` does on the command line; `as_of` replaces the file's as_of; `rejects_path`
+    receives every rejected record as CSV (source, file, row, line, column, reason, value).
     """
     loaded = (
         promise_file
@@ -86,6 +88,8 @@ def audit(
         finished: dict[str, LoadedRecords] = {
             name: finish_source(con, source, cutoff) for name, source in staged.items()
         }
+        if rejects_path is not None:
+            _write_rejects(con, staged, Path(rejects_path))
         results = _evaluate(con, loaded, finished, cutoff, timezone)
     finally:
         con.close()
@@ -103,6 +107,19 @@ def audit(
         sources=accounting,
         promises=ordered,
     )
+
+
+def _write_rejects(con: Any, staged: dict[str, StagedSource], path: Path) -> None:
+    from promise_audit.records.loader import all_rejects
+    from promise_audit.render.csv_safe import write_rows
+
+    header = ("source", "file", "row", "line", "column", "reason", "value")
+    rows = [(name, *row) for name, source in staged.items() for row in all_rejects(con, source)]
+    try:
+        with path.open("w", encoding="utf-8", newline="") as out:
+            write_rows(out, header, rows)
+    except OSError as exc:
+        raise RecordsError(f"cannot write the rejects: {exc.strerror}", str(path)) from None
 
 
 def _latest(con: Any, staged: Any) -> dt.datetime | None:

@@ -49,13 +49,17 @@ def check(
     fail_on: Annotated[
         FailOn, typer.Option("--fail-on", help="Which verdicts fail the run (exit status 1).")
     ] = FailOn.broken,
+    rejects: Annotated[
+        Path | None,
+        typer.Option("--rejects", help="Write every rejected record, with its reason, as CSV."),
+    ] = None,
 ) -> None:
     """Audit the promises against the records and print the gap."""
     from promise_audit.audit import audit
     from promise_audit.results import exit_status
 
     try:
-        result = audit(promise_file, records)
+        result = audit(promise_file, records, rejects_path=rejects)
     except PromiseAuditError as error:
         _fail(error)
     if output_format is OutputFormat.json:
@@ -82,6 +86,29 @@ def validate(
         _fail(error)
     count = len(loaded.promises)
     typer.echo(f"{promise_file}: {count} promise{'s' if count != 1 else ''}, valid")
+
+
+@app.command()
+def inspect(
+    records: Annotated[str, typer.Argument(help="The export: a file or a glob.")],
+    format_in: Annotated[
+        str | None, typer.Option("--format-in", help="csv, jsonl, parquet, zendesk, ...")
+    ] = None,
+    promises: Annotated[
+        Path | None,
+        typer.Option("--promises", help="A promise file: which of its promises are auditable."),
+    ] = None,
+) -> None:
+    """Describe an export: format, rows, time range, columns, canonical fields it fills."""
+    from promise_audit.inspection import inspect_export, render_inspection
+
+    try:
+        report = inspect_export(records, format_in=format_in, promise_file=promises)
+    except PromiseAuditError as error:
+        _fail(error)
+    sys.stdout.write(render_inspection(report))
+    if any(p.missing for p in report.promises):
+        raise typer.Exit(3)
 
 
 @app.command()

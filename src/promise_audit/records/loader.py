@@ -147,10 +147,10 @@ def _read_raw(con: Any, name: str, fmt: str, files: tuple[str, ...], source: Sou
     """Create raw_<name>: one text column per source column, plus _file, in file order."""
     import duckdb
 
-    from promise_audit.records.formats import READERS
+    from promise_audit.records.formats import READERS, reader_for
 
     if fmt in READERS:
-        return READERS[fmt](con, f"raw_{name}", files, source)
+        return reader_for(fmt)(con, f"raw_{name}", files, source)
 
     listed = "[" + ", ".join(text_literal(f) for f in files) + "]"
     raw = quote(f"raw_{name}")
@@ -227,6 +227,24 @@ def _parser_rejects(con: Any, name: str) -> tuple[Reject, ...]:
         Reject(str(path), None, int(line), column, f"malformed_row: {str(kind).lower()}", csv_line)
         for path, line, column, kind, csv_line in rows
     )
+
+
+def all_rejects(con: Any, staged: StagedSource) -> list[tuple[Any, ...]]:
+    """Every reject of a staged source: (file, row, line, column, reason, value), in order."""
+    rows: list[tuple[Any, ...]] = []
+    if staged.raw.malformed:
+        name = staged.name
+        rows += con.execute(
+            f"SELECT s.file_path, NULL, e.line, e.column_name, "
+            f"'malformed_row: ' || lower(CAST(e.error_type AS VARCHAR)), e.csv_line "
+            f"FROM {quote(f'rejects_{name}')} e JOIN {quote(f'scans_{name}')} s "
+            f"ON e.scan_id = s.scan_id AND e.file_id = s.file_id ORDER BY s.file_path, e.line"
+        ).fetchall()
+    rows += con.execute(
+        f"SELECT _file, _row, NULL, _reject_column, _reject, _reject_value FROM {staged.table} "
+        f"WHERE _reject IS NOT NULL ORDER BY _file_index, _row"
+    ).fetchall()
+    return rows
 
 
 def _clean(column_sql: str, null_values: tuple[str, ...]) -> str:
