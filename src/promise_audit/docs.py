@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from promise_audit.kinds import KINDS
+from promise_audit.promises.model import PromiseSpec
 
 
 def kinds_markdown() -> str:
@@ -26,9 +27,7 @@ def kinds_markdown() -> str:
     for name in sorted(KINDS):
         kind = KINDS[name]
         options = [
-            field
-            for field in kind.Options.model_fields
-            if field not in kind.Options.__mro__[1].model_fields
+            field for field in kind.Options.model_fields if field not in PromiseSpec.model_fields
         ]
         lines += [f"## `{name}`", "", *_as_list(kind.rule_text()), ""]
         if options:

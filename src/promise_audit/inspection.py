@@ -77,7 +77,7 @@ def inspect_export(
         ).fetchone()
     finally:
         con.close()
-    coverage = ()
+    coverage: tuple[PromiseCoverage, ...] = ()
     if loaded is not None:
         coverage = tuple(
             PromiseCoverage(p.id, p.kind, missing_fields(KINDS[p.kind], p, staged.available))
