@@ -45,6 +45,26 @@ class Distribution:
 
 
 @dataclass(frozen=True)
+class Bin:
+    """Judged records whose measure is in [low, high) (the last bin includes its high)."""
+
+    low: float
+    high: float
+    kept: int
+    broken: int
+
+
+@dataclass(frozen=True)
+class HourCell:
+    """Judged records initiated in one hour of the week (weekday 1 = Monday), local time."""
+
+    weekday: int
+    hour: int
+    kept: int
+    broken: int
+
+
+@dataclass(frozen=True)
 class Link:
     """A group (a queue, an agent, an hour of the week) and how the promise fared in it."""
 
@@ -124,6 +144,8 @@ class PromiseResult:
     missing_fields: tuple[str, ...] = ()
     distribution: Distribution | None = None
     debt_seconds: float | None = None
+    histogram: tuple[Bin, ...] = ()
+    hour_grid: tuple[HourCell, ...] = ()
     weakest_links: tuple[Link, ...] = ()
     trend: tuple[WeekPoint, ...] = ()
     evidence: tuple[Evidence, ...] = ()

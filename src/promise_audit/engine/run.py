@@ -9,8 +9,10 @@ from promise_audit.engine.plan import PromisePlan, SourcePlan
 from promise_audit.promises.units import humanize_duration
 from promise_audit.records.loader import quote
 from promise_audit.results import (
+    Bin,
     Distribution,
     Evidence,
+    HourCell,
     Link,
     PromiseResult,
     Ratings,
@@ -157,6 +159,8 @@ def _result(
         gap_is_clear=gap_is_clear,
         distribution=distribution,
         debt_seconds=debt,
+        histogram=_histogram(con, table, promise, decided_sql, distribution),
+        hour_grid=_hour_grid(con, table, status, decided_sql),
         weakest_links=_weakest_links(con, plan, status, decided_sql) if broken else (),
         trend=_trend(con, table, status),
         evidence=_evidence(con, plan, promise, broken_sql),
@@ -176,6 +180,54 @@ def _by_prefix(counts: dict[str, int], prefix: str) -> dict[str, int]:
 
 def _num(value: Any) -> float | None:
     return None if value is None else float(value)
+
+
+HISTOGRAM_BINS = 20
+
+
+def _histogram(
+    con: Any,
+    table: str,
+    promise: PromisePlan,
+    decided_sql: str,
+    distribution: Distribution | None,
+) -> tuple[Bin, ...]:
+    """Equal-width bins from 0 to a ceiling that shows both the limit and the p99 tail."""
+    if distribution is None or distribution.count == 0 or distribution.max is None:
+        return ()
+    candidates = [distribution.p99 or 0.0, (distribution.limit or 0.0) * 1.5]
+    ceiling = max(candidates) or distribution.max or 1.0
+    width = ceiling / HISTOGRAM_BINS
+    status, measure = promise.status_column, promise.measure_column
+    rows = con.execute(
+        f"""
+        SELECT least(greatest(floor({measure} / {width!r}), 0), {HISTOGRAM_BINS - 1}) AS bin,
+               count(*) FILTER (WHERE {status} = 'kept'),
+               count(*) FILTER (WHERE {status} LIKE 'broken%')
+        FROM {table} WHERE {decided_sql} AND {measure} IS NOT NULL
+        GROUP BY 1 ORDER BY 1
+        """
+    ).fetchall()
+    counts = {int(b): (int(k), int(x)) for b, k, x in rows}
+    bins = []
+    for index in range(HISTOGRAM_BINS):
+        kept, broken = counts.get(index, (0, 0))
+        high = (index + 1) * width if index < HISTOGRAM_BINS - 1 else max(ceiling, distribution.max)
+        bins.append(Bin(round(index * width, 6), round(high, 6), kept, broken))
+    return tuple(bins)
+
+
+def _hour_grid(con: Any, table: str, status: str, decided_sql: str) -> tuple[HourCell, ...]:
+    rows = con.execute(
+        f"""
+        SELECT isodow(initiated_at), hour(initiated_at),
+               count(*) FILTER (WHERE {status} = 'kept'),
+               count(*) FILTER (WHERE {status} LIKE 'broken%')
+        FROM {table} WHERE {decided_sql}
+        GROUP BY 1, 2 ORDER BY 1, 2
+        """
+    ).fetchall()
+    return tuple(HourCell(int(d), int(h), int(k), int(b)) for d, h, k, b in rows)
 
 
 def _weakest_links(con: Any, plan: SourcePlan, status: str, decided_sql: str) -> tuple[Link, ...]:

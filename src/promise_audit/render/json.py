@@ -59,6 +59,8 @@ def promise_dict(promise: PromiseResult) -> dict[str, Any]:
         "missing_fields": list(promise.missing_fields),
         "distribution": asdict(promise.distribution) if promise.distribution else None,
         "debt_seconds": promise.debt_seconds,
+        "histogram": [asdict(b) for b in promise.histogram],
+        "hour_grid": [asdict(c) for c in promise.hour_grid],
         "weakest_links": [
             {**asdict(link), "compliance": link.compliance} for link in promise.weakest_links
         ],
