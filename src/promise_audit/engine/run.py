@@ -45,8 +45,9 @@ def run_plan(
     timezone: str,
     positions: dict[int, tuple[int | None, int | None]],
 ) -> list[PromiseResult]:
-    con.execute(plan.create_outcomes)
+    # hour(), weekday() and date() in expressions, and the weekly trend, read local time
     con.execute(f"SET TimeZone = '{timezone}'")
+    con.execute(plan.create_outcomes)
     results = []
     for promise in plan.promises:
         line, column = positions.get(promise.index, (None, None))
