@@ -9,10 +9,17 @@ from __future__ import annotations
 import datetime as dt
 import re
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from promise_audit.promises.units import Fraction
 
@@ -42,6 +49,16 @@ SourceFormat = Literal[
 ]
 Severity = Literal["critical", "major", "minor"]
 DurationUnit = Literal["s", "ms", "min", "h", "hms"]
+
+
+def _date_or_instant(value: Any) -> Any:
+    """`2026-10-02` is a whole day (a date), not midnight; anything else is an instant."""
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        return dt.date.fromisoformat(value.strip())
+    return value
+
+
+DateOrInstant = Annotated[dt.datetime | dt.date, BeforeValidator(_date_or_instant)]
 
 
 class Strict(BaseModel):
@@ -186,8 +203,8 @@ class PromiseSpec(Strict):
     owner: str | None = None
     severity: Severity = "major"
     scope: Scope | None = None
-    effective_from: dt.datetime | dt.date | None = None
-    effective_to: dt.datetime | dt.date | None = None
+    effective_from: DateOrInstant | None = None
+    effective_to: DateOrInstant | None = None
     target: Fraction = 1.0
     warn_below: Fraction | None = None
     blocking: bool = True
@@ -198,7 +215,7 @@ class PromiseSpec(Strict):
 class PromiseFileModel(Strict):
     organization: str
     timezone: str = "UTC"
-    as_of: dt.datetime | dt.date | None = None
+    as_of: DateOrInstant | None = None
     engine: Literal["duckdb"] = "duckdb"
     sources: dict[str, Source]
     calendars: dict[str, Calendar] = Field(default_factory=dict)

@@ -1,0 +1,107 @@
+"""Scope, effective dates, time zones and errors of the compiled plan."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from promise_audit.audit import audit
+from promise_audit.errors import PromiseFileError
+from tests.conftest import write_csv, write_promise_file
+
+TRANSFERS = {"id": "t", "kind": "transfers", "max": 0}
+
+
+def rows(*stamps: str) -> list[dict[str, Any]]:
+    return [
+        {"contact_id": str(i), "initiated_at": stamp, "transfers": 1, "queue": f"q{i % 2}"}
+        for i, stamp in enumerate(stamps)
+    ]
+
+
+def run(tmp_path: Path, data: list[dict[str, Any]], promise: dict[str, Any], **kw: Any) -> Any:
+    write_csv(tmp_path / "contacts.csv", data)
+    path = write_promise_file(tmp_path / "p.yaml", [{**TRANSFERS, **promise}], **kw)
+    return audit(path).promises[0]
+
+
+def test_hour_in_a_where_expression_reads_the_promise_file_time_zone(tmp_path: Path) -> None:
+    # 16:30 UTC is 09:30 in Vancouver (PDT, UTC-7) in October
+    data = rows("2026-10-05T16:30:00Z", "2026-10-05T23:30:00Z")
+    result = run(
+        tmp_path, data, {"scope": {"where": "hour(initiated_at) = 9"}}, timezone="America/Vancouver"
+    )
+    assert result.population == 1
+
+
+@pytest.mark.parametrize(
+    ("effective", "population"),
+    [
+        ({"effective_from": "2026-10-02"}, 2),  # from midnight of the 2nd, inclusive
+        ({"effective_to": "2026-10-02"}, 2),  # to the end of the 2nd, inclusive
+        ({"effective_from": "2026-10-02", "effective_to": "2026-10-02"}, 1),
+        ({"effective_to": "2026-10-02T12:00:00+00:00"}, 2),  # an instant: at it is inside
+    ],
+)
+def test_effective_dates_bound_the_population(
+    tmp_path: Path, effective: dict[str, str], population: int
+) -> None:
+    data = rows("2026-10-01T12:00:00Z", "2026-10-02T12:00:00Z", "2026-10-03T12:00:00Z")
+    assert run(tmp_path, data, effective).population == population
+
+
+def test_scope_filters_take_one_value_or_a_list(tmp_path: Path) -> None:
+    data = rows("2026-10-01T12:00:00Z", "2026-10-02T12:00:00Z", "2026-10-03T12:00:00Z")
+    assert run(tmp_path, data, {"scope": {"queue": "q0"}}).population == 2
+    assert run(tmp_path, data, {"scope": {"queue": ["q0", "q1"]}}).population == 3
+
+
+def test_scope_on_an_unknown_field_is_an_error_at_its_line(tmp_path: Path) -> None:
+    data = rows("2026-10-01T12:00:00Z")
+    with pytest.raises(PromiseFileError, match="did you mean 'queue'"):
+        run(tmp_path, data, {"scope": {"queu": "q0"}})
+
+
+def test_scope_on_a_source_attribute_works(tmp_path: Path) -> None:
+    data = [
+        {**r, "Region": "north" if i else "south"}
+        for i, r in enumerate(rows("2026-10-01T12:00:00Z", "2026-10-02T12:00:00Z"))
+    ]
+    assert run(tmp_path, data, {"scope": {"Region": "north"}}).population == 1
+
+
+def test_an_unknown_field_in_where_names_the_close_match(tmp_path: Path) -> None:
+    data = rows("2026-10-01T12:00:00Z")
+    with pytest.raises(PromiseFileError, match="transfers"):
+        run(tmp_path, data, {"scope": {"where": "transfer > 0"}})
+
+
+def test_weakest_links_need_enough_records(tmp_path: Path) -> None:
+    stamps = [f"2026-10-0{1 + i % 5}T12:00:00Z" for i in range(50)]
+    data = [
+        {
+            "contact_id": str(i),
+            "initiated_at": s,
+            "transfers": 1 if i % 2 == 0 else 0,
+            "queue": "q0" if i % 2 == 0 else "q1",
+            "agent_id": f"a{i}",
+        }
+        for i, s in enumerate(stamps)
+    ]
+    result = run(tmp_path, data, {})
+    queues = [
+        (link.value, link.kept, link.broken)
+        for link in result.weakest_links
+        if link.dimension == "queue"
+    ]
+    assert queues == [("q0", 0, 25)]  # q1 has no broken records; agents have one record each
+    assert not [link for link in result.weakest_links if link.dimension == "agent_id"]
+
+
+def test_weekly_trend_starts_weeks_on_monday_in_local_time(tmp_path: Path) -> None:
+    # Sunday 2026-10-04 23:30 in Vancouver is Monday 06:30 UTC: it belongs to the week of 09-28
+    data = rows("2026-10-05T06:30:00Z", "2026-10-05T16:00:00Z")
+    result = run(tmp_path, data, {}, timezone="America/Vancouver")
+    assert [(w.week, w.broken) for w in result.trend] == [("2026-09-28", 1), ("2026-10-05", 1)]
