@@ -159,7 +159,16 @@ def _evaluate(
         ]
         # with no records at all there is no as_of; every promise then has no data
         as_of_for_plan = as_of or dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-        plan = build_plan(records, specs, as_of=as_of_for_plan, timezone=timezone, locate=locate)
+        first = con.execute(f"SELECT min(initiated_at) FROM {records.table}").fetchone()[0]
+        plan = build_plan(
+            records,
+            specs,
+            as_of=as_of_for_plan,
+            timezone=timezone,
+            locate=locate,
+            calendars=loaded.model.calendars,
+            first_day=first.date() if first is not None else None,
+        )
         try:
             results += run_plan(con, plan, timezone=timezone, positions=positions)
         except Exception as exc:  # a DuckDB failure here is a bug or an unreadable value

@@ -8,16 +8,23 @@ here they become SQL through `promise_audit.expressions`, never by pasting user 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from promise_audit.expressions import DUCKDB, Dialect, ExpressionError, compile_sql, parse
 from promise_audit.kinds import KINDS, Kind
-from promise_audit.kinds.base import Outcome, Rule, Window
-from promise_audit.promises.model import PromiseSpec
+from promise_audit.kinds.base import Outcome, Rule, Window, seconds
+from promise_audit.promises.model import Calendar, PromiseSpec
 from promise_audit.records.loader import LoadedRecords, quote, text_literal
 from promise_audit.records.schema import CANONICAL_FIELDS, LINK_DIMENSIONS, FieldType
+
+# Values the engine computes for a rule with a clock or a calendar, by name in expressions.
+CLOCK_FIELDS = {
+    "clock_elapsed": FieldType.DURATION,
+    "clock_deadline": FieldType.TIMESTAMP,
+    "in_calendar": FieldType.BOOLEAN,
+}
 
 Locate = Callable[[int, tuple[str | int, ...], str], Exception]
 
@@ -38,7 +45,7 @@ class PromisePlan:
 class SourcePlan:
     source: str
     outcomes_table: str
-    create_outcomes: str
+    statements: tuple[str, ...]  # run in order; the last creates the outcomes table
     dimensions: tuple[str, ...]
     ratings: tuple[str, ...]
     promises: tuple[PromisePlan, ...]
@@ -66,6 +73,8 @@ def build_plan(
     as_of: dt.datetime,
     timezone: str,
     locate: Locate,
+    calendars: Mapping[str, Calendar] | None = None,
+    first_day: dt.date | None = None,
     dialect: Dialect = DUCKDB,
 ) -> SourcePlan:
     available = records.available
@@ -95,6 +104,7 @@ def build_plan(
     ratings = tuple(r for r in ("csat", "nps") if r in available)
     selects += [f"b.{quote(d)}" for d in (*dimensions, *ratings)]
     plans: list[PromisePlan] = []
+    setup: list[str] = []
 
     for index, spec in specs:
         kind = KINDS[spec.kind]
@@ -103,25 +113,32 @@ def build_plan(
         if missing:
             plans.append(PromisePlan(index, spec, kind, None, missing, status, measure, debt))
             continue
-        if spec.calendar is not None:
+        rule = kind.rule(spec, available)
+        if spec.calendar is not None and rule.clock is None and not rule.in_calendar:
             raise locate(
                 index,
                 ("calendar",),
-                "business-hours calendars are not supported yet: remove calendar: to measure "
-                "in wall-clock time, around the clock",
+                f"a calendar applies to promises measured in time; {spec.kind} is not",
             )
-        rule = kind.rule(spec, available)
         window_types = {
             w.name: (FieldType.TIMESTAMP if w.function == "next_at" else FieldType.NUMBER)
             for w in rule.windows
         }
-        types = {**field_types, **window_types}
+        types = {**field_types, **window_types, **CLOCK_FIELDS}
+        clock_columns: dict[str, str] = {}
 
         def column(
-            name: str, _index: int = index, _windows: frozenset[str] = frozenset(window_types)
+            name: str,
+            _index: int = index,
+            _windows: frozenset[str] = frozenset(window_types),
+            _clock: dict[str, str] = clock_columns,
         ) -> str:
             if name in _windows:
                 return f"w{_index}_{name}.v"
+            if name in _clock:
+                return _clock[name]
+            if name in CLOCK_FIELDS:
+                raise ExpressionError(f"{name!r} is only known to promises with a clock", 0)
             return f"b.{quote(name)}"
 
         def sql(
@@ -135,6 +152,38 @@ def build_plan(
                 return compile_sql(parse(text), _types, dialect=dialect, column=_column).sql
             except ExpressionError as exc:
                 raise locate(_index, key, exc.message) from None
+
+        calendar_table = None
+        if spec.calendar is not None:
+            calendar = (calendars or {})[spec.calendar]
+            calendar_table = f"calendar_{len(setup)}"
+            setup.append(_calendar_table(calendar_table, calendar, first_day, as_of))
+        if rule.clock is not None:
+            start_sql = sql(rule.clock.start, ("kind",))
+            end_sql = sql(f"coalesce({rule.clock.end}, as_of)", ("kind",))
+            if calendar_table is None:
+                clock_columns["clock_elapsed"] = sql(
+                    f"coalesce({rule.clock.end}, as_of) - ({rule.clock.start})", ("kind",)
+                )
+                clock_columns["clock_deadline"] = sql(
+                    f"({rule.clock.start}) + {seconds(rule.clock.limit)}", ("limit",)
+                )
+            else:
+                ctes += _clock_ctes(index, start_sql, end_sql, rule.clock.limit, calendar_table)
+                joins.append(f"LEFT JOIN c{index} ON c{index}.contact_id = b.contact_id")
+                clock_columns["clock_elapsed"] = f"c{index}.elapsed"
+                clock_columns["clock_deadline"] = f"c{index}.deadline"
+        if rule.in_calendar:
+            if calendar_table is None:
+                clock_columns["in_calendar"] = "true"
+            else:
+                ctes.append(
+                    f"k{index} AS (SELECT b.contact_id, b.initiated_at < cal.open_end AS inside "
+                    f"FROM base b ASOF LEFT JOIN {calendar_table} cal "
+                    "ON b.initiated_at >= cal.open_start)"
+                )
+                joins.append(f"LEFT JOIN k{index} ON k{index}.contact_id = b.contact_id")
+                clock_columns["in_calendar"] = f"coalesce(k{index}.inside, false)"
 
         population = [f"coalesce({sql(rule.population, ('kind',))}, false)"]
         population += _scope_sql(
@@ -168,7 +217,59 @@ def build_plan(
         f"CREATE OR REPLACE TABLE {table} AS WITH {', '.join(ctes)} "
         f"SELECT {', '.join(selects)} FROM base b {' '.join(joins)}"
     )
-    return SourcePlan(records.name, table, create, dimensions, ratings, tuple(plans))
+    return SourcePlan(records.name, table, (*setup, create), dimensions, ratings, tuple(plans))
+
+
+def _calendar_table(
+    name: str, calendar: Calendar, first_day: dt.date | None, as_of: dt.datetime
+) -> str:
+    from promise_audit.calendars import openings
+
+    zone = ZoneInfo(calendar.timezone)
+    last = as_of.astimezone(zone).date() + dt.timedelta(days=2)
+    # clocks start at most a year before the first contact (a purchase, a failure)
+    first = (first_day or last) - dt.timedelta(days=366)
+    rows = [
+        f"(TIMESTAMPTZ {text_literal(o.start.isoformat())}, "
+        f"TIMESTAMPTZ {text_literal(o.end.isoformat())}, {o.business_before!r})"
+        for o in openings(calendar, first, last)
+    ]
+    values = (
+        f"VALUES {', '.join(rows)}"
+        if rows
+        else "SELECT NULL::TIMESTAMPTZ, NULL::TIMESTAMPTZ, NULL::DOUBLE WHERE false"
+    )
+    return (
+        f"CREATE OR REPLACE TABLE {name} AS SELECT open_start, open_end, business_before, "
+        f"epoch(open_end) - epoch(open_start) AS length "
+        f"FROM ({values}) AS t(open_start, open_end, business_before)"
+    )
+
+
+def _clock_ctes(index: int, start: str, end: str, limit: float, calendar: str) -> list[str]:
+    """Business seconds B(t) by an as-of join on the openings; elapsed = B(end) - B(start);
+    the deadline is where B reaches B(start) + limit."""
+
+    def business(at: str) -> str:
+        return (
+            f"coalesce(cal.business_before + greatest(0, least(epoch({at}) - "
+            f"epoch(cal.open_start), cal.length)), 0)"
+        )
+
+    reach = f"(z.bs + {limit!r} - cal.business_before)"
+    return [
+        f"c{index}_x AS (SELECT b.contact_id, {start} AS s, {end} AS e FROM base b "
+        f"WHERE {start} IS NOT NULL)",
+        f"c{index}_s AS (SELECT x.*, {business('x.s')} AS bs FROM c{index}_x x "
+        f"ASOF LEFT JOIN {calendar} cal ON x.s >= cal.open_start)",
+        f"c{index}_e AS (SELECT y.*, {business('y.e')} AS be FROM c{index}_s y "
+        f"ASOF LEFT JOIN {calendar} cal ON y.e >= cal.open_start)",
+        f"c{index} AS (SELECT z.contact_id, z.be - z.bs AS elapsed, "
+        f"CASE WHEN cal.open_start IS NOT NULL AND {reach} <= cal.length THEN "
+        f"cal.open_start + to_microseconds(CAST(round({reach} * 1000000) AS BIGINT)) END "
+        f"AS deadline FROM c{index}_e z ASOF LEFT JOIN {calendar} cal "
+        f"ON (z.bs + {limit!r}) > cal.business_before)",
+    ]
 
 
 def _scope_sql(

@@ -47,7 +47,8 @@ def run_plan(
 ) -> list[PromiseResult]:
     # hour(), weekday() and date() in expressions, and the weekly trend, read local time
     con.execute(f"SET TimeZone = '{timezone}'")
-    con.execute(plan.create_outcomes)
+    for statement in plan.statements:
+        con.execute(statement)
     results = []
     for promise in plan.promises:
         line, column = positions.get(promise.index, (None, None))

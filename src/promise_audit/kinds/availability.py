@@ -75,7 +75,8 @@ class Availability(Kind):
                 Case(f"wait_seconds > {seconds(options.limit)}", Outcome.BROKEN, "answered_late"),
             ]
         return Rule(
-            population="true",
+            population="in_calendar",
+            in_calendar=True,
             cases=tuple(cases),
             otherwise=Outcome.KEPT,
             measure="wait_seconds" if options.limit is not None else None,

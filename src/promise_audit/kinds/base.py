@@ -49,6 +49,20 @@ class Window:
 
 
 @dataclass(frozen=True)
+class Clock:
+    """A clock from `start` to `end` (expressions), with the promise's `limit`.
+
+    The engine provides two fields to the rule's expressions: `clock_elapsed`, the seconds
+    from start to end (or to as_of while end is missing), and `clock_deadline`, the instant
+    `limit` after start; both in wall-clock time, or in the promise's calendar's business time.
+    """
+
+    start: str
+    end: str
+    limit: float
+
+
+@dataclass(frozen=True)
 class Rule:
     population: str
     cases: tuple[Case, ...]
@@ -58,6 +72,8 @@ class Rule:
     limit: float | None = None
     debt: str | None = None  # time beyond the limit, on broken records (seconds)
     windows: tuple[Window, ...] = ()
+    clock: Clock | None = None
+    in_calendar: bool = False  # the population is limited to the calendar's opening hours
 
 
 Requirement = tuple[str, ...]  # any one of these fields will do
@@ -113,24 +129,20 @@ def deadline_rule(
     after: tuple[Case, ...] = (),
 ) -> Rule:
     """The clock kinds: kept if `end` comes within `limit` of `start`; pending while it may."""
-    span = f"({end}) - ({start})"
     return Rule(
         population=population,
         cases=(
             Case(f"({start}) is null", Outcome.EXCLUDED, f"missing_{start_field}"),
-            Case(f"({end}) is not null and {span} > {seconds(limit)}", Outcome.BROKEN, late),
-            Case(
-                f"({end}) is null and ({start}) + {seconds(limit)} <= as_of",
-                Outcome.BROKEN,
-                unfinished,
-            ),
+            Case(f"({end}) is not null and clock_elapsed > {seconds(limit)}", Outcome.BROKEN, late),
+            Case(f"({end}) is null and clock_deadline <= as_of", Outcome.BROKEN, unfinished),
             Case(f"({end}) is null", Outcome.PENDING),
             *after,
         ),
         otherwise=Outcome.KEPT,
-        measure=f"coalesce({end}, as_of) - ({start})",
+        measure="clock_elapsed",
         limit=limit,
-        debt=f"coalesce({end}, as_of) - ({start}) - {seconds(limit)}",
+        debt=f"clock_elapsed - {seconds(limit)}",
+        clock=Clock(start=start, end=end, limit=limit),
     )
 
 
@@ -140,6 +152,7 @@ def within(limit: float) -> str:
 
 __all__ = [
     "Case",
+    "Clock",
     "Kind",
     "Outcome",
     "Requirement",
