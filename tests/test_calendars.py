@@ -191,7 +191,7 @@ def test_a_calendar_on_a_kind_without_a_clock_is_an_error(tmp_path: Path) -> Non
     from promise_audit.errors import PromiseFileError
 
     rows = [{"contact_id": "1", "initiated_at": "2026-10-05T09:00:00-04:00", "transfers": 0}]
-    with pytest.raises(PromiseFileError, match="measured in time"):
+    with pytest.raises(PromiseFileError, match="does not measure on a calendar"):
         run_audit(
             tmp_path, rows, "2026-10-06T00:00:00-04:00", kind="transfers", max=1, calendar="support"
         )

@@ -118,7 +118,9 @@ def build_plan(
             raise locate(
                 index,
                 ("calendar",),
-                f"a calendar applies to promises measured in time; {spec.kind} is not",
+                f"{spec.kind} does not measure on a calendar; calendars apply to the clock kinds "
+                "(first_response, resolution_time, service_recovery, callback_kept, "
+                "refund_time, human_handoff) and to availability",
             )
         window_types = {
             w.name: (FieldType.TIMESTAMP if w.function == "next_at" else FieldType.NUMBER)
