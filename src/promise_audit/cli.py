@@ -53,6 +53,14 @@ def check(
         Path | None,
         typer.Option("--rejects", help="Write every rejected record, with its reason, as CSV."),
     ] = None,
+    report_path: Annotated[
+        Path | None,
+        typer.Option("--report", help="Also write the gap report: .html, .md or .pdf."),
+    ] = None,
+    report_format: Annotated[
+        str | None,
+        typer.Option("--report-format", help="html, md or pdf (default: from --report's name)."),
+    ] = None,
 ) -> None:
     """Audit the promises against the records and print the gap."""
     from promise_audit.audit import audit
@@ -62,6 +70,14 @@ def check(
         result = audit(promise_file, records, rejects_path=rejects)
     except PromiseAuditError as error:
         _fail(error)
+    if report_path is not None:
+        from promise_audit.render.json import to_dict
+        from promise_audit.render.report import write_report
+
+        try:
+            write_report(to_dict(result), report_path, fmt=report_format)
+        except PromiseAuditError as error:
+            _fail(error)
     if output_format is OutputFormat.json:
         from promise_audit.render.json import render_json
 
@@ -71,6 +87,54 @@ def check(
 
         render_terminal(result, sys.stdout, color=sys.stdout.isatty())
     raise typer.Exit(exit_status(result, fail_on.value))  # type: ignore[arg-type]
+
+
+@app.command()
+def report(
+    result_file: Annotated[
+        Path, typer.Argument(help="A result saved by `check --format json` ('-': standard input).")
+    ],
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="File to write: .html, .md or .pdf."),
+    ] = None,
+    report_format: Annotated[
+        str | None,
+        typer.Option("--format", help="html, md or pdf (default: from -o; without -o, prints)."),
+    ] = None,
+    page_size: Annotated[str, typer.Option("--page-size", help="PDF pages: A4 or Letter.")] = "A4",
+    templates: Annotated[
+        Path | None,
+        typer.Option("--templates", help="A folder of templates replacing the bundled ones."),
+    ] = None,
+    client: Annotated[str | None, typer.Option("--client", help="Who the report is for.")] = None,
+    prepared_by: Annotated[
+        str | None, typer.Option("--prepared-by", help="Who prepared the report.")
+    ] = None,
+    accent: Annotated[str | None, typer.Option("--accent", help="Accent colour, #RRGGBB.")] = None,
+    logo: Annotated[
+        Path | None, typer.Option("--logo", help="A PNG, JPEG, GIF, WebP or SVG logo.")
+    ] = None,
+) -> None:
+    """Render a saved JSON result as the gap report (HTML, Markdown or PDF)."""
+    from promise_audit.render.report import load_result, write_report
+
+    try:
+        text = write_report(
+            load_result(result_file),
+            output,
+            fmt=report_format,
+            page_size=page_size,
+            templates=templates,
+            client=client,
+            prepared_by=prepared_by,
+            accent=accent,
+            logo=logo,
+        )
+    except PromiseAuditError as error:
+        _fail(error)
+    if text is not None:
+        sys.stdout.write(text)
 
 
 @app.command()

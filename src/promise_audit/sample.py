@@ -4,15 +4,17 @@
 `promise_audit.records.schema.CANONICAL_FIELDS`, in that order. It makes the bundled example
 (`promises/exports/northwind-contacts.csv`) and the data of tests and benchmarks.
 
-How it works (no per-row Python: the rows are one DuckDB query, 10M rows in seconds):
+How it works (no per-row Python: the rows come from one DuckDB query; 10M rows take about
+half a minute on two cores):
 
 * Every random number is a hash of ``(seed, row or entity number, salt)``, never
   ``random()``: the same arguments give a byte-identical file, whatever the thread count.
 * Arrivals follow an hourly intensity in local time: weekday business hours heavy, evenings,
   nights and weekends light, day-to-day noise and one "incident" day with an afternoon surge.
-  The intensity's inverse CDF is tabulated in a small slot table; row ``i`` gets the instant
-  at quantile ``(i + u) / rows``, so initiated_at grows with the contact number and rows stream
-  out in contact_id order with no sort (insertion order is preserved through the join).
+  The intensity's inverse CDF is tabulated in a short list; row ``i`` gets the instant at
+  quantile ``(i + u) / rows``, so initiated_at grows with the contact number and the rows
+  stream out in contact_id order with no sort: the query is projections over a table scan,
+  which keep insertion order (a join would not).
 * Waits grow with the hour's load (demand over planned staffing) and have an exponential
   tail; the caller's patience decides abandons (a few give up within 5 s); waits that pass two
   minutes mostly get a callback offer, and some callers take it.
@@ -33,7 +35,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import zoneinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -46,7 +47,7 @@ __all__ = ["FORMATS", "write_sample"]
 
 FORMATS = ("csv", "csv.gz", "jsonl", "jsonl.gz", "parquet")
 
-_SLOTS = 50_000  # resolution of the tabulated inverse CDF of arrivals
+_SLOTS = 8192  # resolution of the tabulated inverse CDF of arrivals (~11 per hour)
 _TS_FORMAT = "%Y-%m-%dT%H:%M:%S"
 
 # Relative arrival intensity by local hour (0-23).
@@ -88,27 +89,38 @@ def write_sample(
             raise ValueError(f"{name} must be at least {least}, got {value!r}")
     try:
         start_date = dt.date.fromisoformat(start)
-        zone = zoneinfo.ZoneInfo(timezone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError) as exc:
-        raise ValueError(f"bad start {start!r} or time zone {timezone!r}: {exc}") from exc
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"start must be a date (YYYY-MM-DD), got {start!r}") from exc
+    end_date = start_date + dt.timedelta(days=days)
 
-    period_start = dt.datetime.combine(start_date, dt.time(), tzinfo=zone)
-    period_end = dt.datetime.combine(start_date + dt.timedelta(days=days), dt.time(), tzinfo=zone)
-    utc_start = period_start.astimezone(dt.UTC).replace(tzinfo=None)
-    export_seconds = int((period_end - period_start).total_seconds())
-
-    out.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect()
     try:
         con.execute("SET preserve_insertion_order = true")
+        # All zone arithmetic uses DuckDB's (ICU) time-zone data, never Python's: the two
+        # can disagree (tzdata versions; e.g. British Columbia's permanent -07 from 2026).
+        try:
+            bounds = con.execute(
+                "SELECT timezone('UTC', timezone($tz, $start::TIMESTAMP)),"
+                " timezone('UTC', timezone($tz, $end::TIMESTAMP))",
+                {"tz": timezone, "start": start_date.isoformat(), "end": end_date.isoformat()},
+            ).fetchone()
+        except duckdb.Error as exc:
+            raise ValueError(f"unknown time zone {timezone!r}") from exc
+        if bounds is None:  # pragma: no cover - a SELECT without FROM returns one row
+            raise RuntimeError("DuckDB returned no period bounds")
+        utc_start, utc_end = bounds
+        # The export is taken at the end of the period.
+        export_seconds = int((utc_end - utc_start).total_seconds())
+        out.parent.mkdir(parents=True, exist_ok=True)
         _create_macros(con, seed=seed, rows=rows, days=days)
         _create_time_format(con, utc_start=utc_start, days=days, timezone=timezone)
         _create_arrivals(con, start_date=start_date, days=days, timezone=timezone, seed=seed)
         # range() is a single-threaded source; a table scan runs on every thread.
         con.execute(f"CREATE TABLE ids AS SELECT range AS i FROM range({rows})")
         query = _contacts_query(
-            seed=seed,
             rows=rows,
+            start_date=start_date,
+            days=days,
             utc_start=utc_start,
             export_seconds=export_seconds,
             typed=kind == "parquet",
@@ -119,8 +131,6 @@ def write_sample(
             options = "FORMAT json"
         else:
             options = "FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 1000000"
-            # Row-group and page boundaries would otherwise depend on thread scheduling.
-            con.execute("SET threads = 1")
         if kind.endswith(".gz"):
             options += ", COMPRESSION gzip"
         target = str(out).replace("'", "''")
@@ -166,7 +176,7 @@ def _create_macros(con: DuckDBPyConnection, *, seed: int, rows: int, days: int) 
         # repeat contacts: row x repeats the contact gap(x) rows (~2.5 days) earlier
         f"""CREATE MACRO gap(x) AS
             greatest(1, round(least(ex(x, 3) * 2.5, 12.0) * {rows_per_day!r}))::BIGINT""",
-        "CREATE MACRO rep(x) AS (u(x, 2) < 0.145 AND (x) - gap(x) >= 0)",
+        "CREATE MACRO rep(x) AS (u(x, 2) < 0.16 AND (x) - gap(x) >= 0)",
         f"CREATE MACRO cnum(x) AS (hash({seed}::BIGINT, (x)::BIGINT, 5) % {pool})::BIGINT",
         """CREATE MACRO queue_of(x) AS CASE
                WHEN u(x, 7) < 0.25 THEN 'billing' WHEN u(x, 7) < 0.60 THEN 'orders'
@@ -221,9 +231,10 @@ def _create_time_format(
 
     shift = case([str(o) for o in offsets])
     suffix = case([f"'{_offset_text(o)}'" for o in offsets])
+    con.execute(f"CREATE MACRO tz_shift(x) AS {shift}")
     con.execute(
         f"""CREATE MACRO fmt_ts(x) AS
-            strftime(x + to_seconds({shift}), '{_TS_FORMAT}') || {suffix}"""
+            strftime(x + to_seconds(tz_shift(x)), '{_TS_FORMAT}') || {suffix}"""
     )
 
 
@@ -236,7 +247,7 @@ def _offset_text(seconds: int) -> str:
 def _create_arrivals(
     con: DuckDBPyConnection, *, start_date: dt.date, days: int, timezone: str, seed: int
 ) -> None:
-    """Hourly buckets of arrival intensity and load; the slot table of their inverse CDF."""
+    """Hourly buckets of arrival intensity and load; variables slot_t and bucket_rho."""
     tz = timezone.replace("'", "''")
     # One day (after the first week, when the period has one) has an afternoon surge.
     incident_day = 7 + (seed * 7919) % (days - 7) if days > 7 else -1
@@ -260,10 +271,13 @@ def _create_arrivals(
                        * {_sql_list(_DAY_FACTOR)}[dow] AS expected,
                    -- planned staffing against expected demand: generous in weekday office
                    -- hours, thin at the edges of the day and at weekends
-                   CASE WHEN dow <= 5 AND hr BETWEEN 9 AND 16 THEN 1.10
-                        WHEN dow <= 5 AND hr BETWEEN 7 AND 19 THEN 0.97
-                        WHEN dow > 5 AND hr BETWEEN 9 AND 17 THEN 0.95
-                        ELSE 1.05 END AS staffing,
+                   CASE WHEN dow <= 5 AND hr BETWEEN 9 AND 11 THEN 1.0
+                        WHEN dow <= 5 AND hr BETWEEN 12 AND 13 THEN 0.93  -- lunch breaks
+                        WHEN dow <= 5 AND hr BETWEEN 14 AND 16 THEN 1.08
+                        WHEN dow <= 5 AND hr BETWEEN 7 AND 19 THEN 0.91
+                        WHEN dow > 5 AND hr BETWEEN 9 AND 17 THEN 0.90
+                        ELSE 0.85 END
+                   * CASE WHEN dow = 1 THEN 0.95 ELSE 1.0 END AS staffing,
                    exp(0.12 * nz(d, 900)) AS day_noise,
                    CASE WHEN d = {incident_day} AND hr BETWEEN 10 AND 19 THEN 1.6 ELSE 1.0 END
                        AS incident
@@ -273,49 +287,59 @@ def _create_arrivals(
                greatest(epoch(coalesce(lead(utc_start) OVER (ORDER BY b), utc_stop)
                               - utc_start), 0) AS seconds,
                expected * day_noise * incident AS weight,
-               day_noise * incident / staffing AS rho
+               -- staffing never quite follows demand: busy hours run hotter
+               day_noise * incident * power(expected, 0.1) / staffing AS rho
         FROM x
         ORDER BY b
         """
     )
+    # Arrival instants (seconds after the period start) at quantiles k / _SLOTS of the
+    # intensity, and the load of each hour: lists, so each row looks its values up by index in
+    # a plain projection (a join would not keep the rows in contact order).
     con.execute(
         f"""
-        CREATE TABLE slots AS
-        WITH m AS (
-            SELECT *, weight * seconds AS mass FROM buckets WHERE seconds > 0
-        ), c AS (
-            SELECT *, (sum(mass) OVER (ORDER BY b) - mass) / sum(mass) OVER () AS q_lo,
-                      sum(mass) OVER (ORDER BY b) / sum(mass) OVER () AS q_hi
-            FROM m
-        ), pts AS (
-            SELECT k, k / {_SLOTS}::DOUBLE AS q FROM range({_SLOTS + 1}) t(k)
-        ), t AS (
-            SELECT pts.k, c.hr, c.dow, c.rho,
-                   epoch(c.utc_start - (SELECT min(utc_start) FROM buckets))
-                   + least(greatest((pts.q - c.q_lo) / greatest(c.q_hi - c.q_lo, 1e-15), 0), 1)
-                     * c.seconds AS t_sec
+        SET VARIABLE slot_t = (
+            WITH m AS (
+                SELECT *, weight * seconds AS mass FROM buckets WHERE seconds > 0
+            ), c AS (
+                SELECT *, (sum(mass) OVER (ORDER BY b) - mass) / sum(mass) OVER () AS q_lo,
+                          sum(mass) OVER (ORDER BY b) / sum(mass) OVER () AS q_hi
+                FROM m
+            ), pts AS (
+                SELECT k, k / {_SLOTS}::DOUBLE AS q FROM range({_SLOTS + 1}) t(k)
+            )
+            SELECT list(
+                epoch(c.utc_start - (SELECT min(utc_start) FROM buckets))
+                + least(greatest((pts.q - c.q_lo) / greatest(c.q_hi - c.q_lo, 1e-15), 0), 1)
+                  * c.seconds
+                ORDER BY pts.k)
             FROM pts ASOF JOIN c ON pts.q >= c.q_lo
         )
-        SELECT k, hr, dow, rho, t_sec AS t_lo, lead(t_sec) OVER (ORDER BY k) AS t_hi
-        FROM t
-        QUALIFY t_hi IS NOT NULL
-        ORDER BY k
         """
     )
+    con.execute("SET VARIABLE bucket_rho = (SELECT list(rho ORDER BY b) FROM buckets)")
 
 
 def _contacts_query(
-    *, seed: int, rows: int, utc_start: dt.datetime, export_seconds: int, typed: bool
+    *,
+    rows: int,
+    start_date: dt.date,
+    days: int,
+    utc_start: dt.datetime,
+    export_seconds: int,
+    typed: bool,
 ) -> str:
     """The SELECT producing the contacts, in contact_id (= row, = time) order."""
     n = rows
     base = f"TIMESTAMP '{utc_start.isoformat(sep=' ')}'"
+    local_base = f"TIMESTAMP '{start_date.isoformat()} 00:00:00'"
+    hours = days * 24
     width = max(8, len(str(n)))
 
     def ts(expr: str) -> str:
         """Seconds after initiated_at (nullable) as the output value of a timestamp column."""
         value = f"(t0 + to_seconds(({expr})::BIGINT))"
-        return f"timezone('UTC', {value})" if typed else f"fmt_ts({value})"
+        return f"to_timestamp(epoch({value}))" if typed else f"fmt_ts({value})"
 
     def cut(expr: str) -> str:
         """A follow-up event, empty when it falls after the export was taken."""
@@ -373,12 +397,27 @@ def _contacts_query(
     select_list = ",\n    ".join(f"{expr} AS {name}" for name, expr in columns.items())
 
     query = f"""
-WITH r AS (
+WITH s0 AS (
+    SELECT i, (i + u(ids.i, 0)) * {_SLOTS} / {n} AS x FROM ids
+), s1 AS (
+    SELECT i, x - floor(x) AS frac,
+           getvariable('slot_t')[floor(x)::BIGINT + 1] AS t_lo,
+           getvariable('slot_t')[floor(x)::BIGINT + 2] AS t_hi
+    FROM s0
+), s2 AS (
+    SELECT i, floor(t_lo + frac * (t_hi - t_lo))::BIGINT AS t_rel FROM s1
+), s3 AS (
+    SELECT i, t_rel, {base} + to_seconds(t_rel) AS t_utc FROM s2
+), s4 AS (
+    SELECT i, t_rel, t_utc, t_utc + to_seconds(tz_shift(t_utc)) AS t_local FROM s3
+), r AS (
     -- arrival instant: the inverse CDF at (i + u) / rows, interpolated inside its slot
-    SELECT i, s.hr AS lhour, s.dow AS ldow, s.rho,
-           floor(s.t_lo + (x - s.k) * (s.t_hi - s.t_lo))::BIGINT AS t0_rel
-    FROM (SELECT i, (i + u(ids.i, 0)) * {_SLOTS} / {n} AS x FROM ids) p
-    JOIN slots s ON s.k = floor(p.x)::BIGINT
+    SELECT i, hour(t_local) AS lhour, isodow(t_local) AS ldow,
+           getvariable('bucket_rho')[
+               least(greatest(epoch(t_local - {local_base}) // 3600, 0), {hours - 1})::BIGINT + 1
+           ] AS rho,
+           t_rel AS t0_rel
+    FROM s4
 ), a AS (
     SELECT *, {base} + to_seconds(t0_rel) AS t0, {export_seconds} - t0_rel AS horizon,
         CASE WHEN u(i, 1) < 0.55 THEN 'phone' WHEN u(i, 1) < 0.73 THEN 'chat'
@@ -411,9 +450,9 @@ WITH r AS (
                                   WHEN u(i, 10) < 0.98 THEN 5 ELSE 6 END END AS ivr_steps,
         chat AND u(i, 21) < 0.60 AS bot,
         chat AND u(i, 21) < 0.60 AND u(i, 23) < 0.45 AS hreq,
-        CASE WHEN u(i, 14) < 0.035 THEN 1 + floor(u(i, 15) * 4)
-             WHEN phone THEN 45 + round(420 * ex(i, 16))
-             ELSE 30 + round(360 * ex(i, 16)) END::BIGINT AS patience
+        CASE WHEN u(i, 14) < 0.03 THEN 1 + floor(u(i, 15) * 4)
+             WHEN phone THEN 90 + round(720 * ex(i, 16))
+             ELSE 60 + round(540 * ex(i, 16)) END::BIGINT AS patience
     FROM b
 ), d AS (
     SELECT *,
@@ -422,7 +461,7 @@ WITH r AS (
         CASE WHEN phone THEN round(ivr_steps * (8 + 7 * u(i, 11)) + lnorm(5, 0.7, i, 12))
              END::BIGINT AS ivr_s,
         -- mean wait grows steeply with load; priority for loyalty tiers
-        round((20 + 85 * power(least(rho, 1.8), 4))
+        round((15 + 70 * power(least(rho, 1.5), 6))
               * CASE queue WHEN 'tech' THEN 1.3 WHEN 'returns' THEN 1.1
                            WHEN 'orders' THEN 0.9 ELSE 1.0 END
               * CASE segment WHEN 'platinum' THEN 0.5 WHEN 'gold' THEN 0.8 ELSE 1.0 END
@@ -445,7 +484,7 @@ WITH r AS (
                   AND u(i, 17) < CASE WHEN queue = 'tech' THEN 0.6 ELSE 0.85 END
                   AND u(i, 18) < 0.4 THEN 'callback'
              WHEN patience < w THEN 'abandon' ELSE 'answer' END AS outcome,
-        (120 + floor(u(i, 19) * least(25, least(w, patience) - 120)))::BIGINT AS cb_wait,
+        (121 + floor(u(i, 19) * least(25, least(w, patience) - 121)))::BIGINT AS cb_wait,
         u(agent_n, 950) > 0.85 AS weak_agent,
         CASE WHEN async THEN
             -- replies wait for opening time (08:00-18:00 weekdays) unless the BPO picks up
@@ -598,14 +637,15 @@ WITH r AS (
 ), q AS (
     SELECT *,
         CASE WHEN survey_s IS NOT NULL AND u(i, 64) < 0.55 THEN
-            least(5, greatest(1, round(4.5
+            least(5, greatest(1, round(4.6
                 - 0.7 * (coalesce(wait_s, 0) > 120)::INTEGER
-                - 0.9 * (coalesce(wait_s, 0) > 300)::INTEGER
-                - 0.6 * (transfers >= 2)::INTEGER
+                - 1.0 * (coalesce(wait_s, 0) > 300)::INTEGER
+                - 0.7 * (transfers >= 2)::INTEGER
                 - 0.6 * (escalations > 0)::INTEGER
-                - 1.3 * (sf AND coalesce(rec_s - fail_s > 86400, true))::INTEGER
-                - 0.6 * (res_s > 259200)::INTEGER
-                + 0.9 * nz(i, 65))))::INTEGER END AS csat
+                - 1.5 * (sf AND coalesce(rec_s - fail_s > 86400, true))::INTEGER
+                - 0.8 * (res_s > 259200)::INTEGER
+                - 0.5 * (coalesce(hold_s, 0) > 300)::INTEGER
+                + 1.1 * nz(i, 65))))::INTEGER END AS csat
     FROM p
 )
 SELECT
@@ -639,7 +679,7 @@ def _hoist_draws(query: str) -> str:
         normals.add(int(match.group(1)))
         return f"z_{match.group(1)}"
 
-    head, sep, rest = query.partition("AS t0_rel")
+    head, sep, rest = query.partition("AS t0_rel\n")
     if not sep:
         raise RuntimeError("stage r of the sample query has no t0_rel")
     rest = re.sub(r"\bu\(i, (\d+)\)", uniform, rest)

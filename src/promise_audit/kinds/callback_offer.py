@@ -12,10 +12,13 @@ class CallbackOfferOptions(PromiseSpec):
 class CallbackOffer(Kind):
     """Whoever waits longer than `after` is offered a callback.
 
+    Only callback_offered can show that no offer was made (a customer who did not request a
+    callback may have declined one), so an export without it is unauditable.
+
     Population: contacts whose wait_seconds is over `after` (exactly `after` is not over it).
     Kept: callback_offered is true, or the customer requested a callback
     (callback_requested_at present), which proves the offer.
-    Broken: callback_offered is false and no callback was requested.
+    Broken: callback_offered is false and no callback was requested (no_callback_offered).
     Excluded: callback_offered is missing and no callback was requested
     (missing_callback_offered).
     """
@@ -25,16 +28,18 @@ class CallbackOffer(Kind):
     noun = "customers who waited long enough to be owed the offer"
 
     def requirements(self, options: PromiseSpec) -> tuple[Requirement, ...]:
-        return (("wait_seconds",), ("callback_offered", "callback_requested_at"))
+        return (("wait_seconds",), ("callback_offered",))
 
     def rule(self, options: PromiseSpec, available: frozenset[str]) -> Rule:
         assert isinstance(options, CallbackOfferOptions)
-        cases = [Case("callback_requested_at is not null", Outcome.KEPT)]
-        if "callback_offered" in available:
-            cases += [
-                Case("callback_offered", Outcome.KEPT),
-                Case("callback_offered is null", Outcome.EXCLUDED, "missing_callback_offered"),
-            ]
+        cases: list[Case] = []
+        if "callback_requested_at" in available:
+            cases.append(Case("callback_requested_at is not null", Outcome.KEPT))
+        cases += [
+            Case("callback_offered", Outcome.KEPT),
+            Case("callback_offered is null", Outcome.EXCLUDED, "missing_callback_offered"),
+            Case("not callback_offered", Outcome.BROKEN, "no_callback_offered"),
+        ]
         return Rule(
             population=f"wait_seconds > {seconds(options.after)}",
             cases=tuple(cases),

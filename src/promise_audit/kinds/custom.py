@@ -7,6 +7,7 @@ from pydantic import model_validator
 from promise_audit.kinds.base import Case, Kind, Outcome, Requirement, Rule, seconds
 from promise_audit.promises.model import PromiseSpec
 from promise_audit.promises.units import PositiveDuration
+from promise_audit.records.schema import CANONICAL_FIELDS
 
 
 class CustomOptions(PromiseSpec):
@@ -28,7 +29,9 @@ class CustomOptions(PromiseSpec):
 class Custom(Kind):
     """Anything else, written in the promise language.
 
-    Population: the records where `where` is true (all, without it).
+    Population: the records where `where` is true (all, without it). The expressions may use
+    any canonical field (one the export lacks makes the promise unauditable) and any other
+    source column of the export (a scope attribute).
     Broken: `kept_if` is false, or `measure` is over `limit`.
     Excluded: `kept_if` or `measure` is null because a field it needs is missing
     (missing_<field>, naming the first such field, or null_expression).
@@ -46,7 +49,9 @@ class Custom(Kind):
         for text in (options.where, options.kept_if, options.measure):
             if text is not None:
                 fields |= fields_of(parse(text))
-        fields -= {"as_of"}
+        # Only canonical fields can be missing from an export (unauditable); any other name is a
+        # source column kept as an attribute, or an unknown field the compiler names.
+        fields &= CANONICAL_FIELDS.keys()
         return tuple((name,) for name in sorted(fields))
 
     def rule(self, options: PromiseSpec, available: frozenset[str]) -> Rule:

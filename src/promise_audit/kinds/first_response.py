@@ -37,7 +37,8 @@ class FirstResponse(Kind):
         if scoped_channel or "channel" not in available:
             population = "true"
         else:
-            listed = ", ".join(f"'{c}'" for c in options.channels)
+            # channel values are read lower-cased, as scope filters on channel are matched
+            listed = ", ".join("'" + c.lower().replace("'", "''") + "'" for c in options.channels)
             population = f"channel in ({listed})"
         return deadline_rule(
             population=population,

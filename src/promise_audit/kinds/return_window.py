@@ -41,6 +41,8 @@ class ReturnWindow(Kind):
                 Case("return_decision is null", Outcome.EXCLUDED, "no_decision"),
                 Case("lower(return_decision) = 'rejected'", Outcome.BROKEN, "rejected"),
                 Case("lower(return_decision) = 'accepted'", Outcome.KEPT),
+                # any other text: the engine's generic fallback would not name the field
+                Case("true", Outcome.EXCLUDED, "unrecognised_return_decision"),
             ),
             otherwise=Outcome.EXCLUDED,
         )

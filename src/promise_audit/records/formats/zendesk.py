@@ -1,0 +1,367 @@
+"""Zendesk Support tickets and ticket metrics (API JSON) -> the raw table of canonical columns.
+
+`path` may match several files: each is one JSON document, a JSON array, or JSON values one per
+line (JSONL) or concatenated, gzip'd or not. Each value is recognised by its keys:
+
+- tickets: `{"tickets": [...]}` (list, search, incremental export), `{"ticket": {...}}`, or a
+  bare ticket object; a ticket may carry its side-loaded `metric_set` (incremental export with
+  `include=metric_sets`);
+- metrics: `{"ticket_metrics": [...]}`, `{"ticket_metric": {...}}`, a top-level side-loaded
+  `metric_sets` list, or a bare metrics object (it has `ticket_id`); joined on `ticket_id`.
+
+Records read = ticket objects. A ticket listed more than once is kept once (the copy with the
+latest `updated_at`; at a tie, the one read last) and the other copies are duplicates. Of several
+metrics records for one ticket the same rule picks one. Metrics of tickets that are not in the
+export are not contacts and are not counted.
+
+PROMISES.md section 2 fixes: initiated_at = created_at; first_response_at = created_at +
+reply_time_in_minutes.calendar (missing while no public agent reply); resolved_at = created_at +
+full_resolution_time_in_minutes.calendar (missing while unsolved). The rest is documented in
+docs/formats/zendesk.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from promise_audit.errors import RecordsError
+from promise_audit.promises.model import Source
+from promise_audit.records.loader import RawRead, quote
+
+# via.channel -> canonical channel; any other value is "other" (the raw value stays in via_channel)
+CHANNELS: dict[str, str] = {
+    "web": "web_form",
+    "web_form": "web_form",
+    "web_widget": "web_form",
+    "help_center": "web_form",
+    "mobile_sdk": "web_form",
+    "email": "email",
+    "chat": "chat",
+    "chat_transcript": "chat",
+    "voice": "phone",
+    "phone": "phone",
+    "twitter": "social",
+    "twitter_dm": "social",
+    "facebook": "social",
+    "facebook_post": "social",
+    "facebook_message": "social",
+    "instagram": "social",
+    "instagram_dm": "social",
+    "whatsapp": "messaging",
+    "sms": "messaging",
+    "native_messaging": "messaging",
+    "messaging": "messaging",
+    "line": "messaging",
+    "wechat": "messaging",
+    "telegram": "messaging",
+    "viber": "messaging",
+    "kakaotalk": "messaging",
+    "google_rcs": "messaging",
+    "apple_business_chat": "messaging",
+    "apple_messages_for_business": "messaging",
+    "messagebird_sms": "messaging",
+    "api": "other",
+}
+# satisfaction_rating.score -> csat (a two-point survey on the 1-5 scale); offered/unoffered: none
+CSAT = {"good": 5, "bad": 1}
+UNSOLVED = ("new", "open", "pending", "hold")
+_METRIC_KEYS = (
+    "reply_time_in_minutes",
+    "full_resolution_time_in_minutes",
+    "first_resolution_time_in_minutes",
+    "requester_wait_time_in_minutes",
+    "group_stations",
+    "solved_at",
+)
+# (attribute column, metrics key, "calendar"/"business" or None for a plain value)
+_METRIC_ATTRIBUTES: tuple[tuple[str, str, str | None], ...] = (
+    ("reopens", "reopens", None),
+    ("replies", "replies", None),
+    ("group_stations", "group_stations", None),
+    ("assignee_stations", "assignee_stations", None),
+    ("reply_time_in_minutes_calendar", "reply_time_in_minutes", "calendar"),
+    ("reply_time_in_minutes_business", "reply_time_in_minutes", "business"),
+    ("first_resolution_time_in_minutes_calendar", "first_resolution_time_in_minutes", "calendar"),
+    ("full_resolution_time_in_minutes_calendar", "full_resolution_time_in_minutes", "calendar"),
+    ("full_resolution_time_in_minutes_business", "full_resolution_time_in_minutes", "business"),
+    ("requester_wait_time_in_minutes_calendar", "requester_wait_time_in_minutes", "calendar"),
+    ("on_hold_time_in_minutes_calendar", "on_hold_time_in_minutes", "calendar"),
+    ("assigned_at", "assigned_at", None),
+    ("solved_at", "solved_at", None),
+)
+
+
+@dataclass(frozen=True)
+class _Item:
+    """One ticket or metrics object, where it was read and in which order."""
+
+    value: dict[str, Any]
+    file: str
+    order: int
+
+
+def read(con: Any, table: str, files: tuple[str, ...], source: Source) -> RawRead:
+    tickets: list[_Item] = []
+    metrics: list[_Item] = []
+    order = 0
+    for path in files:
+        for value in _json_values(path):
+            for kind, item in _classify(value, path):
+                order += 1
+                (tickets if kind == "ticket" else metrics).append(_Item(item, path, order))
+                if kind == "ticket" and isinstance(item.get("metric_set"), dict):
+                    order += 1
+                    metric_set = dict(item["metric_set"])
+                    metric_set.setdefault("ticket_id", item.get("id"))
+                    metrics.append(_Item(metric_set, path, order))
+
+    kept, duplicates = _latest_copies(tickets, "id")
+    latest_metrics, _ = _latest_copies(metrics, "ticket_id")
+    metrics_by_ticket = {
+        key: m for m in latest_metrics if (key := _key(m.value.get("ticket_id"))) is not None
+    }
+    has_metrics = bool(metrics)
+    has_csat = any("satisfaction_rating" in t.value for t in kept)
+    rows = [_row(t, _metric_of(t, metrics_by_ticket), has_metrics) for t in kept]
+
+    columns = ["_file", "contact_id", "customer_id", "channel", "team", "agent_id", "segment"]
+    columns += ["topic", "initiated_at"]
+    if has_metrics:
+        columns += ["first_response_at", "resolved_at", "transfers"]
+    if has_csat:
+        columns += ["csat", "satisfaction_score"]
+    columns += ["status", "priority", "via_channel", "tags", "updated_at"]
+    columns += ["organization_id", "brand_id"]
+    if has_metrics:
+        columns += ["has_metrics", *(name for name, _, _ in _METRIC_ATTRIBUTES)]
+    _create_table(con, table, columns, rows)
+    return RawRead(read=len(tickets), duplicates=duplicates)
+
+
+def _metric_of(ticket: _Item, metrics: dict[str, _Item]) -> _Item | None:
+    key = _key(ticket.value.get("id"))
+    return None if key is None else metrics.get(key)
+
+
+def _row(ticket: _Item, metric: _Item | None, has_metrics: bool) -> dict[str, str | None]:
+    t = ticket.value
+    via = t.get("via") if isinstance(t.get("via"), dict) else {}
+    via_channel = _text(via.get("channel")) if via else None
+    rating = t.get("satisfaction_rating")
+    score = _text(rating.get("score")) if isinstance(rating, dict) else None
+    tags = t.get("tags")
+    status = _text(t.get("status"))
+    created = _text(t.get("created_at"))
+    row: dict[str, str | None] = {
+        "_file": ticket.file,
+        "contact_id": _text(t.get("id")),
+        "customer_id": _text(t.get("requester_id")),
+        "channel": (CHANNELS.get(via_channel.lower(), "other") if via_channel else None),
+        "team": _text(t.get("group_id")),
+        "agent_id": _text(t.get("assignee_id")),
+        "segment": _text(t.get("priority")),
+        "topic": _text(t.get("type")),
+        "initiated_at": created,
+        "csat": str(CSAT[score.lower()]) if score and score.lower() in CSAT else None,
+        "satisfaction_score": score,
+        "status": status,
+        "priority": _text(t.get("priority")),
+        "via_channel": via_channel,
+        "tags": " ".join(str(tag) for tag in tags) if isinstance(tags, list) and tags else None,
+        "updated_at": _text(t.get("updated_at")),
+        "organization_id": _text(t.get("organization_id")),
+        "brand_id": _text(t.get("brand_id")),
+    }
+    if not has_metrics:
+        return row
+    m = metric.value if metric is not None else {}
+    row["has_metrics"] = "true" if metric is not None else "false"
+    for name, key, part in _METRIC_ATTRIBUTES:
+        row[name] = _text(_minutes(m.get(key), part) if part else m.get(key))
+    row["first_response_at"] = _plus_minutes(created, _minutes(m.get("reply_time_in_minutes")))
+    resolved = _plus_minutes(created, _minutes(m.get("full_resolution_time_in_minutes")))
+    row["resolved_at"] = None if (status or "").lower() in UNSOLVED else resolved
+    stations = _number(m.get("group_stations"))
+    # a proxy: each group after the first one the ticket was assigned to is one transfer
+    row["transfers"] = None if stations is None else str(max(0, int(stations) - 1))
+    return row
+
+
+def _minutes(value: Any, part: str | None = "calendar") -> Any:
+    """The calendar (or business) part of a `{calendar, business}` metric; None where absent."""
+    if isinstance(value, dict):
+        return value.get(part) if part else None
+    return None
+
+
+def _plus_minutes(created: str | None, minutes: Any) -> str | None:
+    """created_at + minutes, keeping created_at's offset (or its lack of one)."""
+    if created is None or minutes is None:
+        return None
+    start = _timestamp(created)
+    amount = _number(minutes)
+    if start is None or amount is None:
+        # unreadable: the shared parser rejects the record, showing both parts
+        return f"{created} + {minutes!r} min"
+    return (start + dt.timedelta(minutes=amount)).isoformat()
+
+
+def _timestamp(text: str) -> dt.datetime | None:
+    try:
+        return dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
+
+
+def _number(value: Any) -> float | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict | list):
+        return json.dumps(value, sort_keys=True)
+    text = str(value)
+    return text if text.strip() else None
+
+
+def _key(value: Any) -> str | None:
+    return None if value is None else str(value).strip() or None
+
+
+def _instant(value: Any) -> float:
+    """updated_at as epoch seconds, for picking the latest copy; unreadable or missing: -inf."""
+    text = _text(value)
+    stamp = _timestamp(text) if text else None
+    if stamp is None:
+        return float("-inf")
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=dt.UTC)
+    return stamp.timestamp()
+
+
+def _latest_copies(items: list[_Item], key: str) -> tuple[list[_Item], int]:
+    """Per key, the copy with the latest updated_at (at a tie, the one read later), in the order
+    keys were first seen; objects without a key are all kept. Also: how many copies were dropped.
+    """
+    kept: dict[str, _Item] = {}
+    first_seen: dict[str, int] = {}
+    keyless: list[_Item] = []
+    for item in items:
+        k = _key(item.value.get(key))
+        if k is None:
+            keyless.append(item)
+            continue
+        first_seen.setdefault(k, item.order)
+        current = kept.get(k)
+        if current is None or _instant(item.value.get("updated_at")) >= _instant(
+            current.value.get("updated_at")
+        ):
+            kept[k] = item
+    ordered = sorted(
+        [(first_seen[k], item) for k, item in kept.items()]
+        + [(item.order, item) for item in keyless],
+        key=lambda entry: entry[0],
+    )
+    return [item for _, item in ordered], len(items) - len(keyless) - len(kept)
+
+
+def _classify(value: Any, path: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """("ticket" | "metric", object) for each object a JSON value holds."""
+    if isinstance(value, list):
+        for element in value:
+            yield from _classify(element, path)
+        return
+    if not isinstance(value, dict):
+        raise RecordsError(f"expected Zendesk tickets or ticket metrics, got {value!r:.60}", path)
+    found = False
+    for key, kind in (
+        ("tickets", "ticket"),
+        ("ticket", "ticket"),
+        ("ticket_metrics", "metric"),
+        ("ticket_metric", "metric"),
+        ("metric_sets", "metric"),
+        ("results", "ticket"),
+    ):
+        if key not in value:
+            continue
+        found = True
+        listed = value[key]
+        objects = listed if isinstance(listed, list) else [listed]
+        for item in objects:
+            if key == "results" and isinstance(item, dict) and item.get("result_type") != "ticket":
+                continue  # search results hold users, organizations ... too
+            if not isinstance(item, dict):
+                raise RecordsError(f"{key!r} holds {item!r:.60}, not an object", path)
+            yield kind, item
+    if found:
+        return
+    if "ticket_id" in value and any(k in value for k in _METRIC_KEYS):
+        yield "metric", value
+    elif "id" in value and ("created_at" in value or "via" in value):
+        yield "ticket", value
+    else:
+        keys = ", ".join(sorted(value)[:8])
+        raise RecordsError(
+            "not a Zendesk tickets or ticket metrics export: no 'tickets', 'ticket', "
+            f"'ticket_metrics' or 'metric_set' (keys: {keys})",
+            path,
+        )
+
+
+def _json_values(path: str) -> Iterator[Any]:
+    """The JSON values of a file: one document, or several one per line or concatenated."""
+    raw = Path(path).read_bytes()
+    if raw[:2] == b"\x1f\x8b":
+        raw = gzip.decompress(raw)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise RecordsError(f"not UTF-8 text (byte {exc.start})", path) from None
+    try:
+        yield json.loads(text)
+        return
+    except json.JSONDecodeError:
+        pass
+    decoder = json.JSONDecoder()
+    position = 0
+    while True:
+        while position < len(text) and text[position] in " \t\r\n":
+            position += 1
+        if position >= len(text):
+            return
+        try:
+            value, position = decoder.raw_decode(text, position)
+        except json.JSONDecodeError as exc:
+            line = text.count("\n", 0, position) + 1
+            raise RecordsError(
+                f"invalid JSON at line {line} (the value starting there): {exc.msg} "
+                f"at line {exc.lineno}, column {exc.colno}",
+                path,
+            ) from None
+        yield value
+
+
+def _create_table(
+    con: Any, table: str, columns: list[str], rows: list[dict[str, str | None]]
+) -> None:
+    """The raw table: every column text, rows in the order given."""
+    lists = [[row.get(column) for row in rows] for column in columns]
+    selects = ", ".join(
+        f"unnest(${n}::VARCHAR[]) AS {quote(column)}" for n, column in enumerate(columns, 1)
+    )
+    con.execute(f"CREATE OR REPLACE TABLE {quote(table)} AS SELECT {selects}", lists)

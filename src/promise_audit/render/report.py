@@ -1,0 +1,755 @@
+"""The gap report: the JSON result, as one self-contained HTML page (and the shared pieces).
+
+The only input is the dict of `render.json.to_dict` (PROMISES.md section 4), so a saved JSON
+result re-renders to the same bytes: `promise-audit report result.json -o out.html`. Nothing
+is computed here that the audit did not decide; this module orders, formats and lays out.
+
+Templates are Jinja2 files: the packaged ones (`reports/templates` in a checkout, installed as
+`promise_audit/templates`), each of which a `--templates DIR` of the same name replaces. They
+run in Jinja2's sandbox with autoescaping on and undefined names as errors, and can include
+only files inside the two template folders.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from markupsafe import Markup, escape
+
+from promise_audit.engine.run import percent
+from promise_audit.errors import UsageError
+from promise_audit.render import charts
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
+
+ReportFormat = Literal["html", "md", "pdf"]
+PageSize = Literal["A4", "Letter"]
+
+REPORT_FORMATS: dict[str, ReportFormat] = {
+    ".html": "html",
+    ".htm": "html",
+    ".md": "md",
+    ".markdown": "md",
+    ".pdf": "pdf",
+}
+PAGE_SIZES: tuple[PageSize, ...] = ("A4", "Letter")
+SUPPORTED_SCHEMA = 1
+DEFAULT_ACCENT = "#1F3A5F"
+LOGO_LIMIT = 512 * 1024
+EVIDENCE_DETAILS = ("channel", "queue", "team", "agent_id")
+REJECTS_SHOWN = 20
+
+VERDICT_LABELS = {
+    "kept": "Kept",
+    "at_risk": "At risk",
+    "broken": "Broken",
+    "no_data": "No data",
+    "unauditable": "Unauditable",
+}
+# The worst first: a broken promise, then one nobody can check, then one about to break.
+VERDICT_RANK = {"broken": 0, "unauditable": 1, "at_risk": 2, "no_data": 3, "kept": 4}
+
+
+# ---------------------------------------------------------------------------------------------
+# Branding
+
+
+@dataclass(frozen=True)
+class Branding:
+    client: str | None = None
+    prepared_by: str | None = None
+    accent: str = DEFAULT_ACCENT
+    accent_ink: str = "#FFFFFF"  # text on the accent colour, black or white for contrast
+    logo: str | None = None  # a data: URI
+
+
+_ACCENT = re.compile(r"#[0-9A-Fa-f]{6}")
+_LOGO_TYPES = (
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+)
+
+
+def make_branding(
+    *,
+    client: str | None = None,
+    prepared_by: str | None = None,
+    accent: str | None = None,
+    logo: str | Path | None = None,
+) -> Branding:
+    """Check the branding options: accent is #RRGGBB; the logo file becomes a data: URI."""
+    colour = DEFAULT_ACCENT
+    if accent is not None:
+        if not _ACCENT.fullmatch(accent):
+            raise UsageError(f"--accent {accent!r}: give a colour as #RRGGBB, e.g. #1F3A5F")
+        colour = accent.upper()
+    red, green, blue = (int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5))
+    luminance = 0.2126 * red + 0.7152 * green + 0.0722 * blue
+    return Branding(
+        client=client or None,
+        prepared_by=prepared_by or None,
+        accent=colour,
+        accent_ink="#FFFFFF" if luminance < 0.55 else "#111111",
+        logo=None if logo is None else logo_data_uri(Path(logo)),
+    )
+
+
+def logo_data_uri(path: Path) -> str:
+    """A PNG, JPEG, GIF, WebP or SVG file as a data: URI (an <img> runs no script in an SVG)."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise UsageError(f"--logo {path}: cannot read it ({error.strerror})") from None
+    if len(data) > LOGO_LIMIT:
+        raise UsageError(f"--logo {path}: {len(data):,} bytes; the limit is {LOGO_LIMIT:,}")
+    media = next((m for magic, m in _LOGO_TYPES if data.startswith(magic)), None)
+    if media is None and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        media = "image/webp"
+    if media is None and path.suffix.lower() == ".svg" and b"<svg" in data[:4096]:
+        media = "image/svg+xml"
+    if media is None:
+        raise UsageError(f"--logo {path}: not a PNG, JPEG, GIF, WebP or SVG image")
+    return f"data:{media};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+# ---------------------------------------------------------------------------------------------
+# What the templates see
+
+
+@dataclass(frozen=True)
+class Block:
+    """A paragraph or a list of the methodology text, already escaped."""
+
+    kind: Literal["p", "ul"]
+    items: tuple[Markup, ...]
+
+
+@dataclass(frozen=True)
+class LinkRow:
+    dimension: str
+    value: str
+    judged: int
+    broken: int
+    compliance: str
+
+
+@dataclass(frozen=True)
+class EvidenceRow:
+    contact_id: str
+    initiated_at: str
+    reason: str
+    measure: str
+    details: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RatingRow:
+    field: str
+    kept_mean: str
+    kept_count: int
+    broken_mean: str
+    broken_count: int
+
+
+@dataclass(frozen=True)
+class Charts:
+    gauge: Markup | None = None
+    histogram: Markup | None = None
+    trend: Markup | None = None
+    heatmap: Markup | None = None
+
+
+@dataclass(frozen=True)
+class PromiseView:
+    """One promise, formatted: `raw` is its JSON object, for templates that want more."""
+
+    raw: Mapping[str, Any]
+    anchor: str
+    name: str
+    verdict: str
+    verdict_label: str
+    compliance: str
+    interval: str
+    target: str
+    debt_hours: str | None
+    gap_note: str
+    url: str | None
+    stats: tuple[tuple[str, str], ...]
+    broken_reasons: tuple[tuple[str, int], ...]
+    excluded_reasons: tuple[tuple[str, int], ...]
+    worst_link: LinkRow | None
+    links: tuple[LinkRow, ...]
+    evidence_columns: tuple[str, ...]
+    evidence: tuple[EvidenceRow, ...]
+    ratings: tuple[RatingRow, ...]
+    rule: tuple[Block, ...]
+    convention: str | None
+    charts: Charts = field(default_factory=Charts)
+
+
+@dataclass(frozen=True)
+class RejectRow:
+    file: str
+    row: str
+    column: str
+    reason: str
+    value: str
+
+
+@dataclass(frozen=True)
+class AccountingView:
+    name: str
+    read: int
+    used: int
+    rejected: int
+    duplicates: int
+    out_of_period: int
+    stitched: int
+    reconciles: bool
+    reasons: tuple[tuple[str, int], ...]
+    rejects: tuple[RejectRow, ...]
+    rejects_not_shown: int
+    files: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ReportView:
+    """Everything a report template needs; `result` is the JSON result itself."""
+
+    result: Mapping[str, Any]
+    organization: str
+    as_of: str
+    timezone: str
+    kept: int
+    total: int
+    headline: str
+    promises: tuple[PromiseView, ...]  # the worst gap first
+    gaps: tuple[PromiseView, ...]  # broken, unauditable, at risk: the worst first
+    records: AccountingView
+    sources: tuple[AccountingView, ...]  # one per source, when there are several
+    tool: str
+    branding: Branding
+    generated_at: str | None
+
+
+def build_view(
+    result: Mapping[str, Any],
+    *,
+    branding: Branding | None = None,
+    generated_at: str | None = None,
+    with_charts: bool = True,
+) -> ReportView:
+    """Order and format the result; a malformed result is a UsageError naming what is wrong."""
+    try:
+        return _build_view(result, branding or Branding(), generated_at, with_charts)
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as error:
+        raise UsageError(f"not a promise-audit JSON result: {_describe(error)}") from None
+
+
+def _describe(error: Exception) -> str:
+    if isinstance(error, KeyError):
+        return f"no {error.args[0]!r} field"
+    return " ".join(str(error).split()) or type(error).__name__
+
+
+def _build_view(
+    result: Mapping[str, Any], branding: Branding, generated_at: str | None, with_charts: bool
+) -> ReportView:
+    version = result["schema_version"]
+    if not isinstance(version, int) or version > SUPPORTED_SCHEMA:
+        raise ValueError(f"schema_version {version!r} is newer than this promise-audit reads")
+    indexed = list(enumerate(result["promises"]))
+    indexed.sort(key=lambda pair: _gap_order(pair[0], pair[1]))
+    promises = tuple(
+        _promise_view(position, raw, with_charts) for position, (_, raw) in enumerate(indexed)
+    )
+    kept = sum(1 for p in promises if p.verdict in ("kept", "at_risk"))
+    organization = str(result.get("organization") or "")
+    tool = result.get("tool") or {}
+    sources = result.get("sources") or {}
+    return ReportView(
+        result=result,
+        organization=organization,
+        as_of=_when(result.get("as_of")) or "the latest record",
+        timezone=str(result.get("timezone") or ""),
+        kept=kept,
+        total=len(promises),
+        headline=f"{kept} of {len(promises)} promise{'' if len(promises) == 1 else 's'} kept",
+        promises=promises,
+        gaps=tuple(p for p in promises if p.verdict in ("broken", "unauditable", "at_risk")),
+        records=_accounting("all sources", result["records"]),
+        sources=(
+            tuple(_accounting(name, sources[name]) for name in sorted(sources))
+            if len(sources) > 1
+            else ()
+        ),
+        tool=f"{tool.get('name', 'promise-audit')} {tool.get('version', '')}".strip(),
+        branding=branding,
+        generated_at=generated_at,
+    )
+
+
+def _gap_order(index: int, promise: Mapping[str, Any]) -> tuple[int, float, int]:
+    """Verdict (worst first), then the shortfall below target (largest first), then file order."""
+    compliance = promise.get("compliance")
+    shortfall = 0.0 if compliance is None else float(promise["target"]) - float(compliance)
+    return VERDICT_RANK.get(str(promise["verdict"]), 5), -shortfall, index
+
+
+def _promise_view(position: int, raw: Mapping[str, Any], with_charts: bool) -> PromiseView:
+    verdict = str(raw["verdict"])
+    distribution = raw.get("distribution")
+    unit = str(distribution["unit"]) if distribution else "count"
+    links = sorted(
+        (_link(link) for link in raw.get("weakest_links") or ()),
+        key=lambda r: (
+            r.judged and (r.judged - r.broken) / r.judged,
+            -r.broken,
+            r.dimension,
+            r.value,
+        ),
+    )
+    columns = _evidence_columns(raw.get("evidence") or ())
+    debt = raw.get("debt_seconds")
+    url = raw.get("url")
+    return PromiseView(
+        raw=raw,
+        anchor=f"promise-{position + 1}",
+        name=str(raw.get("title") or raw["id"]),
+        verdict=verdict,
+        verdict_label=VERDICT_LABELS.get(verdict, verdict),
+        compliance=percent(raw.get("compliance")),
+        interval=_interval(raw.get("ci_low"), raw.get("ci_high")),
+        target=percent(float(raw["target"])),
+        debt_hours=None if not debt else f"{float(debt) / 3600:,.1f}",
+        gap_note=_gap_note(raw),
+        url=str(url) if isinstance(url, str) and re.match(r"https?://", url) else None,
+        stats=_stats(distribution, unit),
+        broken_reasons=_reasons(raw.get("broken_by_reason") or {}),
+        excluded_reasons=_reasons(raw.get("excluded_by_reason") or {}),
+        worst_link=links[0] if links else None,
+        links=tuple(links),
+        evidence_columns=columns,
+        evidence=tuple(_evidence(e, unit, columns) for e in raw.get("evidence") or ()),
+        ratings=tuple(_rating(r) for r in raw.get("ratings") or ()),
+        rule=rule_blocks(str(raw.get("rule") or "")),
+        convention=raw.get("convention"),
+        charts=_charts(position, raw, unit) if with_charts else Charts(),
+    )
+
+
+def _interval(low: float | None, high: float | None) -> str:
+    return "" if low is None or high is None else f"{percent(low)} to {percent(high)}"
+
+
+def _gap_note(raw: Mapping[str, Any]) -> str:
+    """Whether the 95% interval settles the verdict, in words."""
+    clear, verdict = raw.get("gap_is_clear"), raw["verdict"]
+    if clear is None or verdict in ("no_data", "unauditable"):
+        return ""
+    interval = _interval(raw.get("ci_low"), raw.get("ci_high"))
+    if verdict == "broken":
+        if clear:
+            return f"The shortfall is clear: the 95% interval ({interval}) is below the target."
+        return (
+            f"Too small a sample to be sure of the shortfall: the 95% interval ({interval}) "
+            "includes the target."
+        )
+    if clear:
+        return f"Clearly met: the 95% interval ({interval}) is above the target."
+    return (
+        f"Met, though the sample cannot rule out a shortfall: the 95% interval ({interval}) "
+        "includes the target."
+    )
+
+
+def _stats(distribution: Mapping[str, Any] | None, unit: str) -> tuple[tuple[str, str], ...]:
+    if not distribution or not distribution.get("count"):
+        return ()
+    rows = []
+    for key, label in (("median", "median"), ("p90", "p90"), ("p99", "p99"), ("max", "max")):
+        value = distribution.get(key)
+        if value is not None:
+            rows.append((label, charts.measure_text(float(value), unit)))
+    if distribution.get("limit") is not None:
+        rows.append(("limit", charts.measure_text(float(distribution["limit"]), unit)))
+    return tuple(rows)
+
+
+def _reasons(counts: Mapping[str, Any]) -> tuple[tuple[str, int], ...]:
+    return tuple(sorted(((str(k), int(v)) for k, v in counts.items()), key=lambda i: (-i[1], i[0])))
+
+
+def _link(link: Mapping[str, Any]) -> LinkRow:
+    kept, broken = int(link["kept"]), int(link["broken"])
+    judged = kept + broken
+    return LinkRow(
+        dimension=str(link["dimension"]),
+        value=str(link["value"]),
+        judged=judged,
+        broken=broken,
+        compliance=percent(kept / judged if judged else None),
+    )
+
+
+def _evidence_columns(evidence: Sequence[Mapping[str, Any]]) -> tuple[str, ...]:
+    present = {str(name) for row in evidence for name in (row.get("details") or {})}
+    known = [name for name in EVIDENCE_DETAILS if name in present]
+    return (*known, *sorted(present - set(known)))
+
+
+def _evidence(row: Mapping[str, Any], unit: str, columns: Sequence[str]) -> EvidenceRow:
+    details = row.get("details") or {}
+    measure = row.get("measure")
+    return EvidenceRow(
+        contact_id=str(row["contact_id"]),
+        initiated_at=_when(row.get("initiated_at")),
+        reason=str(row.get("reason") or ""),
+        measure="" if measure is None else charts.measure_text(float(measure), unit),
+        details=tuple(str(details.get(name, "")) for name in columns),
+    )
+
+
+def _rating(rating: Mapping[str, Any]) -> RatingRow:
+    def mean(value: Any) -> str:
+        return "n/a" if value is None else f"{float(value):.2f}"
+
+    return RatingRow(
+        field=str(rating["field"]),
+        kept_mean=mean(rating.get("kept_mean")),
+        kept_count=int(rating.get("kept_count") or 0),
+        broken_mean=mean(rating.get("broken_mean")),
+        broken_count=int(rating.get("broken_count") or 0),
+    )
+
+
+_ISO = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d")
+
+
+def _when(value: Any) -> str:
+    """An ISO timestamp to the minute, as the audit gave it (in the promise file's time zone)."""
+    if value is None:
+        return ""
+    text = str(value)
+    return text[:16].replace("T", " ") if _ISO.match(text) else text
+
+
+def _charts(position: int, raw: Mapping[str, Any], unit: str) -> Charts:
+    prefix = f"c{position + 1}"
+    gauge = histogram = trend = heatmap = None
+    compliance, low, high = raw.get("compliance"), raw.get("ci_low"), raw.get("ci_high")
+    target = float(raw["target"])
+    if compliance is not None and low is not None and high is not None:
+        gauge = charts.gauge_svg(
+            f"{prefix}-gauge",
+            compliance=float(compliance),
+            ci_low=float(low),
+            ci_high=float(high),
+            target=target,
+        )
+    bins = [
+        charts.Bar(float(b["low"]), float(b["high"]), int(b["kept"]), int(b["broken"]))
+        for b in raw.get("histogram") or ()
+    ]
+    if any(b.kept + b.broken for b in bins):
+        distribution = raw.get("distribution") or {}
+        limit = distribution.get("limit")
+        histogram = charts.histogram_svg(
+            f"{prefix}-hist", bins, limit=None if limit is None else float(limit), unit=unit
+        )
+    weeks = sorted(
+        (
+            charts.Week(str(w["week"]), int(w["kept"]), int(w["broken"]))
+            for w in raw.get("trend") or ()
+        ),
+        key=lambda w: w.week,
+    )
+    if any(w.kept + w.broken for w in weeks):
+        trend = charts.trend_svg(f"{prefix}-trend", weeks, target=target)
+    cells = [
+        charts.Cell(int(c["weekday"]), int(c["hour"]), int(c["kept"]), int(c["broken"]))
+        for c in raw.get("hour_grid") or ()
+    ]
+    if any(c.kept + c.broken for c in cells):
+        heatmap = charts.heatmap_svg(f"{prefix}-heat", cells)
+    return Charts(gauge=gauge, histogram=histogram, trend=trend, heatmap=heatmap)
+
+
+def _accounting(name: str, records: Mapping[str, Any]) -> AccountingView:
+    counts = {
+        key: int(records.get(key) or 0)
+        for key in ("read", "used", "rejected", "duplicates", "out_of_period", "stitched")
+    }
+    rejects = list(records.get("rejects") or ())
+    return AccountingView(
+        name=name,
+        **counts,
+        reconciles=counts["read"]
+        == sum(counts[k] for k in ("used", "rejected", "duplicates", "out_of_period", "stitched")),
+        reasons=_reasons(records.get("rejects_by_reason") or {}),
+        rejects=tuple(_reject(r) for r in rejects[:REJECTS_SHOWN]),
+        rejects_not_shown=max(counts["rejected"] - min(len(rejects), REJECTS_SHOWN), 0),
+        files=tuple(str(f) for f in records.get("files") or ()),
+    )
+
+
+def _reject(reject: Mapping[str, Any]) -> RejectRow:
+    def text(key: str) -> str:
+        value = reject.get(key)
+        return "" if value is None else str(value)
+
+    row = text("row") or (f"line {text('line')}" if reject.get("line") is not None else "")
+    return RejectRow(
+        file=text("file"),
+        row=row,
+        column=text("column"),
+        reason=text("reason"),
+        value=text("value"),
+    )
+
+
+# The labelled sentences of a kind's docstring, as docs/kinds.md lists them (promise_audit.docs).
+_RULE_ITEMS = ("Population:", "Broken", "Kept", "Pending", "Excluded", "Abandons", "The clock")
+_CODE = re.compile(r"`([^`]+)`")
+
+
+def rule_blocks(text: str) -> tuple[Block, ...]:
+    """A kind's rule text as paragraphs and a list of its labelled sentences, escaped."""
+    blocks: list[tuple[Literal["p", "ul"], list[str]]] = []
+    for paragraph in text.split("\n\n"):
+        joining = False  # whether the next line may go on the last block
+        for line in (raw.strip() for raw in paragraph.splitlines()):
+            if not line:
+                continue
+            if line.startswith(_RULE_ITEMS):
+                if not (joining and blocks[-1][0] == "ul"):
+                    blocks.append(("ul", []))
+                blocks[-1][1].append(line)
+            elif not joining:
+                blocks.append(("p", [line]))
+            else:  # a sentence goes on over several lines
+                blocks[-1][1][-1] += " " + line
+            joining = True
+    return tuple(
+        Block(kind, tuple(inline_code(item) for item in items)) for kind, items in blocks if items
+    )
+
+
+def inline_code(text: str) -> Markup:
+    """Escape, then show `name` as <code>name</code>."""
+    return Markup(_CODE.sub(r"<code>\1</code>", str(escape(text))))  # noqa: S704 - escaped
+
+
+# ---------------------------------------------------------------------------------------------
+# Templates
+
+
+def packaged_templates() -> Path:
+    """The bundled templates: inside the installed package, else the checkout's reports/."""
+    installed = resources.files("promise_audit").joinpath("templates")
+    if isinstance(installed, Path) and installed.is_dir():
+        return installed
+    checkout = Path(__file__).resolve().parents[3] / "reports" / "templates"
+    if checkout.is_dir():
+        return checkout
+    raise UsageError("the report templates are missing from this installation: reinstall it")
+
+
+def environment(
+    flavour: Literal["html", "md"],
+    templates: Path | None = None,
+    *,
+    finalize: Callable[[Any], Any] | None = None,
+) -> Environment:
+    """A sandboxed Jinja2 environment: the user's folder first, then the packaged templates.
+
+    FileSystemLoader refuses a name that climbs out of its folder ('../secret'), so a
+    template can include only templates.
+    """
+    from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, select_autoescape
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    loaders = []
+    if templates is not None:
+        if not templates.is_dir():
+            raise UsageError(f"--templates {templates}: not a folder")
+        loaders.append(FileSystemLoader(str(templates)))
+    loaders.append(FileSystemLoader(str(packaged_templates())))
+    autoescape: bool | Callable[[str | None], bool] = False
+    if flavour == "html":
+        autoescape = select_autoescape(
+            enabled_extensions=("html", "htm", "xml", "svg", "css"),
+            default_for_string=True,
+            default=True,
+        )
+    env = ImmutableSandboxedEnvironment(
+        loader=ChoiceLoader(loaders),
+        autoescape=autoescape,
+        undefined=StrictUndefined,
+        finalize=finalize,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["number"] = _number
+    env.filters["percent"] = percent
+    return env
+
+
+def _number(value: Any) -> str:
+    return f"{value:,}" if isinstance(value, int) else f"{float(value):,.2f}"
+
+
+def render_template(env: Environment, name: str, view: ReportView) -> str:
+    """Render one template; a template mistake is a one-line UsageError, not a traceback."""
+    from jinja2 import TemplateError, TemplateNotFound, TemplateSyntaxError
+
+    try:
+        return env.get_template(name).render(report=view, result=view.result)
+    except TemplateNotFound as error:
+        raise UsageError(f"template {error.name!r} not found in the template folders") from None
+    except TemplateSyntaxError as error:
+        where = f"{error.filename or error.name}:{error.lineno}"
+        raise UsageError(f"template {where}: {error.message}") from None
+    except TemplateError as error:
+        raise UsageError(f"template {name}: {error.message}") from None
+
+
+def render_html(
+    result: Mapping[str, Any],
+    *,
+    templates: Path | None = None,
+    client: str | None = None,
+    prepared_by: str | None = None,
+    accent: str | None = None,
+    logo: str | Path | None = None,
+    generated_at: str | None = None,
+) -> str:
+    """The report as one HTML page: inline CSS and SVG, no script, nothing from the network."""
+    branding = make_branding(client=client, prepared_by=prepared_by, accent=accent, logo=logo)
+    view = build_view(result, branding=branding, generated_at=generated_at)
+    return render_template(environment("html", templates), "report.html", view)
+
+
+# ---------------------------------------------------------------------------------------------
+# Files
+
+
+def report_format(path: Path, explicit: str | None = None) -> ReportFormat:
+    """The format asked for, else the one the file name says (.html, .md, .pdf)."""
+    if explicit is not None:
+        chosen = explicit.lower()
+        for value in REPORT_FORMATS.values():
+            if chosen == value:
+                return value
+        raise UsageError(f"report format {explicit!r}: use html, md or pdf")
+    found = REPORT_FORMATS.get(path.suffix.lower())
+    if found is None:
+        raise UsageError(
+            f"{path}: cannot tell the report format from the name; end it in .html, .md or "
+            ".pdf, or give the format"
+        )
+    return found
+
+
+def load_result(path: Path) -> dict[str, Any]:
+    """A JSON result saved by `promise-audit check --format json` ('-' reads standard input)."""
+    import sys
+
+    try:
+        text = sys.stdin.read() if str(path) == "-" else path.read_text(encoding="utf-8")
+        data = json.loads(text)
+    except OSError as error:
+        raise UsageError(f"{path}: cannot read it ({error.strerror})") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise UsageError(f"{path}: not JSON ({error})") from None
+    if not isinstance(data, dict) or "schema_version" not in data or "promises" not in data:
+        raise UsageError(f"{path}: not a promise-audit JSON result (no schema_version/promises)")
+    return data
+
+
+def render_report(
+    result: Mapping[str, Any],
+    fmt: ReportFormat,
+    *,
+    page_size: str = "A4",
+    templates: Path | None = None,
+    client: str | None = None,
+    prepared_by: str | None = None,
+    accent: str | None = None,
+    logo: str | Path | None = None,
+) -> bytes:
+    """The report in one format, as the bytes of its file."""
+    if fmt == "md":
+        from promise_audit.render.markdown import render_markdown
+
+        text = render_markdown(result, templates=templates, client=client, prepared_by=prepared_by)
+        return text.encode("utf-8")
+    html = render_html(
+        result,
+        templates=templates,
+        client=client,
+        prepared_by=prepared_by,
+        accent=accent,
+        logo=logo,
+    )
+    if fmt == "pdf":
+        from promise_audit.render.pdf import html_to_pdf
+
+        return html_to_pdf(html, page_size=page_size)
+    return html.encode("utf-8")
+
+
+def write_report(
+    result: Mapping[str, Any],
+    path: Path | None,
+    *,
+    fmt: str | None = None,
+    page_size: str = "A4",
+    templates: Path | None = None,
+    client: str | None = None,
+    prepared_by: str | None = None,
+    accent: str | None = None,
+    logo: str | Path | None = None,
+) -> str | None:
+    """Write the report to `path` in its format (or `fmt`); with no path, return its text.
+
+    Without a path the format must be given, and cannot be PDF (standard output is text).
+    """
+    if path is None:
+        if fmt is None:
+            raise UsageError("give -o FILE (.html, .md or .pdf), or --format md|html to print it")
+        chosen = report_format(Path("-"), fmt)
+        if chosen == "pdf":
+            raise UsageError("a PDF report needs -o FILE")
+    else:
+        chosen = report_format(path, fmt)
+    if page_size.lower() not in {size.lower() for size in PAGE_SIZES}:
+        raise UsageError(f"page size {page_size!r}: use A4 or Letter")
+    content = render_report(
+        result,
+        chosen,
+        page_size=page_size,
+        templates=templates,
+        client=client,
+        prepared_by=prepared_by,
+        accent=accent,
+        logo=logo,
+    )
+    if path is None:
+        return content.decode("utf-8")
+    try:
+        path.write_bytes(content)
+    except OSError as error:
+        raise UsageError(f"{path}: cannot write the report ({error.strerror})") from None
+    return None
