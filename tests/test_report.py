@@ -31,6 +31,7 @@ from promise_audit.render.report import (
     render_html,
     report_format,
     rule_blocks,
+    versus_target,
 )
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -74,6 +75,19 @@ def test_a_saved_result_renders_to_the_same_bytes(result: dict[str, Any], render
     reloaded = json.loads(json.dumps(result, indent=None))
     assert render(reloaded) == first
     assert render(copy.deepcopy(result)) == first
+
+
+def test_the_order_of_unordered_input_does_not_matter(result: dict[str, Any]) -> None:
+    first = render_html(result)
+    for item in result["promises"]:
+        item["hour_grid"].reverse()
+        item["trend"].reverse()
+        item["weakest_links"].reverse()
+        for key in ("excluded_by_reason", "broken_by_reason"):
+            item[key] = dict(reversed(list(item[key].items())))
+        for row in item["evidence"]:
+            row["details"] = dict(reversed(list(row["details"].items())))
+    assert render_html(result) == first
 
 
 def test_the_time_of_rendering_appears_only_when_given(result: dict[str, Any]) -> None:
@@ -122,8 +136,24 @@ def test_a_broken_promise_never_reads_100_percent(result: dict[str, Any]) -> Non
     wait = promise(result, "wait-3m")
     wait.update(compliance=0.99996, ci_low=0.9995, ci_high=0.99999, target=1.0)
     html = render_html(result)
-    assert "<td class=\"n\">99.9%</td>" in html
+    assert '<td class="n">99.9%</td>' in html
     assert "99.9% to 99.9%" in html
+
+
+@pytest.mark.parametrize(
+    ("compliance", "target", "expected"),
+    [
+        (0.9498767, 0.95, "94.99%"),
+        (0.94999, 0.95, "94.999%"),
+        (0.95, 0.95, "95.0%"),
+        (0.9512, 0.95, "95.1%"),
+        (None, 0.95, "n/a"),
+    ],
+)
+def test_compliance_never_reads_as_the_target_it_missed(
+    compliance: float | None, target: float, expected: str
+) -> None:
+    assert versus_target(compliance, target) == expected
 
 
 def test_every_promise_shows_the_statement_beside_what_was_delivered(
@@ -446,6 +476,19 @@ def test_report_command_prints_markdown_for_a_job_summary() -> None:
     done = runner.invoke(app, ["report", str(GOLDEN / "result.json"), "--format", "md"])
     assert done.exit_code == 0
     assert done.stdout == (GOLDEN / "report.md").read_text(encoding="utf-8")
+
+
+def test_report_command_passes_branding_and_templates(tmp_path: Path) -> None:
+    (tmp_path / "verdict.html").write_text(
+        "<p>{{ report.headline }} for {{ report.branding.client }}</p>"
+    )
+    out = tmp_path / "out.html"
+    args = ["--client", "Acme <Ltd>", "--accent", "#0b6e4f", "--templates", str(tmp_path)]
+    done = runner.invoke(app, ["report", str(GOLDEN / "result.json"), "-o", str(out), *args])
+    assert done.exit_code == 0, done.output
+    html = out.read_text(encoding="utf-8")
+    assert "<p>3 of 6 promises kept for Acme &lt;Ltd&gt;</p>" in html
+    assert "--accent: #0B6E4F;" in html
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,11 @@ def wilson_interval(kept: int, decided: int, z: float = Z_95) -> tuple[float, fl
     denominator = 1 + z * z / decided
     centre = (p + z * z / (2 * decided)) / denominator
     half = z * math.sqrt(p * (1 - p) / decided + z * z / (4 * decided * decided)) / denominator
-    return max(0.0, centre - half), min(1.0, centre + half)
+    # the formula's ends are exactly 0 and 1 when nothing (or everything) was kept, but
+    # floating point lands a hair inside; an interval must contain its own estimate
+    low = 0.0 if kept == 0 else max(0.0, centre - half)
+    high = 1.0 if kept == decided else min(1.0, centre + half)
+    return low, high
 
 
 def verdict_for(compliance: float | None, target: float, warn_below: float | None) -> Verdict:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import json
+import random
 from pathlib import Path
 from typing import Any
 
@@ -527,6 +528,59 @@ def test_an_unreadable_timestamp_in_any_leg_rejects_the_journey_naming_it(tmp_pa
     assert (reject.reason, reject.value) == ("unparseable_answered_at", "yesterday")
     assert accounting(account) == (4, 1, 0, 2, 0, 1)
     assert account.reconciles()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_random_exports_stitch_as_a_union_find_and_reconcile(tmp_path: Path, seed: int) -> None:
+    """Journeys of 1-40 legs, linked by any one of the three ids, copies delivered again with
+    an older or equal LastUpdateTimestamp, everything shuffled over three part files: the
+    reader's journeys are the connected components an independent union-find finds."""
+    rng = random.Random(seed)
+    records: list[Record] = []
+    parent: dict[str, str] = {}
+
+    def root(node: str) -> str:
+        while parent.setdefault(node, node) != node:
+            node = parent[node]
+        return node
+
+    journeys = 0
+    for number in range(60):
+        journeys += 1
+        legs = [f"j{number}-{leg}" for leg in range(rng.choice([1, 1, 2, 3, 40]))]
+        for index, cid in enumerate(legs):
+            record = ctr(cid, "TRANSFER" if index else "INBOUND", "10-01 09:00", "10-01 09:30")
+            record["InitiationTimestamp"] = f"2026-10-01T09:{index:02d}:00Z"
+            if index:
+                link = rng.choice(["InitialContactId", "PreviousContactId", "NextContactId"])
+                if link == "NextContactId":
+                    records[-1]["NextContactId"] = cid  # the previous leg points forward
+                    parent[root(legs[index - 1])] = root(cid)
+                else:
+                    record[link] = legs[0] if link == "InitialContactId" else legs[index - 1]
+                    parent[root(cid)] = root(record[link])
+            records.append(record)
+    copies = [
+        {**record, "LastUpdateTimestamp": rng.choice(["2026-10-01T09:30:00Z", "2026-10-01T09:00Z"])}
+        for record in rng.sample(records, 25)
+    ]
+    everything = records + copies
+    rng.shuffle(everything)
+    for part in range(3):
+        write(tmp_path / "ctr" / f"part-{part}", as_firehose(everything[part::3]))
+    rows, account = load(tmp_path)
+    components = {root(r["ContactId"]) for r in records}
+    assert len(components) == journeys == len(rows)
+    assert accounting(account) == (
+        len(everything),
+        0,
+        len(copies),
+        len(records) - journeys,
+        0,
+        journeys,
+    )
+    assert sorted(rows) == sorted(f"j{number}-0" for number in range(60))
+    assert all(row["transfers"] == int(row["legs"]) - 1 for row in rows.values())
 
 
 # --- full audits --------------------------------------------------------------------------

@@ -152,7 +152,6 @@ WILSON_ROUNDING = (
 )
 
 
-@pytest.mark.xfail(strict=True, reason=WILSON_ROUNDING)
 def test_all_kept_interval_reaches_100_percent(audit_one):
     # 10 of 10 kept: the Wilson interval is [0.722, 1], and 1 is inside it (no clear gap)
     result = audit_one([journey(0, cid=f"k{i}") for i in range(10)], AT_MOST_1)
@@ -162,7 +161,6 @@ def test_all_kept_interval_reaches_100_percent(audit_one):
     assert result.gap_is_clear is False
 
 
-@pytest.mark.xfail(strict=True, reason=WILSON_ROUNDING)
 def test_none_kept_interval_starts_at_0_percent(audit_one):
     # 0 of 3 kept: the Wilson interval is [0, 0.561]
     result = audit_one([journey(3, cid=f"b{i}") for i in range(3)], AT_MOST_1)

@@ -169,14 +169,6 @@ def test_compliance_interval_distribution_and_debt(audit_one):
     assert result.debt_seconds == 251
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "records/loader.py derives wait_seconds (and abandoned) from the raw answered_at in "
-        "finish_source, before engine/plan.py nulls events after as_of: an answer after as_of "
-        "still gives a 180 s wait, so the contact is counted kept instead of pending"
-    ),
-)
 def test_answer_after_as_of_is_not_yet_answered(audit_one):
     # queued 09:00, answered 09:03, audited as of 09:02: at as_of the customer is still
     # waiting (2 minutes so far) and the 09:05 deadline has not passed: pending, not kept
@@ -184,6 +176,14 @@ def test_answer_after_as_of_is_not_yet_answered(audit_one):
     result = audit_one(rows, WAIT_5M, as_of=at("10-01 09:02"))
     assert result.kept == 0
     assert result.pending == 1
+
+
+def test_still_waiting_past_the_deadline_at_as_of_is_broken(audit_one):
+    # queued 09:00, answered 09:10, audited as of 09:06: at as_of the customer has already
+    # waited 6 minutes, past the 09:05 deadline
+    rows = [queued("a", "10-01 09:00", "10-01 09:10", "10-01 09:20")]
+    result = audit_one(rows, WAIT_5M, as_of=at("10-01 09:06"))
+    assert (result.broken, result.pending) == (1, 0)
 
 
 def test_promise_needing_absent_field_is_unauditable_naming_it(audit_one):

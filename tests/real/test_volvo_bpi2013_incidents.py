@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from promise_audit.audit import audit
-from promise_audit.errors import PromiseFileError
 from tests.real._support import (
     EXAMPLES,
     REAL_DATA,
@@ -136,15 +135,6 @@ def test_initiated_at_is_the_first_event_in_local_time(result: Any) -> None:
         assert first[item.contact_id]["ST Level"] != "L1"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=PromiseFileError,
-    reason=(
-        "custom kind: a kept_if naming a backticked field (`ST Level`) fails with "
-        "\"unexpected 'Level' after a complete expression\": Custom.rule() writes the "
-        "missing-field cases as f'... and {name} is null' without the backticks"
-    ),
-)
 def test_custom_kept_if_on_a_column_with_a_space(tmp_path: Path, expected: dict[str, Any]) -> None:
     """The natural way to write push-to-front, without the `escalated` mapping."""
     import yaml

@@ -7,6 +7,7 @@ query, any SQL dialect). Kinds never see DuckDB.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import ClassVar, Literal
@@ -85,6 +86,11 @@ def number(value: float) -> str:
     return text or "0"
 
 
+def field_reference(name: str) -> str:
+    """A field name as the promise language writes it (backticks around any other name)."""
+    return name if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) else f"`{name}`"
+
+
 def seconds(value: float) -> str:
     return f"{number(value)}s"
 
@@ -159,6 +165,7 @@ __all__ = [
     "Rule",
     "Window",
     "deadline_rule",
+    "field_reference",
     "format_duration",
     "humanize_duration",
     "number",

@@ -4,7 +4,15 @@ from typing import Self
 
 from pydantic import model_validator
 
-from promise_audit.kinds.base import Case, Kind, Outcome, Requirement, Rule, seconds
+from promise_audit.kinds.base import (
+    Case,
+    Kind,
+    Outcome,
+    Requirement,
+    Rule,
+    field_reference,
+    seconds,
+)
 from promise_audit.promises.model import PromiseSpec
 from promise_audit.promises.units import PositiveDuration
 from promise_audit.records.schema import CANONICAL_FIELDS
@@ -68,7 +76,9 @@ class Custom(Kind):
             for name in sorted(fields_of(parse(text)) - {"as_of"}):
                 cases.append(
                     Case(
-                        f"({text}) is null and {name} is null", Outcome.EXCLUDED, f"missing_{name}"
+                        f"({text}) is null and {field_reference(name)} is null",
+                        Outcome.EXCLUDED,
+                        f"missing_{name}",
                     )
                 )
             cases.append(Case(f"({text}) is null", Outcome.EXCLUDED, "null_expression"))

@@ -18,6 +18,8 @@ class WaitTime(Kind):
     Population: contacts that queued for a person (enqueued_at present or, where the export
     has no enqueued_at, wait_seconds present).
     Broken: wait_seconds over `limit`, whether the contact was answered or abandoned.
+    Pending: still waiting at as_of (answered or ended after it, or neither yet) while
+    enqueued_at + limit is after as_of; broken once that deadline has passed.
     Excluded: abandons at or under `short_abandon` (short_abandon); other abandons at or under
     `limit` count as the `abandoned` option says (default: excluded, abandoned_within_limit);
     a missing wait (missing_wait_seconds).
@@ -42,6 +44,16 @@ class WaitTime(Kind):
         return Rule(
             population=queued,
             cases=(
+                # still waiting at as_of: the deadline decides, as for every clock
+                Case(
+                    f"wait_seconds is null and abandoned is null and enqueued_at + {limit} > as_of",
+                    Outcome.PENDING,
+                ),
+                Case(
+                    "wait_seconds is null and abandoned is null and enqueued_at is not null",
+                    Outcome.BROKEN,
+                    "waited_too_long",
+                ),
                 Case("wait_seconds is null", Outcome.EXCLUDED, "missing_wait_seconds"),
                 Case(f"wait_seconds > {limit}", Outcome.BROKEN, "waited_too_long"),
                 *abandon_cases(options.limit, options.short_abandon, options.abandoned),

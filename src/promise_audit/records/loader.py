@@ -181,23 +181,16 @@ def _read_raw(con: Any, name: str, fmt: str, files: tuple[str, ...], source: Sou
             f"format {fmt!r} has no reader yet: export as CSV and map its columns", files[0]
         )
     try:
-        columns = con.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()
-        casts = []
-        for column_name, column_type, *_ in columns:
-            if column_name == "filename":
-                continue
-            cast = (
-                f"to_json({quote(column_name)})::VARCHAR"
-                if column_type.startswith(("STRUCT", "MAP")) or column_type.endswith("[]")
-                else f"CAST({quote(column_name)} AS VARCHAR)"
-            )
-            casts.append(f"{cast} AS {quote(column_name)}")
-        con.execute(
-            f"CREATE OR REPLACE TABLE {raw} AS SELECT filename AS _file, "
-            f"{', '.join(casts)} FROM {reader}"
-        )
+        _create_raw(con, raw, reader)
     except duckdb.Error as exc:
-        raise RecordsError(_duckdb_message(exc), files[0]) from None
+        if "strict_mode=true" not in reader:
+            raise RecordsError(_duckdb_message(exc), files[0]) from None
+        # A strict reader stops at the first row that breaks RFC 4180 (a bare carriage
+        # return inside an unquoted field); read leniently and reject the broken pieces.
+        try:
+            _create_raw(con, raw, reader.replace("strict_mode=true", "strict_mode=false"))
+        except duckdb.Error as lenient:
+            raise RecordsError(_duckdb_message(lenient), files[0]) from None
     parsed = int(con.execute(f"SELECT count(*) FROM {raw}").fetchone()[0])
     if fmt in ("csv", "tsv"):
         malformed = int(
@@ -207,6 +200,24 @@ def _read_raw(con: Any, name: str, fmt: str, files: tuple[str, ...], source: Sou
         )
         return RawRead(read=parsed + malformed, malformed=malformed)
     return RawRead(read=parsed)
+
+
+def _create_raw(con: Any, raw: str, reader: str) -> None:
+    columns = con.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()
+    casts = []
+    for column_name, column_type, *_ in columns:
+        if column_name == "filename":
+            continue
+        cast = (
+            f"to_json({quote(column_name)})::VARCHAR"
+            if column_type.startswith(("STRUCT", "MAP")) or column_type.endswith("[]")
+            else f"CAST({quote(column_name)} AS VARCHAR)"
+        )
+        casts.append(f"{cast} AS {quote(column_name)}")
+    con.execute(
+        f"CREATE OR REPLACE TABLE {raw} AS SELECT filename AS _file, "
+        f"{', '.join(casts)} FROM {reader}"
+    )
 
 
 def _duckdb_message(exc: Exception) -> str:
@@ -541,11 +552,11 @@ def derive_available(provided: frozenset[str]) -> frozenset[str]:
     return frozenset(available)
 
 
-def _derived_select(provided: frozenset[str], attributes: tuple[str, ...]) -> str:
+def _derived_select(provided: frozenset[str], attributes: tuple[str, ...], as_of: str) -> str:
     """The canonical columns, each from the source or derived, NULL where neither."""
     parts: list[str] = []
     for field_name, field_type in CANONICAL_FIELDS.items():
-        derived = _derivation(field_name, provided - {field_name})
+        derived = _derivation(field_name, provided - {field_name}, as_of)
         if field_name in provided:
             # a value the source gives is never overwritten; a derivation fills its gaps
             value = f"coalesce({quote(field_name)}, {derived})" if derived else quote(field_name)
@@ -556,22 +567,33 @@ def _derived_select(provided: frozenset[str], attributes: tuple[str, ...]) -> st
     return ", ".join(parts)
 
 
-def _derivation(field_name: str, provided: frozenset[str]) -> str | None:
+def _derivation(field_name: str, provided: frozenset[str], as_of: str) -> str | None:
+    """SQL deriving a field from others. Events after as_of have not happened yet: a call
+    answered or ended after as_of is still waiting at as_of (no wait yet, not abandoned)."""
+    null_time = "CAST(NULL AS TIMESTAMPTZ)"
+    answered = "answered_at" if "answered_at" in provided else null_time
+    ended = "ended_at" if "ended_at" in provided else null_time
+    answered_by = f"CASE WHEN {answered} <= {as_of} THEN {answered} END"
+    ended_by = f"CASE WHEN {ended} <= {as_of} THEN {ended} END"
     if field_name == "wait_seconds" and "enqueued_at" in provided:
         if not {"answered_at", "ended_at"} & provided:
             return None
-        answered = "answered_at" if "answered_at" in provided else "CAST(NULL AS TIMESTAMPTZ)"
-        ended = "ended_at" if "ended_at" in provided else "CAST(NULL AS TIMESTAMPTZ)"
         return (
             f"CASE WHEN enqueued_at IS NULL THEN NULL "
-            f"WHEN {answered} IS NOT NULL THEN epoch({answered}) - epoch(enqueued_at) "
-            f"ELSE epoch({ended}) - epoch(enqueued_at) END"
+            f"WHEN {answered_by} IS NOT NULL THEN epoch({answered_by}) - epoch(enqueued_at) "
+            f"WHEN {answered} IS NULL THEN epoch({ended_by}) - epoch(enqueued_at) END"
         )
     if field_name == "abandoned" and "answered_at" in provided:
         if "enqueued_at" in provided:
-            return "enqueued_at IS NOT NULL AND answered_at IS NULL"
-        if "wait_seconds" in provided:
-            return "wait_seconds IS NOT NULL AND answered_at IS NULL"
+            queued = "enqueued_at IS NOT NULL"
+        elif "wait_seconds" in provided:
+            queued = "wait_seconds IS NOT NULL"
+        else:
+            return None
+        return (
+            f"CASE WHEN NOT ({queued}) OR {answered_by} IS NOT NULL THEN false "
+            f"WHEN {answered} IS NOT NULL OR {ended} > {as_of} THEN NULL ELSE true END"
+        )
     if field_name == "longest_hold_seconds" and {"hold_seconds", "hold_count"} <= provided:
         return "CASE WHEN hold_count <= 1 THEN hold_seconds END"
     if field_name == "escalated" and "escalations" in provided:
@@ -587,7 +609,7 @@ def finish_source(con: Any, staged: StagedSource, as_of: dt.datetime | None) -> 
     con.execute(
         f"""
         CREATE OR REPLACE TABLE {table} AS
-        SELECT {_derived_select(staged.provided, staged.attributes)}
+        SELECT {_derived_select(staged.provided, staged.attributes, as_of_sql)}
         FROM (
             SELECT *, row_number() OVER (
                 PARTITION BY contact_id ORDER BY _file_index, _row) AS _copy

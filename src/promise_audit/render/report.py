@@ -328,7 +328,7 @@ def _promise_view(position: int, raw: Mapping[str, Any], with_charts: bool) -> P
         name=str(raw.get("title") or raw["id"]),
         verdict=verdict,
         verdict_label=VERDICT_LABELS.get(verdict, verdict),
-        compliance=percent(raw.get("compliance")),
+        compliance=versus_target(raw.get("compliance"), float(raw["target"])),
         interval=_interval(raw.get("ci_low"), raw.get("ci_high")),
         target=percent(float(raw["target"])),
         debt_hours=None if not debt else f"{float(debt) / 3600:,.1f}",
@@ -346,6 +346,21 @@ def _promise_view(position: int, raw: Mapping[str, Any], with_charts: bool) -> P
         convention=raw.get("convention"),
         charts=_charts(position, raw, unit) if with_charts else Charts(),
     )
+
+
+def versus_target(compliance: float | None, target: float) -> str:
+    """Compliance as a percentage, with more digits where one decimal would equal the target.
+
+    94.99% against a 95% target is broken; "95.0%" beside "target 95.0%" would not say so.
+    """
+    shown = percent(compliance)
+    if compliance is None or compliance == target or shown != percent(target):
+        return shown
+    for digits in (2, 3, 4, 6):
+        shown = f"{compliance * 100:.{digits}f}%"
+        if shown != f"{target * 100:.{digits}f}%":
+            break
+    return shown
 
 
 def _interval(low: float | None, high: float | None) -> str:

@@ -365,13 +365,12 @@ def _checked(name: str, value: str, where: str = "true") -> str:
     return f"coalesce({_unreadable_value(name, where)}, CAST({value} AS VARCHAR))"
 
 
-def _summed(name: str, over: str, value: str | None = None) -> str:
-    """Sum over the legs `over`; missing if any of them lacks it (it cannot be known)."""
-    value = value or name
+def _summed(name: str, over: str) -> str:
+    """Sum over the legs `over`; missing if any of them lacks it (the total cannot be known)."""
     return (
         f"coalesce({_unreadable_value(name, over)}, CASE "
-        f"WHEN bool_or(({over}) AND {value} IS NULL) THEN NULL "
-        f"ELSE CAST(sum({value}) FILTER (WHERE {over}) AS VARCHAR) END)"
+        f"WHEN bool_or(({over}) AND {name} IS NULL) THEN NULL "
+        f"ELSE CAST(sum({name}) FILTER (WHERE {over}) AS VARCHAR) END)"
     )
 
 
