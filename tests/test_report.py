@@ -536,6 +536,13 @@ def test_check_writes_the_report_beside_its_output(tmp_path: Path) -> None:
     assert html.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
 
 
+def test_check_refuses_a_report_format_before_auditing(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-promises.yaml"
+    done = runner.invoke(app, ["check", str(missing), "--report", str(tmp_path / "gap.txt")])
+    assert done.exit_code == 2
+    assert "cannot tell the report format" in done.stderr
+
+
 def test_pdf_without_weasyprint_says_how_to_install_it(
     result: dict[str, Any], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

@@ -66,11 +66,14 @@ def check(
     from promise_audit.audit import audit
     from promise_audit.results import exit_status
 
-    try:
-        if report_path is not None:  # a report format we cannot write fails before the audit
-            from promise_audit.render.report import report_format as check_report_format
+    if report_path is not None:  # a report format we cannot write fails before the audit
+        from promise_audit.render.report import report_format as check_report_format
 
+        try:
             check_report_format(report_path, report_format)
+        except PromiseAuditError as error:
+            _fail(error)
+    try:
         result = audit(promise_file, records, rejects_path=rejects)
     except PromiseAuditError as error:
         _fail(error)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Any
 
 from promise_audit.engine.plan import PromisePlan, SourcePlan
@@ -26,8 +27,9 @@ LINKS_PER_DIMENSION = 3
 EVIDENCE_ROWS = 20
 
 
-def percent(value: float | None) -> str:
-    """A percentage that never rounds a broken promise up to 100% (or a kept one to 0%)."""
+def percent(value: float | None, target: float | None = None) -> str:
+    """A percentage that never rounds a broken promise up to 100% (or a kept one to 0%), nor
+    up to its target: 94.99% against 95% shows as 94.99%, not 95.0%."""
     if value is None:
         return "n/a"
     shown = round(value * 100, 1)
@@ -35,6 +37,11 @@ def percent(value: float | None) -> str:
         shown = 99.9
     if shown == 0 and value > 0:
         shown = 0.1
+    if target is not None and value < target and shown >= round(target * 100, 1):
+        for digits in (2, 3, 4):
+            finer = math.floor(value * 100 * 10**digits) / 10**digits
+            if finer < round(target * 100, digits):
+                return f"{finer:.{digits}f}%"
     return f"{shown:g}%" if shown in (0, 100) else f"{shown:.1f}%"
 
 
@@ -140,8 +147,9 @@ def _result(
             f"target {percent(spec.target)}."
         )
     else:
+        shown = percent(compliance, spec.target)
         sentence = (
-            f"{percent(compliance)} of {decided:,} {kind.noun} {kind.kept_phrase(spec)}; "
+            f"{shown} of {decided:,} {kind.noun} {kind.kept_phrase(spec)}; "
             f"{broken:,} did not; target {percent(spec.target)}."
         )
     return PromiseResult(

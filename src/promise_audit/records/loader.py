@@ -227,16 +227,25 @@ def _duckdb_message(exc: Exception) -> str:
     return f"cannot read the records: {text}"
 
 
+def _malformed_rows(con: Any, name: str, limit: int | None = None) -> list[tuple[Any, ...]]:
+    """The CSV parser's rejects, one per row (it reports one per missing column):
+    (file, line, first failing column, reason, the row's text)."""
+    return list(
+        con.execute(
+            f"SELECT s.file_path, e.line, min(e.column_name), "
+            f"'malformed_row: ' || lower(CAST(min(e.error_type) AS VARCHAR)), min(e.csv_line) "
+            f"FROM {quote(f'rejects_{name}')} e JOIN {quote(f'scans_{name}')} s "
+            f"ON e.scan_id = s.scan_id AND e.file_id = s.file_id "
+            f"GROUP BY s.file_path, e.line ORDER BY s.file_path, e.line"
+            + (f" LIMIT {limit}" if limit is not None else "")
+        ).fetchall()
+    )
+
+
 def _parser_rejects(con: Any, name: str) -> tuple[Reject, ...]:
-    rows = con.execute(
-        f"SELECT s.file_path, e.line, e.column_name, e.error_type, e.csv_line "
-        f"FROM {quote(f'rejects_{name}')} e JOIN {quote(f'scans_{name}')} s "
-        f"ON e.scan_id = s.scan_id AND e.file_id = s.file_id "
-        f"ORDER BY s.file_path, e.line LIMIT {REJECT_SAMPLE}"
-    ).fetchall()
     return tuple(
-        Reject(str(path), None, int(line), column, f"malformed_row: {str(kind).lower()}", csv_line)
-        for path, line, column, kind, csv_line in rows
+        Reject(str(path), None, int(line), column, str(reason), text)
+        for path, line, column, reason, text in _malformed_rows(con, name, REJECT_SAMPLE)
     )
 
 
@@ -244,13 +253,10 @@ def all_rejects(con: Any, staged: StagedSource) -> list[tuple[Any, ...]]:
     """Every reject of a staged source: (file, row, line, column, reason, value), in order."""
     rows: list[tuple[Any, ...]] = []
     if staged.raw.malformed:
-        name = staged.name
-        rows += con.execute(
-            f"SELECT s.file_path, NULL, e.line, e.column_name, "
-            f"'malformed_row: ' || lower(CAST(e.error_type AS VARCHAR)), e.csv_line "
-            f"FROM {quote(f'rejects_{name}')} e JOIN {quote(f'scans_{name}')} s "
-            f"ON e.scan_id = s.scan_id AND e.file_id = s.file_id ORDER BY s.file_path, e.line"
-        ).fetchall()
+        rows += [
+            (path, None, line, column, reason, text)
+            for path, line, column, reason, text in _malformed_rows(con, staged.name)
+        ]
     rows += con.execute(
         f"SELECT _file, _row, NULL, _reject_column, _reject, _reject_value FROM {staged.table} "
         f"WHERE _reject IS NOT NULL ORDER BY _file_index, _row"

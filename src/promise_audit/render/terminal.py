@@ -100,7 +100,7 @@ def render_terminal(result: AuditResult, out: TextIO, *, color: bool, width: int
             f"{promise.broken:,}",
             f"{promise.pending:,}",
             f"{promise.excluded:,}",
-            percent(promise.compliance),
+            percent(promise.compliance, promise.target),
             _interval(promise),
             percent(promise.target),
         )
