@@ -99,7 +99,14 @@ def build_plan(
 
     ctes = [f"base AS (SELECT {', '.join(base_columns)} FROM {records.table})"]
     joins: list[str] = []
-    selects = ["b.contact_id", "b.initiated_at"]
+    # local week, weekday and hour, computed once for every promise's trend and heat map
+    selects = [
+        "b.contact_id",
+        "b.initiated_at",
+        "strftime(date_trunc('week', b.initiated_at), '%Y-%m-%d') AS _week",
+        "isodow(b.initiated_at) AS _weekday",
+        "hour(b.initiated_at) AS _hour",
+    ]
     dimensions = tuple(d for d in LINK_DIMENSIONS if d in available)
     ratings = tuple(r for r in ("csat", "nps") if r in available)
     selects += [f"b.{quote(d)}" for d in (*dimensions, *ratings)]

@@ -230,7 +230,7 @@ def _histogram(
 def _hour_grid(con: Any, table: str, status: str, decided_sql: str) -> tuple[HourCell, ...]:
     rows = con.execute(
         f"""
-        SELECT isodow(initiated_at), hour(initiated_at),
+        SELECT _weekday, _hour,
                count(*) FILTER (WHERE {status} = 'kept'),
                count(*) FILTER (WHERE {status} LIKE 'broken%')
         FROM {table} WHERE {decided_sql}
@@ -242,7 +242,13 @@ def _hour_grid(con: Any, table: str, status: str, decided_sql: str) -> tuple[Hou
 
 def _weakest_links(con: Any, plan: SourcePlan, status: str, decided_sql: str) -> tuple[Link, ...]:
     groups = [(d, f"CAST({quote(d)} AS VARCHAR)") for d in plan.dimensions]
-    groups.append(("hour_of_week", "strftime(initiated_at, '%a %H:00')"))
+    groups.append(
+        (
+            "hour_of_week",
+            "['Mon','Tue','Wed','Thu','Fri','Sat','Sun'][_weekday] || ' ' || "
+            "lpad(CAST(_hour AS VARCHAR), 2, '0') || ':00'",
+        )
+    )
     links: list[Link] = []
     for dimension, expression in groups:
         rows = con.execute(
@@ -265,7 +271,7 @@ def _weakest_links(con: Any, plan: SourcePlan, status: str, decided_sql: str) ->
 def _trend(con: Any, table: str, status: str) -> tuple[WeekPoint, ...]:
     rows = con.execute(
         f"""
-        SELECT strftime(date_trunc('week', initiated_at), '%Y-%m-%d') AS week,
+        SELECT _week AS week,
                count(*) FILTER (WHERE {status} = 'kept'),
                count(*) FILTER (WHERE {status} LIKE 'broken%'),
                count(*) FILTER (WHERE {status} = 'pending'),

@@ -457,14 +457,9 @@ def stage_source(
             if field_name == "channel":
                 parsed = f"lower({parsed})"
             if field_type is not FieldType.TEXT:
-                checks.append(
-                    (
-                        field_name,
-                        f"({value_sql}) IS NOT NULL AND ({parsed}) IS NULL",
-                        source_column,
-                        value_sql,
-                    )
-                )
+                # the text is kept beside the value, so the reject check reuses both
+                checks.append((field_name, source_column))
+                selects.append(f"{value_sql} AS {quote(f'_text_{field_name}')}")
         selects.append(f"{parsed} AS {quote(field_name)}")
         provided.add(field_name)
 
@@ -487,19 +482,29 @@ def stage_source(
 
     contact_text = _required_text("contact_id", source, cleaned, lower_columns, label)
     initiated_text = _required_text("initiated_at", source, cleaned, lower_columns, label)
+    selects += [
+        f"{contact_text} AS _required_contact_id",
+        f"{initiated_text} AS _required_initiated_at",
+    ]
     reasons = [
-        f"WHEN {contact_text} IS NULL THEN 'missing_contact_id'",
-        f"WHEN {initiated_text} IS NULL THEN 'missing_initiated_at'",
+        "WHEN _required_contact_id IS NULL THEN 'missing_contact_id'",
+        "WHEN _required_initiated_at IS NULL THEN 'missing_initiated_at'",
     ]
     columns_case = [
-        f"WHEN {contact_text} IS NULL THEN 'contact_id'",
-        f"WHEN {initiated_text} IS NULL THEN 'initiated_at'",
+        "WHEN _required_contact_id IS NULL THEN 'contact_id'",
+        "WHEN _required_initiated_at IS NULL THEN 'initiated_at'",
     ]
     values_case = []
-    for field_name, condition, column_name, value_sql in checks:
+    for field_name, column_name in checks:
+        text = quote(f"_text_{field_name}")
+        condition = f"{text} IS NOT NULL AND {quote(field_name)} IS NULL"
         reasons.append(f"WHEN {condition} THEN 'unparseable_{field_name}'")
         columns_case.append(f"WHEN {condition} THEN {text_literal(column_name or field_name)}")
-        values_case.append(f"WHEN {condition} THEN CAST({value_sql} AS VARCHAR)")
+        values_case.append(f"WHEN {condition} THEN CAST({text} AS VARCHAR)")
+    text_columns = ", ".join(
+        ["_required_contact_id", "_required_initiated_at"]
+        + [quote(f"_text_{f}") for f, _ in checks]
+    )
     files_list = ", ".join(text_literal(f) for f in files)
     values_sql = f"CASE {' '.join(values_case)} END" if values_case else "CAST(NULL AS VARCHAR)"
     parsed_table = quote(f"parsed_{name}")
@@ -507,14 +512,18 @@ def stage_source(
         f"""
         CREATE OR REPLACE TABLE {parsed_table} AS
         SELECT
-            r._file AS _file,
-            list_position([{files_list}], r._file) AS _file_index,
-            row_number() OVER (PARTITION BY r._file ORDER BY r.rowid) AS _row,
-            {", ".join(selects)},
+            * EXCLUDE ({text_columns}),
             CASE {" ".join(reasons)} END AS _reject,
             CASE {" ".join(columns_case)} END AS _reject_column,
             {values_sql} AS _reject_value
-        FROM {raw} r
+        FROM (
+            SELECT
+                r._file AS _file,
+                list_position([{files_list}], r._file) AS _file_index,
+                row_number() OVER (PARTITION BY r._file ORDER BY r.rowid) AS _row,
+                {", ".join(selects)}
+            FROM {raw} r
+        )
         """
     )
     parser_rejects = _parser_rejects(con, name) if raw_read.malformed else ()
