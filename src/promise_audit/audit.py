@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from promise_audit.errors import PromiseFileError, RecordsError
 from promise_audit.promises.loader import LoadedPromiseFile, load_promise_file
@@ -34,12 +34,19 @@ def connect() -> Any:
     )
 
 
-def resolve_as_of(value: dt.datetime | dt.date | None, timezone: str) -> dt.datetime | None:
+def resolve_as_of(
+    con: Any, value: dt.datetime | dt.date | None, timezone: str
+) -> dt.datetime | None:
+    """The file's as_of as an instant; a date or naive time is read in the file's zone by the
+    engine, with the same zone rules as the records' naive timestamps."""
     if value is None:
         return None
-    if isinstance(value, dt.datetime):
-        return value if value.tzinfo else value.replace(tzinfo=ZoneInfo(timezone))
-    return dt.datetime(value.year, value.month, value.day, tzinfo=ZoneInfo(timezone))
+    from promise_audit.engine.plan import instant_sql
+    from promise_audit.records.loader import text_literal
+
+    con.execute(f"SET TimeZone = {text_literal(timezone)}")
+    instant: dt.datetime = con.execute(f"SELECT {instant_sql(value)}").fetchone()[0]
+    return instant
 
 
 def audit(
@@ -84,13 +91,14 @@ def audit(
                 timezone=timezone,
                 override=records if name == override_target else None,
             )
-        cutoff = as_of or resolve_as_of(model.as_of, timezone) or _latest(con, staged.values())
+        cutoff = as_of or resolve_as_of(con, model.as_of, timezone) or _latest(con, staged.values())
         finished: dict[str, LoadedRecords] = {
             name: finish_source(con, source, cutoff) for name, source in staged.items()
         }
         if rejects_path is not None:
             _write_rejects(con, staged, Path(rejects_path))
         results = _evaluate(con, loaded, finished, cutoff, timezone)
+        local_iso = _local_iso(con, cutoff, timezone)
     finally:
         con.close()
 
@@ -101,7 +109,7 @@ def audit(
         organization=model.organization,
         promise_file=str(loaded.path),
         timezone=timezone,
-        as_of=cutoff.astimezone(ZoneInfo(timezone)).isoformat() if cutoff else None,
+        as_of=local_iso,
         engine="duckdb",
         records=_total(accounting.values()),
         sources=accounting,
@@ -120,6 +128,23 @@ def _write_rejects(con: Any, staged: dict[str, StagedSource], path: Path) -> Non
             write_rows(out, header, rows)
     except OSError as exc:
         raise RecordsError(f"cannot write the rejects: {exc.strerror}", str(path)) from None
+
+
+def _local_iso(con: Any, instant: dt.datetime | None, timezone: str) -> str | None:
+    """ISO 8601 in the file's zone, by the engine's zone rules (the ones the audit used)."""
+    if instant is None:
+        return None
+    from promise_audit.records.loader import text_literal
+
+    con.execute(f"SET TimeZone = {text_literal(timezone)}")
+    text: str = con.execute(
+        f"SELECT strftime(TIMESTAMPTZ {text_literal(instant.isoformat())}, '%Y-%m-%dT%H:%M:%S%z')"
+    ).fetchone()[0]
+    # DuckDB writes the offset as +HH, +HHMM or +HH:MM; ISO 8601 wants +HH:MM
+    match = re.fullmatch(r"(.*[T ]\d\d:\d\d:\d\d)([+-]\d\d):?(\d\d)?", text)
+    if match is None:
+        return text
+    return f"{match[1]}{match[2]}:{match[3] or '00'}"
 
 
 def _latest(con: Any, staged: Any) -> dt.datetime | None:

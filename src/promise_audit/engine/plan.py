@@ -59,11 +59,16 @@ def missing_fields(kind: Kind, spec: PromiseSpec, available: frozenset[str]) -> 
     return tuple(missing)
 
 
-def _as_instant(value: dt.datetime | dt.date, timezone: str, *, end_of_day: bool) -> dt.datetime:
+def instant_sql(value: dt.datetime | dt.date, *, end_of_day: bool = False) -> str:
+    """SQL for an instant; a date or a naive time is local to the session's time zone (the
+    promise file's, set before the plan runs), so the engine's zone rules apply, as for the
+    records' naive timestamps."""
     if isinstance(value, dt.datetime):
-        return value if value.tzinfo else value.replace(tzinfo=ZoneInfo(timezone))
+        if value.tzinfo is not None:
+            return f"TIMESTAMPTZ {text_literal(value.isoformat())}"
+        return f"CAST(TIMESTAMP {text_literal(value.isoformat(sep=' '))} AS TIMESTAMPTZ)"
     day = value + dt.timedelta(days=1) if end_of_day else value
-    return dt.datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(timezone))
+    return f"CAST(TIMESTAMP {text_literal(day.isoformat() + ' 00:00:00')} AS TIMESTAMPTZ)"
 
 
 def build_plan(
@@ -316,12 +321,11 @@ def _scope_sql(
         if spec.scope.where is not None:
             parts.append(f"coalesce({sql(spec.scope.where, ('scope', 'where'))}, false)")
     if spec.effective_from is not None:
-        start = _as_instant(spec.effective_from, as_of_timezone, end_of_day=False)
-        parts.append(f"b.initiated_at >= TIMESTAMPTZ {text_literal(start.isoformat())}")
+        parts.append(f"b.initiated_at >= {instant_sql(spec.effective_from)}")
     if spec.effective_to is not None:
-        end = _as_instant(spec.effective_to, as_of_timezone, end_of_day=True)
         operator = "<" if not isinstance(spec.effective_to, dt.datetime) else "<="
-        parts.append(f"b.initiated_at {operator} TIMESTAMPTZ {text_literal(end.isoformat())}")
+        end = instant_sql(spec.effective_to, end_of_day=True)
+        parts.append(f"b.initiated_at {operator} {end}")
     return parts
 
 

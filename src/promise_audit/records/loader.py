@@ -436,7 +436,7 @@ def stage_source(
     cleaned = {c: _clean(f"r.{quote(c)}", source.null_values) for c in raw_columns}
 
     selects: list[str] = []
-    checks: list[tuple[str, str, str | None, str]] = []  # (field, bad-condition, column, value)
+    checks: list[tuple[str, str | None]] = []  # (field, source column) checked for rejects
     provided: set[str] = set()
     used_columns: set[str] = set()
     lower_columns = {c.lower(): c for c in raw_columns}
