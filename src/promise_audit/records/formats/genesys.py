@@ -25,17 +25,15 @@ docs/formats/genesys-cloud.md; in short:
 from __future__ import annotations
 
 import datetime as dt
-import gzip
-import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from promise_audit.errors import RecordsError
 from promise_audit.promises.model import Source
-from promise_audit.records.loader import RawRead, quote
+from promise_audit.records.formats._json import create_text_table, json_values
+from promise_audit.records.loader import RawRead
 
 CHANNELS = {
     "voice": "phone",
@@ -92,7 +90,7 @@ class _Session:
 def read(con: Any, table: str, files: tuple[str, ...], source: Source) -> RawRead:
     conversations: list[_Conversation] = []
     for path in files:
-        for value in _json_values(path):
+        for value in json_values(path):
             for item in _conversations(value, path):
                 conversations.append(_Conversation(item, path, len(conversations)))
     kept, duplicates = _latest_copies(conversations)
@@ -121,7 +119,7 @@ def read(con: Any, table: str, files: tuple[str, ...], source: Source) -> RawRea
     if any(row.get("ivr_seconds") is not None for row in rows):
         columns.append("ivr_seconds")
     columns += ["media_type", "direction", "queue_id", "agents", "division_ids"]
-    _create_table(con, table, columns, rows)
+    create_text_table(con, table, columns, rows)
     return RawRead(read=len(conversations), duplicates=duplicates)
 
 
@@ -447,47 +445,3 @@ def _conversations(value: Any, path: str) -> Iterator[dict[str, Any]]:
         f"participants) or a {{'conversations': [...]}} page, got {shown}",
         path,
     )
-
-
-def _json_values(path: str) -> Iterator[Any]:
-    """The JSON values of a file: one document, or several one per line or concatenated."""
-    raw = Path(path).read_bytes()
-    if raw[:2] == b"\x1f\x8b":
-        raw = gzip.decompress(raw)
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise RecordsError(f"not UTF-8 text (byte {exc.start})", path) from None
-    try:
-        yield json.loads(text)
-        return
-    except json.JSONDecodeError:
-        pass
-    decoder = json.JSONDecoder()
-    position = 0
-    while True:
-        while position < len(text) and text[position] in " \t\r\n":
-            position += 1
-        if position >= len(text):
-            return
-        try:
-            value, position = decoder.raw_decode(text, position)
-        except json.JSONDecodeError as exc:
-            line = text.count("\n", 0, position) + 1
-            raise RecordsError(
-                f"invalid JSON at line {line} (the value starting there): {exc.msg} "
-                f"at line {exc.lineno}, column {exc.colno}",
-                path,
-            ) from None
-        yield value
-
-
-def _create_table(
-    con: Any, table: str, columns: list[str], rows: list[dict[str, str | None]]
-) -> None:
-    """The raw table: every column text, rows in the order given."""
-    lists = [[row.get(column) for row in rows] for column in columns]
-    selects = ", ".join(
-        f"unnest(${n}::VARCHAR[]) AS {quote(column)}" for n, column in enumerate(columns, 1)
-    )
-    con.execute(f"CREATE OR REPLACE TABLE {quote(table)} AS SELECT {selects}", lists)

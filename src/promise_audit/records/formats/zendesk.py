@@ -23,16 +23,15 @@ docs/formats/zendesk.md.
 from __future__ import annotations
 
 import datetime as dt
-import gzip
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from promise_audit.errors import RecordsError
 from promise_audit.promises.model import Source
-from promise_audit.records.loader import RawRead, quote
+from promise_audit.records.formats._json import create_text_table, json_values
+from promise_audit.records.loader import RawRead
 
 # via.channel -> canonical channel; any other value is "other" (the raw value stays in via_channel)
 CHANNELS: dict[str, str] = {
@@ -111,7 +110,7 @@ def read(con: Any, table: str, files: tuple[str, ...], source: Source) -> RawRea
     metrics: list[_Item] = []
     order = 0
     for path in files:
-        for value in _json_values(path):
+        for value in json_values(path):
             for kind, item in _classify(value, path):
                 order += 1
                 (tickets if kind == "ticket" else metrics).append(_Item(item, path, order))
@@ -140,7 +139,7 @@ def read(con: Any, table: str, files: tuple[str, ...], source: Source) -> RawRea
     columns += ["organization_id", "brand_id"]
     if has_metrics:
         columns += ["has_metrics", *(name for name, _, _ in _METRIC_ATTRIBUTES)]
-    _create_table(con, table, columns, rows)
+    create_text_table(con, table, columns, rows)
     return RawRead(read=len(tickets), duplicates=duplicates)
 
 
@@ -321,47 +320,3 @@ def _classify(value: Any, path: str) -> Iterator[tuple[str, dict[str, Any]]]:
             f"'ticket_metrics' or 'metric_set' (keys: {keys})",
             path,
         )
-
-
-def _json_values(path: str) -> Iterator[Any]:
-    """The JSON values of a file: one document, or several one per line or concatenated."""
-    raw = Path(path).read_bytes()
-    if raw[:2] == b"\x1f\x8b":
-        raw = gzip.decompress(raw)
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise RecordsError(f"not UTF-8 text (byte {exc.start})", path) from None
-    try:
-        yield json.loads(text)
-        return
-    except json.JSONDecodeError:
-        pass
-    decoder = json.JSONDecoder()
-    position = 0
-    while True:
-        while position < len(text) and text[position] in " \t\r\n":
-            position += 1
-        if position >= len(text):
-            return
-        try:
-            value, position = decoder.raw_decode(text, position)
-        except json.JSONDecodeError as exc:
-            line = text.count("\n", 0, position) + 1
-            raise RecordsError(
-                f"invalid JSON at line {line} (the value starting there): {exc.msg} "
-                f"at line {exc.lineno}, column {exc.colno}",
-                path,
-            ) from None
-        yield value
-
-
-def _create_table(
-    con: Any, table: str, columns: list[str], rows: list[dict[str, str | None]]
-) -> None:
-    """The raw table: every column text, rows in the order given."""
-    lists = [[row.get(column) for row in rows] for column in columns]
-    selects = ", ".join(
-        f"unnest(${n}::VARCHAR[]) AS {quote(column)}" for n, column in enumerate(columns, 1)
-    )
-    con.execute(f"CREATE OR REPLACE TABLE {quote(table)} AS SELECT {selects}", lists)
