@@ -71,6 +71,23 @@ print(wait_kept, transfers_kept, repeats, survey_broken)
 """
 
 
+BUSINESS_CALENDAR = """
+calendars:
+  support-hours:
+    timezone: America/Vancouver
+    hours: {mon-fri: ["08:00-18:00"], sat: ["09:00-13:00"]}
+    holidays: {country: CA, subdivision: BC}
+"""
+
+BUSINESS_HOURS_PROMISE = """
+  - id: bench-reply-8bh
+    kind: first_response
+    limit: 8h
+    calendar: support-hours
+    target: 95%
+"""
+
+
 def measure(command: list[str], runs: int) -> tuple[float, float]:
     """Median wall seconds and median peak RSS (MiB) of `command` run `runs` times."""
     walls, peaks = [], []
@@ -92,6 +109,11 @@ def main() -> None:
     parser.add_argument("--format", choices=("csv", "parquet"), default="csv")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--no-pandas", action="store_true", help="skip the pandas baseline")
+    parser.add_argument(
+        "--business-hours",
+        action="store_true",
+        help="add a promise measured in business hours (a calendar with public holidays)",
+    )
     args = parser.parse_args()
 
     from promise_audit.sample import write_sample
@@ -104,6 +126,9 @@ def main() -> None:
         print(f"generated {data.name} in {time.perf_counter() - started:.1f} s")
     promises = OUT / "northwind.yaml"
     example = (ROOT / "promises" / "northwind.yaml").read_text(encoding="utf-8")
+    if args.business_hours:
+        example += BUSINESS_HOURS_PROMISE
+        example = example.replace("\nsources:", BUSINESS_CALENDAR + "sources:", 1)
     promises.write_text(example, encoding="utf-8")
 
     tool = shutil.which("promise-audit") or "promise-audit"

@@ -300,3 +300,15 @@ def test_glob_reads_every_part(tmp_path: Path) -> None:
     )
     path = write_promise_file(tmp_path / "p.yaml", [WAIT_5M], records="part-*.csv")
     assert audit(path).records.read == 2
+
+
+def test_records_override_with_a_parquet_file_reads_it_as_parquet(tmp_path: Path) -> None:
+    import duckdb
+
+    rows = [{"contact_id": "1", "initiated_at": "2026-10-01T09:00:00Z", "wait_seconds": 100}]
+    csv_path = write_csv(tmp_path / "contacts.csv", rows)
+    parquet = tmp_path / "latest.parquet"
+    duckdb.sql(f"COPY (SELECT * FROM read_csv('{csv_path}')) TO '{parquet}'")
+    path = write_promise_file(tmp_path / "p.yaml", [WAIT_5M], source={"format": "csv"})
+    (promise,) = audit(path, str(parquet)).promises
+    assert promise.kept == 1

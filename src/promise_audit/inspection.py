@@ -59,7 +59,7 @@ def inspect_export(
         source = Source.model_validate({"path": path, "format": format_in})
         base_dir = Path.cwd()
     files = resolve_files(source, base_dir, path)
-    fmt = detect_format(source, files)
+    fmt = detect_format(source, files, overridden=True)
     con = connect()
     try:
         staged = stage_source(

@@ -187,3 +187,35 @@ def exit_status(result: AuditResult, fail_on: FailOn = "broken") -> int:
     if "unauditable" in verdicts:
         return 3
     return 0
+
+
+GateFailOn = Literal["broken", "at-risk", "regression", "never"]
+
+
+def gate_status(
+    result: AuditResult,
+    fail_on: GateFailOn = "broken",
+    *,
+    waived: frozenset[str] = frozenset(),
+    regressions: frozenset[str] = frozenset(),
+) -> int:
+    """`exit_status` for a CI gate: waived promises and baseline regressions taken into account.
+
+    A blocking promise fails the run (1) when its verdict is one `fail_on` names (`broken`;
+    `at-risk` adds at_risk) or, with `fail_on="regression"`, only when it is in `regressions`
+    (its compliance fell clearly below the baseline's); `never` never fails. A promise in
+    `waived` (an unexpired waiver) never fails the run. Else 3 when a blocking promise is
+    unauditable (a waiver does not cover it), else 0. Without waivers, and for the
+    `fail_on` values both know, this is `exit_status`.
+    """
+    blocking = result.blocking()
+    if fail_on == "regression":
+        fails = any(p.id in regressions and p.id not in waived for p in blocking)
+    else:
+        failing = {"never": set(), "broken": {"broken"}, "at-risk": {"broken", "at_risk"}}[fail_on]
+        fails = any(p.verdict in failing and p.id not in waived for p in blocking)
+    if fails:
+        return 1
+    if any(p.verdict == "unauditable" for p in blocking):
+        return 3
+    return 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from functools import lru_cache
+from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -212,6 +213,41 @@ class PromiseSpec(Strict):
     calendar: str | None = None
 
 
+class Waiver(Strict):
+    """A broken promise the organisation knows about: it does not fail the run until `expires`
+    (the waiver holds through that day)."""
+
+    promise: str
+    reason: str = Field(min_length=1)
+    approved_by: str = Field(min_length=1)
+    expires: dt.date
+
+    @field_validator("expires", mode="before")
+    @classmethod
+    def _a_day(cls, value: Any) -> Any:
+        if isinstance(value, dt.datetime):
+            raise ValueError(f"expires is a day such as 2026-12-31, got {value.isoformat()!r}")
+        return value
+
+
+class ReportSettings(Strict):
+    """Branding of the gap report written by `check` (--report, --output html/md/pdf)."""
+
+    client: str | None = None
+    prepared_by: str | None = None
+    logo: str | None = None  # a PNG, JPEG, GIF, WebP or SVG file, relative to the promise file
+    accent: str | None = Field(default=None, pattern=r"^#[0-9A-Fa-f]{6}$")
+
+    def renderer_options(self, base_dir: Path) -> dict[str, Any]:
+        """The keyword arguments of the report renderers (`render.report.write_report`)."""
+        return {
+            "client": self.client,
+            "prepared_by": self.prepared_by,
+            "accent": self.accent,
+            "logo": None if self.logo is None else base_dir / self.logo,
+        }
+
+
 class PromiseFileModel(Strict):
     organization: str
     timezone: str = "UTC"
@@ -220,6 +256,8 @@ class PromiseFileModel(Strict):
     sources: dict[str, Source]
     calendars: dict[str, Calendar] = Field(default_factory=dict)
     promises: list[dict[str, Any]]
+    waivers: list[Waiver] = Field(default_factory=list)
+    report: ReportSettings | None = None
 
     @field_validator("timezone")
     @classmethod

@@ -129,11 +129,17 @@ def resolve_files(source: Source, base_dir: Path, override: str | None) -> tuple
     return (text,)
 
 
-def detect_format(source: Source, files: tuple[str, ...]) -> str:
-    if source.format is not None:
-        return source.format
+def detect_format(source: Source, files: tuple[str, ...], *, overridden: bool = False) -> str:
+    """The source's format; a file given on the command line (`--records`) with a plain file
+    extension is read by that extension (a CI job may hand a Parquet export to a promise file
+    written for CSV), while a platform format always stays as declared."""
     name = files[0].lower().removesuffix(".gz")
     suffix = os.path.splitext(name)[1]
+    plain = ("csv", "tsv", "json", "jsonl", "parquet", "xlsx")
+    if source.format is not None:
+        if overridden and source.format in plain and suffix in _EXTENSIONS:
+            return _EXTENSIONS[suffix]
+        return source.format
     if suffix not in _EXTENSIONS:
         raise RecordsError(
             f"cannot tell the format from {suffix or 'no extension'!r}: set format: "
@@ -428,7 +434,7 @@ def stage_source(
     for path in files:
         if os.path.getsize(path) == 0:
             raise RecordsError("the file is empty (not even a header row)", path)
-    fmt = detect_format(source, files)
+    fmt = detect_format(source, files, overridden=override is not None)
     con.execute(f"SET TimeZone = {text_literal(source.timezone or timezone)}")
     raw_read = _read_raw(con, name, fmt, files, source)
     raw = quote(f"raw_{name}")

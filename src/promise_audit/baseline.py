@@ -1,0 +1,221 @@
+"""Baselines: this audit beside a saved JSON result (`check --baseline last-week.json`).
+
+Promises are matched by id. For each promise of this audit the JSON result gains a `baseline`
+object:
+
+| key | meaning |
+| --- | --- |
+| `new` | the baseline has no promise with this id (every other key is then null or false) |
+| `verdict`, `compliance`, `ci_low`, `ci_high` | the baseline's values |
+| `change` | compliance now minus compliance then (a fraction; null when either is null) |
+| `direction` | `up`, `down` or `same` (null when `change` is) |
+| `clear_regression` | the two 95% intervals do not overlap and this one is below |
+| `clear_improvement` | the two 95% intervals do not overlap and this one is above |
+| `newly_broken` | broken now, not broken then |
+| `newly_kept` | kept (or at risk) now, broken then |
+
+and the result gains a top-level `baseline`: the file compared with (`path`, as given), its
+`as_of` and `organization`, and `removed`, the ids of its promises this audit no longer has.
+Intervals that touch (one's low equals the other's high) overlap: not a clear change.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, MutableMapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from promise_audit.errors import UsageError
+
+ARROWS = {"up": "↑", "down": "↓", "same": "→"}
+
+
+def load_baseline(path: Path) -> dict[str, Any]:
+    """A JSON result saved by `check --format json` or `--output json=FILE`."""
+    from promise_audit.render.report import load_result
+
+    try:
+        data = load_result(path)
+    except UsageError as error:
+        raise UsageError(f"--baseline {error.one_line()}") from None
+    promises = data["promises"]
+    if not isinstance(promises, list) or not all(
+        isinstance(p, dict) and isinstance(p.get("id"), str) for p in promises
+    ):
+        raise UsageError(f"--baseline {path}: its promises are not a list of objects with an id")
+    return data
+
+
+def _fraction(value: Any, what: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise UsageError(f"--baseline: {what} is {value!r}, not a number or null")
+    return float(value)
+
+
+def compare_promise(current: Mapping[str, Any], before: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The `baseline` object of one promise (see the module's table)."""
+    if before is None:
+        return {
+            "new": True,
+            "verdict": None,
+            "compliance": None,
+            "ci_low": None,
+            "ci_high": None,
+            "change": None,
+            "direction": None,
+            "clear_regression": False,
+            "clear_improvement": False,
+            "newly_broken": False,
+            "newly_kept": False,
+        }
+    pid = current["id"]
+    now = _fraction(current.get("compliance"), f"{pid} compliance")
+    now_low = _fraction(current.get("ci_low"), f"{pid} ci_low")
+    now_high = _fraction(current.get("ci_high"), f"{pid} ci_high")
+    then = _fraction(before.get("compliance"), f"{pid} compliance")
+    then_low = _fraction(before.get("ci_low"), f"{pid} ci_low")
+    then_high = _fraction(before.get("ci_high"), f"{pid} ci_high")
+    change = None if now is None or then is None else round(now - then, 12)
+    direction = None
+    if change is not None:
+        direction = "up" if change > 0 else "down" if change < 0 else "same"
+    clear_regression = clear_improvement = False
+    if now_low is not None and now_high is not None and then_low is not None and then_high is not None:
+        clear_regression = now_high < then_low
+        clear_improvement = now_low > then_high
+    verdict, verdict_then = current["verdict"], before.get("verdict")
+    return {
+        "new": False,
+        "verdict": verdict_then,
+        "compliance": then,
+        "ci_low": then_low,
+        "ci_high": then_high,
+        "change": change,
+        "direction": direction,
+        "clear_regression": clear_regression,
+        "clear_improvement": clear_improvement,
+        "newly_broken": verdict == "broken" and verdict_then != "broken",
+        "newly_kept": verdict in ("kept", "at_risk") and verdict_then == "broken",
+    }
+
+
+def apply_baseline(
+    data: MutableMapping[str, Any], baseline: Mapping[str, Any], *, path: str | Path
+) -> None:
+    """Add the comparison with `baseline` to a JSON result (`render.json.to_dict`), in place."""
+    before = {str(p["id"]): p for p in baseline["promises"]}
+    for promise in data["promises"]:
+        promise["baseline"] = compare_promise(promise, before.get(str(promise["id"])))
+    current = {str(p["id"]) for p in data["promises"]}
+    data["baseline"] = {
+        "path": str(path),
+        "as_of": baseline.get("as_of"),
+        "organization": baseline.get("organization"),
+        "removed": [pid for pid in before if pid not in current],
+    }
+
+
+def regressions(data: Mapping[str, Any]) -> frozenset[str]:
+    """The promises whose compliance fell clearly below the baseline's."""
+    return frozenset(
+        str(p["id"]) for p in data["promises"] if (p.get("baseline") or {}).get("clear_regression")
+    )
+
+
+def arrow(comparison: Mapping[str, Any]) -> str:
+    """↑ ↓ → for the change, `new` for a promise the baseline lacks, `·` when not comparable."""
+    if comparison.get("new"):
+        return "new"
+    return ARROWS.get(str(comparison.get("direction")), "·")
+
+
+def _points(change: float | None) -> str:
+    return "" if change is None else f"{change * 100:+.1f} pts"
+
+
+def notes(comparison: Mapping[str, Any]) -> list[str]:
+    """The words for a comparison: clear regression, newly broken, ..."""
+    words = []
+    if comparison.get("clear_regression"):
+        words.append("clear regression")
+    if comparison.get("clear_improvement"):
+        words.append("clear improvement")
+    if comparison.get("newly_broken"):
+        words.append("newly broken")
+    if comparison.get("newly_kept"):
+        words.append("newly kept")
+    return words
+
+
+def terminal_lines(data: Mapping[str, Any]) -> list[str]:
+    """The comparison section of the terminal view (nothing without a baseline)."""
+    from promise_audit.engine.run import percent
+
+    meta = data.get("baseline")
+    if not meta:
+        return []
+    header = f"Compared with {meta['path']}"
+    if meta.get("as_of"):
+        header += f" (as of {meta['as_of']})"
+    lines = [header + ":"]
+    promises: Sequence[Mapping[str, Any]] = data["promises"]
+    width = max((len(str(p["id"])) for p in promises), default=0)
+    for promise in promises:
+        comparison = promise["baseline"]
+        now = percent(promise.get("compliance"))
+        if comparison["new"]:
+            detail = f"{now} (not in the baseline)"
+        else:
+            detail = f"{now} (was {percent(comparison['compliance'])}"
+            detail += f", {_points(comparison['change'])})" if comparison["change"] is not None else ")"
+        words = notes(comparison)
+        suffix = f"  {', '.join(words)}" if words else ""
+        lines.append(f"  {arrow(comparison):<4}{promise['id']:<{width}}  {detail}{suffix}")
+    if meta["removed"]:
+        lines.append(f"  not audited any more: {', '.join(meta['removed'])}")
+    return [*lines, ""]
+
+
+def markdown_section(data: Mapping[str, Any]) -> str:
+    """The comparison as a Markdown table (empty without a baseline); escaped."""
+    from promise_audit.engine.run import percent
+    from promise_audit.render.markdown import code_span, escape_markdown
+
+    meta = data.get("baseline")
+    if not meta:
+        return ""
+    as_of = f" (as of {escape_markdown(meta['as_of'])})" if meta.get("as_of") else ""
+    rows = [
+        f"### Compared with {code_span(meta['path'])}{as_of}",
+        "",
+        "| | Promise | Compliance | Baseline | Change | |",
+        "| --- | --- | ---: | ---: | ---: | --- |",
+    ]
+    for promise in data["promises"]:
+        comparison = promise["baseline"]
+        then = "" if comparison["new"] else percent(comparison["compliance"])
+        words = notes(comparison)
+        note = ", ".join(f"**{w}**" if w == "clear regression" else w for w in words)
+        rows.append(
+            f"| {arrow(comparison)} | {code_span(promise['id'])} | "
+            f"{percent(promise.get('compliance'))} | {then} | {_points(comparison['change'])} "
+            f"| {note} |"
+        )
+    if meta["removed"]:
+        rows += ["", "Not audited any more: " + ", ".join(code_span(r) for r in meta["removed"])]
+    return "\n".join(rows) + "\n"
+
+
+__all__ = [
+    "apply_baseline",
+    "arrow",
+    "compare_promise",
+    "load_baseline",
+    "markdown_section",
+    "notes",
+    "regressions",
+    "terminal_lines",
+]

@@ -1,0 +1,222 @@
+"""Waivers: a known broken promise that does not fail the run until its waiver expires.
+
+```yaml
+waivers:
+  - promise: hold-5m
+    reason: New IVR goes live in December; hold times are measured again after it.
+    approved_by: Jane Doe, VP Customer Care
+    expires: 2026-12-31        # the waiver holds through this day
+```
+
+A waiver never changes what the audit found: the verdict stays `broken` (or `at_risk`) and the
+JSON result says `waived: true` beside it, with the waiver. It only decides whether the promise
+fails the run. Expiry is judged against `today`, an input (the command line's `--today`,
+default the system date), so the same inputs always give the same result.
+
+- An active waiver (today <= expires) on a broken or at-risk promise: reported as waived; the
+  promise does not fail the run (nor on a regression against a baseline).
+- An expired waiver on a broken or at-risk promise: the promise fails the run as usual, and the
+  run says which waiver expired, when, and who approved it.
+- A waiver on a promise that is kept, has no data or is unauditable waives nothing; an
+  unauditable promise still exits 3 (a waiver is for a shortfall, not for a missing column).
+- A waiver naming a promise the file does not declare, or a second waiver for the same promise,
+  is a mistake in the file: `file:line:column: ...`, exit status 2.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, MutableMapping, Sequence
+from dataclasses import dataclass
+from difflib import get_close_matches
+from typing import Any
+
+from promise_audit.promises.loader import LoadedPromiseFile
+
+WAIVABLE = ("broken", "at_risk")
+
+
+@dataclass(frozen=True)
+class ExpiredWaiver:
+    """A waiver that no longer holds, on a promise it would otherwise exempt."""
+
+    promise: str
+    expires: str
+    approved_by: str
+    reason: str
+    file: str
+    line: int | None
+    column: int | None
+
+    def message(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        return (
+            f"{where}: the waiver for promise {self.promise!r} expired on {self.expires} "
+            f"(approved by {self.approved_by}); the promise fails the run again"
+        )
+
+
+def check_waivers(loaded: LoadedPromiseFile) -> None:
+    """Every waiver names a declared promise, at most once; else PromiseFileError at its line."""
+    ids = [p.id for p in loaded.promises]
+    seen: dict[str, int] = {}
+    for index, waiver in enumerate(loaded.model.waivers):
+        where = ("waivers", index, "promise")
+        if waiver.promise not in ids:
+            close = get_close_matches(waiver.promise, ids, n=3, cutoff=0.6)
+            hint = f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
+            raise loaded.error(
+                f"waiver for unknown promise {waiver.promise!r}{hint}; the promises are "
+                f"{', '.join(ids)}",
+                where,
+            )
+        if waiver.promise in seen:
+            raise loaded.error(
+                f"a second waiver for promise {waiver.promise!r} (the first is waiver "
+                f"{seen[waiver.promise] + 1}); keep one",
+                where,
+            )
+        seen[waiver.promise] = index
+
+
+def waiver_dicts(loaded: LoadedPromiseFile, today: dt.date) -> list[dict[str, Any]]:
+    """The file's waivers as JSON objects, in file order, each with whether it has expired."""
+    result = []
+    for index, waiver in enumerate(loaded.model.waivers):
+        position = loaded.position_of(("waivers", index))
+        result.append(
+            {
+                "promise": waiver.promise,
+                "reason": waiver.reason,
+                "approved_by": waiver.approved_by,
+                "expires": waiver.expires.isoformat(),
+                "expired": today > waiver.expires,
+                "line": position.line if position else None,
+                "column": position.column if position else None,
+            }
+        )
+    return result
+
+
+def apply_waivers(
+    data: MutableMapping[str, Any], loaded: LoadedPromiseFile, today: dt.date
+) -> tuple[ExpiredWaiver, ...]:
+    """Add the waivers to a JSON result (`render.json.to_dict`), in place.
+
+    Top level: `waivers`, the list of the file's waivers. Each promise: `waiver` (its waiver's
+    object, or null) and `waived` (true when an unexpired waiver covers a broken or at-risk
+    verdict). Returns the expired waivers on broken or at-risk promises, for the run to name.
+    """
+    waivers = waiver_dicts(loaded, today)
+    by_promise = {w["promise"]: w for w in waivers}
+    expired: list[ExpiredWaiver] = []
+    for promise in data["promises"]:
+        waiver = by_promise.get(promise["id"])
+        promise["waiver"] = waiver
+        promise["waived"] = bool(
+            waiver and not waiver["expired"] and promise["verdict"] in WAIVABLE
+        )
+        if waiver and waiver["expired"] and promise["verdict"] in WAIVABLE:
+            expired.append(
+                ExpiredWaiver(
+                    promise=promise["id"],
+                    expires=waiver["expires"],
+                    approved_by=waiver["approved_by"],
+                    reason=waiver["reason"],
+                    file=str(data.get("promise_file") or loaded.path),
+                    line=waiver["line"],
+                    column=waiver["column"],
+                )
+            )
+    data["waivers"] = waivers
+    return tuple(expired)
+
+
+def waived_ids(data: Mapping[str, Any]) -> frozenset[str]:
+    """The promises an active waiver exempts from failing the run."""
+    return frozenset(str(p["id"]) for p in data["promises"] if p.get("waived"))
+
+
+def waiver_note(promise: Mapping[str, Any]) -> str | None:
+    """One line on a promise's waiver, for the terminal, JUnit, annotations and SARIF."""
+    waiver = promise.get("waiver")
+    if not waiver:
+        return None
+    if promise.get("waived"):
+        return (
+            f"waived until {waiver['expires']} by {waiver['approved_by']}: {waiver['reason']}"
+        )
+    if waiver["expired"]:
+        return (
+            f"waiver expired on {waiver['expires']} (approved by {waiver['approved_by']}): "
+            f"{waiver['reason']}"
+        )
+    return None
+
+
+def terminal_lines(data: Mapping[str, Any]) -> list[str]:
+    """The waivers section of the terminal view (nothing when the file has no waivers)."""
+    waivers: Sequence[Mapping[str, Any]] = data.get("waivers") or ()
+    if not waivers:
+        return []
+    verdicts = {str(p["id"]): p for p in data["promises"]}
+    lines = ["Waivers:"]
+    for waiver in waivers:
+        promise = verdicts.get(str(waiver["promise"]), {})
+        if promise.get("waived"):
+            state = "BROKEN-WAIVED" if promise["verdict"] == "broken" else "AT-RISK-WAIVED"
+        elif waiver["expired"]:
+            state = "EXPIRED"
+        else:
+            state = f"unused ({promise.get('verdict', 'unknown')})"
+        lines.append(
+            f"  {state:<24}{waiver['promise']}  until {waiver['expires']}, approved by "
+            f"{waiver['approved_by']}: {waiver['reason']}"
+        )
+    return [*lines, ""]
+
+
+def markdown_section(data: Mapping[str, Any]) -> str:
+    """The waivers as a Markdown table (empty when the file has no waivers); escaped."""
+    from promise_audit.render.markdown import code_span, escape_markdown
+
+    waivers: Sequence[Mapping[str, Any]] = data.get("waivers") or ()
+    if not waivers:
+        return ""
+    promises = {str(p["id"]): p for p in data["promises"]}
+    rows = [
+        "### Waivers",
+        "",
+        "| Promise | State | Expires | Approved by | Reason |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for waiver in waivers:
+        promise = promises.get(str(waiver["promise"]), {})
+        if promise.get("waived"):
+            state = "broken, waived" if promise["verdict"] == "broken" else "at risk, waived"
+        elif waiver["expired"]:
+            state = "**expired**"
+        else:
+            state = "not needed"
+        rows.append(
+            f"| {code_span(waiver['promise'])} | {state} | {escape_markdown(waiver['expires'])} "
+            f"| {escape_markdown(waiver['approved_by'])} | {escape_markdown(waiver['reason'])} |"
+        )
+    return "\n".join(rows) + "\n"
+
+
+__all__ = [
+    "WAIVABLE",
+    "ExpiredWaiver",
+    "apply_waivers",
+    "check_waivers",
+    "markdown_section",
+    "terminal_lines",
+    "waived_ids",
+    "waiver_dicts",
+    "waiver_note",
+]
