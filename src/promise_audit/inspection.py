@@ -47,7 +47,7 @@ def inspect_export(
     from promise_audit.engine.plan import missing_fields
     from promise_audit.kinds import KINDS
     from promise_audit.promises import load_promise_file
-    from promise_audit.records.loader import detect_format, quote, resolve_files, stage_source
+    from promise_audit.records.loader import detect_format, resolve_files, stage_source
 
     loaded = load_promise_file(promise_file) if promise_file is not None else None
     if loaded is not None and "contacts" in loaded.model.sources:
@@ -65,11 +65,7 @@ def inspect_export(
         staged = stage_source(
             con, "contacts", source, base_dir=base_dir, timezone=timezone, override=path
         )
-        raw_columns = tuple(
-            str(row[0])
-            for row in con.execute(f"DESCRIBE {quote('raw_contacts')}").fetchall()
-            if row[0] != "_file"
-        )
+        raw_columns = staged.columns
         count, rejected, first, last = con.execute(
             f"SELECT count(*), count(*) FILTER (WHERE _reject IS NOT NULL), "
             f"min(initiated_at) FILTER (WHERE _reject IS NULL), "

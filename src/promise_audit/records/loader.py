@@ -90,6 +90,7 @@ class StagedSource:
     files: tuple[str, ...]
     raw: RawRead
     parser_rejects: tuple[Reject, ...]
+    columns: tuple[str, ...] = ()  # the source's columns, as read
 
 
 @dataclass(frozen=True)
@@ -534,6 +535,8 @@ def stage_source(
     )
     parser_rejects = _parser_rejects(con, name) if raw_read.malformed else ()
     available = derive_available(frozenset(provided))
+    # the text copy is no longer needed: free its memory before the next stage
+    con.execute(f"DROP TABLE {raw}")
     return StagedSource(
         name=name,
         table=parsed_table,
@@ -543,6 +546,7 @@ def stage_source(
         files=files,
         raw=raw_read,
         parser_rejects=parser_rejects,
+        columns=tuple(raw_columns),
     )
 
 
@@ -679,6 +683,8 @@ def finish_source(con: Any, staged: StagedSource, as_of: dt.datetime | None) -> 
         files=staged.files,
         stitched=raw.stitched,
     )
+    # only the rejects are read again (for --rejects); drop the accepted rows' parsed copy
+    con.execute(f"DELETE FROM {parsed} WHERE _reject IS NULL")
     return LoadedRecords(
         name=staged.name,
         table=table,
