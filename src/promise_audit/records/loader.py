@@ -150,8 +150,13 @@ def detect_format(source: Source, files: tuple[str, ...], *, overridden: bool = 
     return _EXTENSIONS[suffix]
 
 
-def _read_raw(con: Any, name: str, fmt: str, files: tuple[str, ...], source: Source) -> RawRead:
-    """Create raw_<name>: one text column per source column, plus _file, in file order."""
+def _read_raw(
+    con: Any, name: str, fmt: str, files: tuple[str, ...], source: Source
+) -> RawRead | None:
+    """Create raw_<name>: one text column per source column, plus _file, in file order.
+
+    A platform reader builds a table and returns its accounting. A plain file becomes a view
+    over DuckDB's reader, scanned once by the parse that follows (its count comes after)."""
     import duckdb
 
     from promise_audit.records.formats import READERS, reader_for
@@ -192,25 +197,25 @@ def _read_raw(con: Any, name: str, fmt: str, files: tuple[str, ...], source: Sou
     except duckdb.Error as exc:
         if "strict_mode=true" not in reader:
             raise RecordsError(_duckdb_message(exc), files[0]) from None
-        # A strict reader stops at the first row that breaks RFC 4180 (a bare carriage
-        # return inside an unquoted field); read leniently and reject the broken pieces.
-        try:
-            _create_raw(con, raw, reader.replace("strict_mode=true", "strict_mode=false"))
-        except duckdb.Error as lenient:
-            raise RecordsError(_duckdb_message(lenient), files[0]) from None
-    parsed = int(con.execute(f"SELECT count(*) FROM {raw}").fetchone()[0])
-    if fmt in ("csv", "tsv"):
-        malformed = int(
-            con.execute(
-                f"SELECT count(DISTINCT (file_id, line)) FROM {quote(f'rejects_{name}')}"
-            ).fetchone()[0]
-        )
-        return RawRead(read=parsed + malformed, malformed=malformed)
-    return RawRead(read=parsed)
+        _create_raw(con, raw, _lenient(reader), files[0])
+    return None
 
 
-def _create_raw(con: Any, raw: str, reader: str) -> None:
-    columns = con.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()
+def _lenient(reader: str) -> str:
+    """A strict CSV reader stops at the first row that breaks RFC 4180 (a bare carriage return
+    inside an unquoted field); the lenient one reads on and rejects the broken pieces."""
+    return reader.replace("strict_mode=true", "strict_mode=false")
+
+
+def _create_raw(con: Any, raw: str, reader: str, label: str | None = None) -> None:
+    import duckdb
+
+    try:
+        columns = con.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()
+    except duckdb.Error as exc:
+        if label is None:
+            raise
+        raise RecordsError(_duckdb_message(exc), label) from None
     casts = []
     for column_name, column_type, *_ in columns:
         if column_name == "filename":
@@ -221,8 +226,9 @@ def _create_raw(con: Any, raw: str, reader: str) -> None:
             else f"CAST({quote(column_name)} AS VARCHAR)"
         )
         casts.append(f"{cast} AS {quote(column_name)}")
+    # row_number() OVER () numbers the rows in file order: DuckDB preserves insertion order
     con.execute(
-        f"CREATE OR REPLACE TABLE {raw} AS SELECT filename AS _file, "
+        f"CREATE OR REPLACE VIEW {raw} AS SELECT filename AS _file, row_number() OVER () AS _n, "
         f"{', '.join(casts)} FROM {reader}"
     )
 
@@ -439,7 +445,9 @@ def stage_source(
     con.execute(f"SET TimeZone = {text_literal(source.timezone or timezone)}")
     raw_read = _read_raw(con, name, fmt, files, source)
     raw = quote(f"raw_{name}")
-    raw_columns = [row[0] for row in con.execute(f"DESCRIBE {raw}").fetchall() if row[0] != "_file"]
+    raw_columns = [
+        row[0] for row in con.execute(f"DESCRIBE {raw}").fetchall() if row[0] not in ("_file", "_n")
+    ]
     cleaned = {c: _clean(f"r.{quote(c)}", source.null_values) for c in raw_columns}
 
     selects: list[str] = []
@@ -515,8 +523,13 @@ def stage_source(
     files_list = ", ".join(text_literal(f) for f in files)
     values_sql = f"CASE {' '.join(values_case)} END" if values_case else "CAST(NULL AS VARCHAR)"
     parsed_table = quote(f"parsed_{name}")
-    con.execute(
-        f"""
+    lazy = raw_read is None
+    row_number = (
+        "row_number() OVER (PARTITION BY r._file ORDER BY r.rowid)"
+        if not lazy
+        else "r._n - min(r._n) OVER (PARTITION BY r._file) + 1"
+    )
+    parse_sql = f"""
         CREATE OR REPLACE TABLE {parsed_table} AS
         SELECT
             * EXCLUDE ({text_columns}),
@@ -527,16 +540,18 @@ def stage_source(
             SELECT
                 r._file AS _file,
                 list_position([{files_list}], r._file) AS _file_index,
-                row_number() OVER (PARTITION BY r._file ORDER BY r.rowid) AS _row,
+                {row_number} AS _row,
                 {", ".join(selects)}
             FROM {raw} r
         )
         """
-    )
+    _parse(con, parse_sql, raw, label)
+    if raw_read is None:
+        raw_read = _count_read(con, name, parsed_table, fmt)
     parser_rejects = _parser_rejects(con, name) if raw_read.malformed else ()
     available = derive_available(frozenset(provided))
     # the text copy is no longer needed: free its memory before the next stage
-    con.execute(f"DROP TABLE {raw}")
+    con.execute(f"DROP {'VIEW' if lazy else 'TABLE'} {raw}")
     return StagedSource(
         name=name,
         table=parsed_table,
@@ -548,6 +563,39 @@ def stage_source(
         parser_rejects=parser_rejects,
         columns=tuple(raw_columns),
     )
+
+
+def _parse(con: Any, parse_sql: str, raw: str, label: str) -> None:
+    """Run the parse; a strict CSV view that fails mid-file is read again, leniently."""
+    import duckdb
+
+    try:
+        con.execute(parse_sql)
+        return
+    except duckdb.Error as exc:
+        view = con.execute(
+            "SELECT sql FROM duckdb_views() WHERE view_name = ?", [raw.strip('"')]
+        ).fetchone()
+        if view is None or "strict_mode=true" not in view[0]:
+            raise RecordsError(_duckdb_message(exc), label) from None
+        lenient_view = _lenient(view[0])
+    try:
+        con.execute(lenient_view.replace("CREATE VIEW", "CREATE OR REPLACE VIEW", 1))
+        con.execute(parse_sql)
+    except duckdb.Error as exc:
+        raise RecordsError(_duckdb_message(exc), label) from None
+
+
+def _count_read(con: Any, name: str, parsed_table: str, fmt: str) -> RawRead:
+    parsed = int(con.execute(f"SELECT count(*) FROM {parsed_table}").fetchone()[0])
+    if fmt not in ("csv", "tsv"):
+        return RawRead(read=parsed)
+    malformed = int(
+        con.execute(
+            f"SELECT count(DISTINCT (file_id, line)) FROM {quote(f'rejects_{name}')}"
+        ).fetchone()[0]
+    )
+    return RawRead(read=parsed + malformed, malformed=malformed)
 
 
 def _required_text(
