@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from dataclasses import dataclass
 from typing import Any
 
 from promise_audit.engine.plan import PromisePlan, SourcePlan
@@ -117,6 +118,7 @@ def _result(
     decided_sql = f"({status} = 'kept' OR {status} LIKE 'broken%')"
     broken_sql = f"{status} LIKE 'broken%'"
     rule = promise.rule
+    breakdowns = _breakdowns(con, plan, status)
     distribution = None
     debt = None
     measure = promise.measure_column
@@ -170,9 +172,9 @@ def _result(
         distribution=distribution,
         debt_seconds=debt,
         histogram=_histogram(con, table, promise, decided_sql, distribution),
-        hour_grid=_hour_grid(con, table, status, decided_sql),
-        weakest_links=_weakest_links(con, plan, status, decided_sql) if broken else (),
-        trend=_trend(con, table, status),
+        hour_grid=breakdowns.hour_grid,
+        weakest_links=breakdowns.weakest_links if broken else (),
+        trend=breakdowns.trend,
         evidence=_evidence(con, plan, promise, broken_sql),
         ratings=_ratings(con, plan, status),
     )
@@ -227,60 +229,75 @@ def _histogram(
     return tuple(bins)
 
 
-def _hour_grid(con: Any, table: str, status: str, decided_sql: str) -> tuple[HourCell, ...]:
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+@dataclass(frozen=True)
+class Breakdowns:
+    hour_grid: tuple[HourCell, ...]
+    weakest_links: tuple[Link, ...]
+    trend: tuple[WeekPoint, ...]
+
+
+def _breakdowns(con: Any, plan: SourcePlan, status: str) -> Breakdowns:
+    """Every group the report shows (each dimension, hour of the week, week), in one pass."""
+    dimensions = [quote(d) for d in plan.dimensions]
+    keys = [*dimensions, "_weekday", "_hour", "_week"]
+    sets = [f"({d})" for d in dimensions] + ["(_weekday, _hour)", "(_week)"]
     rows = con.execute(
         f"""
-        SELECT _weekday, _hour,
-               count(*) FILTER (WHERE {status} = 'kept'),
-               count(*) FILTER (WHERE {status} LIKE 'broken%')
-        FROM {table} WHERE {decided_sql}
-        GROUP BY 1, 2 ORDER BY 1, 2
-        """
-    ).fetchall()
-    return tuple(HourCell(int(d), int(h), int(k), int(b)) for d, h, k, b in rows)
-
-
-def _weakest_links(con: Any, plan: SourcePlan, status: str, decided_sql: str) -> tuple[Link, ...]:
-    groups = [(d, f"CAST({quote(d)} AS VARCHAR)") for d in plan.dimensions]
-    groups.append(
-        (
-            "hour_of_week",
-            "['Mon','Tue','Wed','Thu','Fri','Sat','Sun'][_weekday] || ' ' || "
-            "lpad(CAST(_hour AS VARCHAR), 2, '0') || ':00'",
-        )
-    )
-    links: list[Link] = []
-    for dimension, expression in groups:
-        rows = con.execute(
-            f"""
-            SELECT {expression} AS value,
-                   count(*) FILTER (WHERE {status} = 'kept') AS kept,
-                   count(*) FILTER (WHERE {status} LIKE 'broken%') AS broken
-            FROM {plan.outcomes_table}
-            WHERE {decided_sql} AND {expression} IS NOT NULL
-            GROUP BY 1
-            HAVING count(*) >= {MIN_LINK_RECORDS} AND broken > 0
-            ORDER BY kept / count(*), broken DESC, value
-            LIMIT {LINKS_PER_DIMENSION}
-            """
-        ).fetchall()
-        links += [Link(dimension, str(v), int(k), int(b)) for v, k, b in rows]
-    return tuple(links)
-
-
-def _trend(con: Any, table: str, status: str) -> tuple[WeekPoint, ...]:
-    rows = con.execute(
-        f"""
-        SELECT _week AS week,
+        SELECT {", ".join(f"CAST({k} AS VARCHAR)" for k in keys)},
+               grouping({", ".join(keys)}) AS grouped,
                count(*) FILTER (WHERE {status} = 'kept'),
                count(*) FILTER (WHERE {status} LIKE 'broken%'),
                count(*) FILTER (WHERE {status} = 'pending'),
                count(*) FILTER (WHERE {status} LIKE 'excluded%')
-        FROM {table} WHERE {status} IS NOT NULL
-        GROUP BY 1 ORDER BY 1
+        FROM {plan.outcomes_table} WHERE {status} IS NOT NULL
+        GROUP BY GROUPING SETS ({", ".join(sets)})
         """
     ).fetchall()
-    return tuple(WeekPoint(str(w), int(k), int(b), int(p), int(e)) for w, k, b, p, e in rows)
+    width = len(keys)
+    by_set: dict[int, list[tuple[Any, ...]]] = {}
+    for row in rows:
+        by_set.setdefault(int(row[width]), []).append(row)
+
+    def rows_of(*names: str) -> list[tuple[Any, ...]]:
+        # grouping() sets a bit, most significant first, for each key NOT grouped by
+        mask = sum(1 << (width - 1 - i) for i, k in enumerate(keys) if k not in names)
+        return by_set.get(mask, [])
+
+    grid, links, trend = [], [], []
+    for row in rows_of("_weekday", "_hour"):
+        kept, broken = int(row[width + 1]), int(row[width + 2])
+        if kept + broken:
+            grid.append(HourCell(int(row[width - 3]), int(row[width - 2]), kept, broken))
+    candidates: list[tuple[str, str, int, int]] = []
+    for index, dimension in enumerate(plan.dimensions):
+        for row in rows_of(dimensions[index]):
+            if row[index] is not None:
+                candidates.append(
+                    (dimension, str(row[index]), int(row[width + 1]), int(row[width + 2]))
+                )
+    candidates += [
+        ("hour_of_week", f"{WEEKDAYS[int(c.weekday) - 1]} {int(c.hour):02d}:00", c.kept, c.broken)
+        for c in grid
+    ]
+    for dimension in (*plan.dimensions, "hour_of_week"):
+        eligible = [
+            c
+            for c in candidates
+            if c[0] == dimension and c[2] + c[3] >= MIN_LINK_RECORDS and c[3] > 0
+        ]
+        eligible.sort(key=lambda c: (c[2] / (c[2] + c[3]), -c[3], c[1]))
+        links += [Link(*c) for c in eligible[:LINKS_PER_DIMENSION]]
+    for row in rows_of("_week"):
+        if row[width - 1] is not None:
+            trend.append(WeekPoint(str(row[width - 1]), *(int(v) for v in row[width + 1 :])))
+    return Breakdowns(
+        hour_grid=tuple(sorted(grid, key=lambda c: (c.weekday, c.hour))),
+        weakest_links=tuple(links),
+        trend=tuple(sorted(trend, key=lambda w: w.week)),
+    )
 
 
 def _evidence(
