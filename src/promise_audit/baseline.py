@@ -55,6 +55,12 @@ def _fraction(value: Any, what: str) -> float | None:
     return float(value)
 
 
+def _interval(promise: Mapping[str, Any]) -> tuple[float, float] | None:
+    low = _fraction(promise.get("ci_low"), f"{promise.get('id')} ci_low")
+    high = _fraction(promise.get("ci_high"), f"{promise.get('id')} ci_high")
+    return None if low is None or high is None else (low, high)
+
+
 def compare_promise(current: Mapping[str, Any], before: Mapping[str, Any] | None) -> dict[str, Any]:
     """The `baseline` object of one promise (see the module's table)."""
     if before is None:
@@ -73,30 +79,23 @@ def compare_promise(current: Mapping[str, Any], before: Mapping[str, Any] | None
         }
     pid = current["id"]
     now = _fraction(current.get("compliance"), f"{pid} compliance")
-    now_low = _fraction(current.get("ci_low"), f"{pid} ci_low")
-    now_high = _fraction(current.get("ci_high"), f"{pid} ci_high")
     then = _fraction(before.get("compliance"), f"{pid} compliance")
-    then_low = _fraction(before.get("ci_low"), f"{pid} ci_low")
-    then_high = _fraction(before.get("ci_high"), f"{pid} ci_high")
+    now_ci, then_ci = _interval(current), _interval(before)
     change = None if now is None or then is None else round(now - then, 12)
     direction = None
     if change is not None:
         direction = "up" if change > 0 else "down" if change < 0 else "same"
-    clear_regression = clear_improvement = False
-    if now_low is not None and now_high is not None and then_low is not None and then_high is not None:
-        clear_regression = now_high < then_low
-        clear_improvement = now_low > then_high
     verdict, verdict_then = current["verdict"], before.get("verdict")
     return {
         "new": False,
         "verdict": verdict_then,
         "compliance": then,
-        "ci_low": then_low,
-        "ci_high": then_high,
+        "ci_low": then_ci[0] if then_ci else None,
+        "ci_high": then_ci[1] if then_ci else None,
         "change": change,
         "direction": direction,
-        "clear_regression": clear_regression,
-        "clear_improvement": clear_improvement,
+        "clear_regression": bool(now_ci and then_ci and now_ci[1] < then_ci[0]),
+        "clear_improvement": bool(now_ci and then_ci and now_ci[0] > then_ci[1]),
         "newly_broken": verdict == "broken" and verdict_then != "broken",
         "newly_kept": verdict in ("kept", "at_risk") and verdict_then == "broken",
     }
@@ -169,8 +168,9 @@ def terminal_lines(data: Mapping[str, Any]) -> list[str]:
         if comparison["new"]:
             detail = f"{now} (not in the baseline)"
         else:
+            moved = comparison["change"]
             detail = f"{now} (was {percent(comparison['compliance'])}"
-            detail += f", {_points(comparison['change'])})" if comparison["change"] is not None else ")"
+            detail += f", {_points(moved)})" if moved is not None else ")"
         words = notes(comparison)
         suffix = f"  {', '.join(words)}" if words else ""
         lines.append(f"  {arrow(comparison):<4}{promise['id']:<{width}}  {detail}{suffix}")

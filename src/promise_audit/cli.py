@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
-from promise_audit.errors import PromiseAuditError
+from promise_audit.errors import PromiseAuditError, UsageError
+
+if TYPE_CHECKING:
+    from promise_audit.promises.loader import LoadedPromiseFile
+    from promise_audit.results import AuditResult
 
 app = typer.Typer(
     name="promise-audit",
@@ -28,12 +34,102 @@ class OutputFormat(StrEnum):
 class FailOn(StrEnum):
     broken = "broken"
     at_risk = "at-risk"
+    regression = "regression"
     never = "never"
+
+
+# --output KIND=PATH: what each kind is rendered by is in `_render_output`
+OUTPUT_KINDS = ("json", "junit", "sarif", "md", "html", "pdf", "github")
 
 
 def _fail(error: PromiseAuditError) -> NoReturn:
     typer.echo(f"promise-audit: error: {error.one_line()}", err=True)
     raise typer.Exit(2)
+
+
+def _parse_outputs(values: list[str]) -> list[tuple[str, Path | None]]:
+    """`json=audit.json`, `junit=audit.xml`, ..., `github` (standard output, no path)."""
+    targets: list[tuple[str, Path | None]] = []
+    for value in values:
+        kind, equals, path = value.partition("=")
+        kind = kind.strip().lower()
+        if kind not in OUTPUT_KINDS:
+            raise UsageError(
+                f"--output {value!r}: the kinds are {', '.join(OUTPUT_KINDS)} "
+                "(e.g. json=audit.json)"
+            )
+        if kind == "github":
+            if equals:
+                raise UsageError("--output github takes no file: it prints workflow commands")
+            targets.append((kind, None))
+        elif not path.strip():
+            raise UsageError(f"--output {value!r}: give the file, as {kind}=FILE")
+        else:
+            targets.append((kind, Path(path)))
+    return targets
+
+
+def _distinct_files(paths: list[Path]) -> None:
+    seen: dict[Path, Path] = {}
+    for path in paths:
+        key = path.resolve()
+        if key in seen:
+            raise UsageError(f"{path}: two outputs would write the same file")
+        seen[key] = path
+
+
+def _render_output(
+    kind: str, data: dict[str, Any], *, fail_on: str, root: Path, branding: dict[str, Any]
+) -> bytes:
+    """The bytes of one output file, rendered from the JSON result dict."""
+    if kind == "json":
+        import json
+
+        return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    if kind == "junit":
+        from promise_audit.render.junit import render_junit
+
+        return render_junit(data, fail_on=fail_on, root=root).encode("utf-8")
+    if kind == "sarif":
+        from promise_audit.render.sarif import render_sarif
+
+        return render_sarif(data, root=root).encode("utf-8")
+    if kind == "md":
+        from promise_audit.render.github import summary_markdown
+
+        text = summary_markdown(
+            data, client=branding.get("client"), prepared_by=branding.get("prepared_by")
+        )
+        return text.encode("utf-8")
+    from promise_audit.render.report import render_report
+
+    return render_report(data, "pdf" if kind == "pdf" else "html", **branding)
+
+
+def _write(path: Path, content: bytes) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+    except OSError as error:
+        raise UsageError(f"{path}: cannot write it ({error.strerror})") from None
+
+
+def _branding(loaded: LoadedPromiseFile) -> dict[str, Any]:
+    """The `report:` key as the report renderers' keyword arguments; a logo that cannot be
+    read is an error at that key (before any audit)."""
+    settings = loaded.model.report
+    if settings is None:
+        return {}
+    options: dict[str, Any] = settings.renderer_options(loaded.base_dir)
+    if options["logo"] is not None:
+        from promise_audit.render.report import logo_data_uri
+
+        try:
+            logo_data_uri(options["logo"])
+        except UsageError as error:
+            message = error.one_line().removeprefix("--logo ")
+            raise loaded.error(f"report logo: {message}", ("report", "logo")) from None
+    return options
 
 
 @app.command()
@@ -46,9 +142,35 @@ def check(
     output_format: Annotated[
         OutputFormat, typer.Option("--format", help="table (for people) or json (the contract).")
     ] = OutputFormat.table,
+    outputs: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Also write KIND=FILE, repeatable: json, junit, sarif, md, html, pdf; "
+            "'github' prints GitHub Actions annotations (and fills $GITHUB_STEP_SUMMARY).",
+        ),
+    ] = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print no table or JSON on standard output.")
+    ] = False,
     fail_on: Annotated[
-        FailOn, typer.Option("--fail-on", help="Which verdicts fail the run (exit status 1).")
+        FailOn,
+        typer.Option(
+            "--fail-on",
+            help="Which verdicts fail the run (exit status 1); 'regression' needs --baseline.",
+        ),
     ] = FailOn.broken,
+    baseline: Annotated[
+        Path | None,
+        typer.Option("--baseline", help="A saved JSON result to compare with, promise by promise."),
+    ] = None,
+    today: Annotated[
+        dt.datetime | None,
+        typer.Option(
+            "--today", formats=["%Y-%m-%d"], help="The day waivers expire against (default: today)."
+        ),
+    ] = None,
     rejects: Annotated[
         Path | None,
         typer.Option("--rejects", help="Write every rejected record, with its reason, as CSV."),
@@ -64,36 +186,86 @@ def check(
 ) -> None:
     """Audit the promises against the records and print the gap."""
     from promise_audit.audit import audit
-    from promise_audit.results import exit_status
+    from promise_audit.baseline import apply_baseline, load_baseline, regressions
+    from promise_audit.promises import load_promise_file
+    from promise_audit.render.json import to_dict
+    from promise_audit.results import gate_status
+    from promise_audit.waivers import apply_waivers, check_waivers, waived_ids
 
-    if report_path is not None:  # a report format we cannot write fails before the audit
-        from promise_audit.render.report import report_format as check_report_format
+    day = today.date() if today is not None else dt.date.today()
+    root = Path(os.environ.get("GITHUB_WORKSPACE") or Path.cwd())
+    try:  # the options, the baseline and the promise file are checked before any record is read
+        targets = _parse_outputs(outputs or [])
+        if report_path is not None:
+            from promise_audit.render.report import report_format as check_report_format
 
-        try:
-            check_report_format(report_path, report_format)
-        except PromiseAuditError as error:
-            _fail(error)
-    try:
-        result = audit(promise_file, records, rejects_path=rejects)
+            targets.append((check_report_format(report_path, report_format), report_path))
+        _distinct_files([p for _, p in targets if p is not None] + ([rejects] if rejects else []))
+        github = any(kind == "github" for kind, _ in targets)
+        if github and output_format is OutputFormat.json and not quiet:
+            raise UsageError(
+                "--output github prints to standard output, as --format json does: write the "
+                "JSON with --output json=FILE"
+            )
+        if fail_on is FailOn.regression and baseline is None:
+            raise UsageError("--fail-on regression compares with a baseline: give --baseline FILE")
+        before = load_baseline(baseline) if baseline is not None else None
+        loaded = load_promise_file(promise_file)
+        check_waivers(loaded)
+        branding = _branding(loaded)
+        result = audit(loaded, records, rejects_path=rejects)
+        data = to_dict(result)
+        expired = apply_waivers(data, loaded, day)
+        if before is not None and baseline is not None:
+            apply_baseline(data, before, path=baseline)
+        for kind, path in targets:
+            if path is not None:
+                content = _render_output(
+                    kind, data, fail_on=fail_on.value, root=root, branding=branding
+                )
+                _write(path, content)
+        summary = os.environ.get("GITHUB_STEP_SUMMARY")
+        if github and summary:
+            from promise_audit.render.github import append_summary, summary_markdown
+
+            markdown = summary_markdown(
+                data, client=branding.get("client"), prepared_by=branding.get("prepared_by")
+            )
+            append_summary(Path(summary), markdown)
     except PromiseAuditError as error:
         _fail(error)
-    if report_path is not None:
-        from promise_audit.render.json import to_dict
-        from promise_audit.render.report import write_report
 
-        try:
-            write_report(to_dict(result), report_path, fmt=report_format)
-        except PromiseAuditError as error:
-            _fail(error)
+    if not quiet:
+        _print_view(result, data, output_format)
+    if github:
+        from promise_audit.render.github import render_annotations
+
+        sys.stdout.write(render_annotations(data, root=root))
+    for waiver in expired:
+        typer.echo(f"promise-audit: {waiver.message()}", err=True)
+    status = gate_status(
+        result,
+        fail_on.value,
+        waived=waived_ids(data),
+        regressions=regressions(data),
+    )
+    raise typer.Exit(status)
+
+
+def _print_view(result: AuditResult, data: dict[str, Any], output_format: OutputFormat) -> None:
     if output_format is OutputFormat.json:
-        from promise_audit.render.json import render_json
+        import json
 
-        sys.stdout.write(render_json(result))
-    else:
-        from promise_audit.render.terminal import render_terminal
+        sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        return
+    from promise_audit.baseline import terminal_lines as baseline_lines
+    from promise_audit.render.terminal import render_terminal
+    from promise_audit.waivers import terminal_lines as waiver_lines
 
-        render_terminal(result, sys.stdout, color=sys.stdout.isatty())
-    raise typer.Exit(exit_status(result, fail_on.value))  # type: ignore[arg-type]
+    render_terminal(result, sys.stdout, color=sys.stdout.isatty())
+    extra = [*waiver_lines(data), *baseline_lines(data)]
+    if extra:
+        sys.stdout.write("\n" + "\n".join(extra))
 
 
 @app.command()
@@ -146,17 +318,36 @@ def report(
 
 @app.command()
 def validate(
-    promise_file: Annotated[Path, typer.Argument(help="The promise file (YAML).")],
+    promise_files: Annotated[list[Path], typer.Argument(help="One or more promise files (YAML).")],
 ) -> None:
-    """Check a promise file without reading any records."""
+    """Check promise files without reading any records (exit status 2 if one is wrong)."""
     from promise_audit.promises import load_promise_file
+    from promise_audit.waivers import check_waivers
 
-    try:
-        loaded = load_promise_file(promise_file)
-    except PromiseAuditError as error:
-        _fail(error)
-    count = len(loaded.promises)
-    typer.echo(f"{promise_file}: {count} promise{'s' if count != 1 else ''}, valid")
+    failed = False
+    for promise_file in promise_files:
+        try:
+            loaded = load_promise_file(promise_file)
+            check_waivers(loaded)
+            _branding(loaded)
+        except PromiseAuditError as error:
+            typer.echo(f"promise-audit: error: {error.one_line()}", err=True)
+            failed = True
+            continue
+        count = len(loaded.promises)
+        waivers = len(loaded.model.waivers)
+        extra = f", {waivers} waiver{'s' if waivers != 1 else ''}" if waivers else ""
+        typer.echo(f"{promise_file}: {count} promise{'s' if count != 1 else ''}{extra}, valid")
+    if failed:
+        raise typer.Exit(2)
+
+
+@app.command()
+def schema() -> None:
+    """Print the promise file's JSON Schema, for editors (see docs/ci.md)."""
+    from promise_audit.schema import render_schema
+
+    sys.stdout.write(render_schema())
 
 
 @app.command()

@@ -56,7 +56,8 @@ class ExpiredWaiver:
                 where += f":{self.column}"
         return (
             f"{where}: the waiver for promise {self.promise!r} expired on {self.expires} "
-            f"(approved by {self.approved_by}); the promise fails the run again"
+            f"(approved by {self.approved_by}): it no longer exempts the promise, which is "
+            "judged as any other"
         )
 
 
@@ -147,9 +148,7 @@ def waiver_note(promise: Mapping[str, Any]) -> str | None:
     if not waiver:
         return None
     if promise.get("waived"):
-        return (
-            f"waived until {waiver['expires']} by {waiver['approved_by']}: {waiver['reason']}"
-        )
+        return f"waived until {waiver['expires']} by {waiver['approved_by']}: {waiver['reason']}"
     if waiver["expired"]:
         return (
             f"waiver expired on {waiver['expires']} (approved by {waiver['approved_by']}): "
@@ -172,9 +171,10 @@ def terminal_lines(data: Mapping[str, Any]) -> list[str]:
         elif waiver["expired"]:
             state = "EXPIRED"
         else:
-            state = f"unused ({promise.get('verdict', 'unknown')})"
+            state = "NOT NEEDED"
+        until = "expired" if waiver["expired"] else "until"
         lines.append(
-            f"  {state:<24}{waiver['promise']}  until {waiver['expires']}, approved by "
+            f"  {state:<16}{waiver['promise']}  {until} {waiver['expires']}, approved by "
             f"{waiver['approved_by']}: {waiver['reason']}"
         )
     return [*lines, ""]
