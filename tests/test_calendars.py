@@ -195,3 +195,28 @@ def test_a_calendar_on_a_kind_without_a_clock_is_an_error(tmp_path: Path) -> Non
         run_audit(
             tmp_path, rows, "2026-10-06T00:00:00-04:00", kind="transfers", max=1, calendar="support"
         )
+
+
+def test_promised_hours_cover_every_hour_touched_by_an_opening() -> None:
+    from promise_audit.calendars import open_hours_of_week
+
+    cal = calendar(hours={"mon": ["09:30-11:00"], "sun": ["23:00-01:00"]})
+    # Monday 09:00 and 10:00 (09:30-11:00); Sunday 23:00 and, overnight, Monday 00:00
+    assert open_hours_of_week(cal) == ((1, 0), (1, 9), (1, 10), (7, 23))
+
+
+def test_availability_reports_the_promised_hours(tmp_path: Path) -> None:
+    rows = [{"contact_id": "1", "initiated_at": "2026-10-05T09:00:00-04:00", "answered_at": ""}]
+    result = run_audit(
+        tmp_path, rows, "2026-10-06T00:00:00-04:00", kind="availability", calendar="support"
+    )
+    assert len(result.promised_hours) == 5 * 8
+    assert (1, 9) in result.promised_hours and (1, 17) not in result.promised_hours
+
+
+def test_the_heat_map_draws_unpromised_hours_as_closed() -> None:
+    from promise_audit.render.charts import Cell, heatmap_svg
+
+    svg = str(heatmap_svg("h", [Cell(1, 9, 3, 1)], promised={(1, 9)}))
+    assert svg.count("not promised") == 7 * 24 - 1 + 1  # every other cell, and the legend
+    assert "1 broken of 4 judged" in svg

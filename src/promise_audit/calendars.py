@@ -48,6 +48,17 @@ def weekly_hours(calendar: Calendar) -> dict[int, list[tuple[int, int]]]:
     return week
 
 
+def open_hours_of_week(calendar: Calendar) -> tuple[tuple[int, int], ...]:
+    """The (weekday, hour) cells of the week (1 = Monday, local time) the calendar is open in,
+    at least in part: the promised hours a report draws beside what was delivered."""
+    cells: set[tuple[int, int]] = set()
+    for day, ranges in weekly_hours(calendar).items():
+        for begin, finish in ranges:
+            for hour in range(begin // 60, -(-finish // 60)):
+                cells.add(((day + hour // 24) % 7 + 1, hour % 24))
+    return tuple(sorted(cells))
+
+
 def _minutes(text: str) -> tuple[int, int]:
     start, end = text.split("-")
     begin = int(start[:2]) * 60 + int(start[3:])

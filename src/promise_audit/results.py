@@ -150,6 +150,7 @@ class PromiseResult:
     debt_seconds: float | None = None
     histogram: tuple[Bin, ...] = ()
     hour_grid: tuple[HourCell, ...] = ()
+    promised_hours: tuple[tuple[int, int], ...] = ()
     weakest_links: tuple[Link, ...] = ()
     trend: tuple[WeekPoint, ...] = ()
     evidence: tuple[Evidence, ...] = ()

@@ -39,6 +39,7 @@ class PromisePlan:
     status_column: str
     measure_column: str
     debt_column: str
+    promised_hours: tuple[tuple[int, int], ...] = ()  # (weekday 1 = Monday, hour) open
 
 
 @dataclass(frozen=True)
@@ -224,7 +225,12 @@ def build_plan(
         debt_sql = sql(rule.debt, ("limit",)) if rule.debt else "NULL"
         selects.append(f"CAST({measure_sql} AS DOUBLE) AS {measure}")
         selects.append(f"CAST({debt_sql} AS DOUBLE) AS {debt}")
-        plans.append(PromisePlan(index, spec, kind, rule, (), status, measure, debt))
+        promised: tuple[tuple[int, int], ...] = ()
+        if spec.calendar is not None and rule.in_calendar:
+            from promise_audit.calendars import open_hours_of_week
+
+            promised = open_hours_of_week((calendars or {})[spec.calendar])
+        plans.append(PromisePlan(index, spec, kind, rule, (), status, measure, debt, promised))
 
     table = quote(f"outcomes_{records.name}")
     create = (

@@ -173,6 +173,7 @@ def _result(
         debt_seconds=debt,
         histogram=_histogram(con, table, promise, decided_sql, distribution),
         hour_grid=breakdowns.hour_grid,
+        promised_hours=promise.promised_hours,
         weakest_links=breakdowns.weakest_links if broken else (),
         trend=breakdowns.trend,
         evidence=_evidence(con, plan, promise, broken_sql),

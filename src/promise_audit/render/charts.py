@@ -27,6 +27,7 @@ GRID = "#d9d9d9"
 INK = "#333333"
 MUTED = "#6b6b6b"
 EMPTY = "#f3f3f3"
+CLOSED = "#c8c8c8"  # an hour the promise does not cover
 CLEAN = "#e3eef7"  # a judged cell where nothing broke
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 FEW = 5  # judged records under which an hour of the week is too thin to read alone
@@ -320,12 +321,15 @@ def trend_svg(chart_id: str, weeks: Sequence[Week], *, target: float) -> Markup:
     )
 
 
-def heatmap_svg(chart_id: str, cells: Sequence[Cell]) -> Markup:
+def heatmap_svg(
+    chart_id: str, cells: Sequence[Cell], *, promised: set[tuple[int, int]] | None = None
+) -> Markup:
     """The hour of the week (local time) where the promise breaks: darker is a larger share.
 
     The scale runs from 0 to the largest broken share among hours with at least `FEW` judged
     records, so a single unlucky contact at 3 a.m. does not wash out the rest; such thin
-    hours are drawn faded.
+    hours are drawn faded. With `promised` (the hours an availability promise covers), the
+    hours outside it are drawn as closed, so the promised hours stand beside what was delivered.
     """
     left, top = 40.0, 34.0
     cell_w, cell_h = (WIDTH - left - 8) / 24, 20.0
@@ -346,6 +350,9 @@ def heatmap_svg(chart_id: str, cells: Sequence[Cell]) -> Markup:
             cell = grid.get((row + 1, hour))
             when = f"{name} {hour:02d}:00-{hour + 1:02d}:00"
             judged = cell.kept + cell.broken if cell else 0
+            if promised is not None and (row + 1, hour) not in promised:
+                body.append(_rect(x, y, cell_w - 1, cell_h - 1, CLOSED, f"{when}: not promised"))
+                continue
             if cell is None or judged == 0:
                 body.append(_rect(x, y, cell_w - 1, cell_h - 1, EMPTY, f"{when}: nothing judged"))
                 continue
@@ -356,6 +363,8 @@ def heatmap_svg(chart_id: str, cells: Sequence[Cell]) -> Markup:
             body.append(_rect(x, y, cell_w - 1, cell_h - 1, fill, tip, faded))
     legend_y = top + 7 * cell_h + 22
     body += _legend(left, legend_y, ((EMPTY, "nothing judged"), (CLEAN, "none broken")))
+    if promised is not None:
+        body += _legend(left + 360, legend_y, ((CLOSED, "not promised"),))
     x = left + 250
     body.append(_rect(x, legend_y - 9, 10, 10, _mix(1.0), extra=FADED))
     body.append(_text(x + 14, legend_y, f"faded: fewer than {FEW} judged", anchor="start"))

@@ -61,6 +61,7 @@ def promise_dict(promise: PromiseResult) -> dict[str, Any]:
         "debt_seconds": promise.debt_seconds,
         "histogram": [asdict(b) for b in promise.histogram],
         "hour_grid": [asdict(c) for c in promise.hour_grid],
+        "promised_hours": [list(cell) for cell in promise.promised_hours],
         "weakest_links": [
             {**asdict(link), "compliance": link.compliance} for link in promise.weakest_links
         ],

@@ -496,7 +496,12 @@ def _charts(position: int, raw: Mapping[str, Any], unit: str) -> Charts:
         for c in raw.get("hour_grid") or ()
     ]
     if any(c.kept + c.broken for c in cells):
-        heatmap = charts.heatmap_svg(f"{prefix}-heat", cells)
+        promised = raw.get("promised_hours") or None
+        heatmap = charts.heatmap_svg(
+            f"{prefix}-heat",
+            cells,
+            promised={(int(d), int(h)) for d, h in promised} if promised else None,
+        )
     return Charts(gauge=gauge, histogram=histogram, trend=trend, heatmap=heatmap)
 
 
