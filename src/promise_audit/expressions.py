@@ -26,8 +26,8 @@ Grammar (EBNF; keywords and function names are case-insensitive, field names are
 Comparisons do not chain (``a < b < c`` is an error). Durations are numbers of seconds, so
 NUMBER and DURATION mix freely; ``timestamp - timestamp`` is a duration and ``timestamp ± number``
 is a timestamp. SQL null semantics apply: a comparison involving a null value is null (unknown),
-and division by zero gives null. ``hour``, ``weekday`` (ISO, Monday=1) and ``date`` use the
-session time zone of the database.
+and division by zero gives null, as does moving a timestamp by 3,000 years or more. ``hour``,
+``weekday`` (ISO, Monday=1) and ``date`` use the session time zone of the database.
 """
 
 from __future__ import annotations
@@ -529,7 +529,11 @@ class DuckDBDialect(Dialect):
         return f"(CAST((epoch_us({end}) - epoch_us({start})) AS DOUBLE) / 1000000.0)"
 
     def timestamp_plus_seconds(self, ts: str, seconds: str) -> str:
-        return f"({ts} + to_microseconds(CAST(round(({seconds}) * 1000000) AS BIGINT)))"
+        # A shift of 1e17 microseconds (about 3,000 years) or more is null, as a division by
+        # zero is: TRY_CAST to DECIMAL(17, 0) gives null beyond it, where a BIGINT cast would
+        # stop the audit with an overflow error (`initiated_at + 99999999999w`).
+        micros = f"TRY_CAST(round(({seconds}) * 1000000) AS DECIMAL(17, 0))"
+        return f"({ts} + to_microseconds(CAST({micros} AS BIGINT)))"
 
     def hour(self, ts: str) -> str:
         return f"hour({ts})"

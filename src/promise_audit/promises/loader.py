@@ -9,6 +9,8 @@ instead of silently resolved.
 from __future__ import annotations
 
 import datetime as dt
+import math
+import re
 from dataclasses import dataclass, field
 from difflib import get_close_matches
 from pathlib import Path
@@ -23,6 +25,18 @@ from promise_audit.records.schema import CANONICAL_FIELDS
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_NODES = 200_000  # values built after alias expansion; stops "billion laughs"
+MAX_DEPTH = 50  # mappings and lists inside each other; a promise file needs about 6
+MAX_INTEGER = 2**53  # beyond this a number is no longer exact as a float, nor meaningful here
+MAX_DURATION_DAYS = 36_500  # a limit or window longer than a century is a typo
+FIRST_YEAR, LAST_YEAR = 1900, 2999  # dates outside these are typos or placeholders
+
+# The YAML core types; any other tag (!!python/object, !!binary, !custom) is refused, so the
+# file can only hold plain values whatever loader a future version might use.
+_PLAIN_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}"
+    for name in ("null", "bool", "int", "float", "str", "timestamp", "seq", "map")
+)
+_MERGE_TAG = "tag:yaml.org,2002:merge"
 
 Location = tuple[str | int, ...]
 
@@ -75,12 +89,14 @@ class _Builder:
         self.positions: dict[Location, Position] = {}
         self.key_positions: dict[Location, Position] = {}
         self.nodes_built = 0
+        self._open: set[int] = set()  # the collections being built: an alias to one is a cycle
 
     def fail(self, message: str, node: yaml.Node) -> PromiseFileError:
         mark = node.start_mark
         return PromiseFileError(message, self.path, mark.line + 1, mark.column + 1)
 
-    def build(self, node: yaml.Node, location: Location = ()) -> Any:
+    def count(self, node: yaml.Node) -> None:
+        """One more value built or key merged: aliases may repeat a node, but only so often."""
         self.nodes_built += 1
         if self.nodes_built > MAX_NODES:
             raise self.fail(
@@ -88,25 +104,88 @@ class _Builder:
                 "repeated too deeply); write it out plainly",
                 node,
             )
+
+    def build(self, node: yaml.Node, location: Location = ()) -> Any:
+        self.count(node)
+        self._check_tag(node)
         self.positions[location] = Position(node.start_mark.line + 1, node.start_mark.column + 1)
-        if isinstance(node, yaml.MappingNode):
-            self.loader.flatten_mapping(node)
-            result: dict[str, Any] = {}
-            for key_node, value_node in node.value:
-                if not isinstance(key_node, yaml.ScalarNode):
-                    raise self.fail("a key must be a plain word, not a list or a mapping", key_node)
-                key = str(self.loader.construct_object(key_node))
-                if key in result:
-                    raise self.fail(f"duplicate key {key!r}", key_node)
-                child = (*location, key)
-                self.key_positions[child] = Position(
-                    key_node.start_mark.line + 1, key_node.start_mark.column + 1
-                )
-                result[key] = self.build(value_node, child)
-            return result
-        if isinstance(node, yaml.SequenceNode):
+        if isinstance(node, yaml.ScalarNode):
+            return self._scalar(node)
+        if len(location) >= MAX_DEPTH:
+            raise self.fail(f"values are nested more than {MAX_DEPTH} levels deep", node)
+        if id(node) in self._open:
+            raise self.fail("an alias refers to a value that contains it", node)
+        self._open.add(id(node))
+        try:
+            if isinstance(node, yaml.MappingNode):
+                result: dict[str, Any] = {}
+                for key, key_node, value_node in self._pairs(node, frozenset()):
+                    child = (*location, key)
+                    self.key_positions[child] = Position(
+                        key_node.start_mark.line + 1, key_node.start_mark.column + 1
+                    )
+                    result[key] = self.build(value_node, child)
+                return result
             return [self.build(item, (*location, i)) for i, item in enumerate(node.value)]
-        return self.loader.construct_object(node)
+        finally:
+            self._open.discard(id(node))
+
+    def _check_tag(self, node: yaml.Node) -> None:
+        if node.tag not in _PLAIN_TAGS:
+            tag = str(node.tag).replace("tag:yaml.org,2002:", "!!")
+            raise self.fail(
+                f"the tag {tag!r} is not allowed: a promise file holds plain text, numbers, "
+                "dates, lists and mappings",
+                node,
+            )
+
+    def _pairs(
+        self, node: yaml.MappingNode, merging: frozenset[int]
+    ) -> list[tuple[str, yaml.Node, yaml.Node]]:
+        """The mapping's (key, key node, value node), with `<<` merges resolved as YAML says:
+        the mapping's own keys win over merged ones, and an earlier merged mapping over a
+        later one. A key written twice in the same mapping is an error."""
+        if id(node) in merging:
+            raise self.fail("a merge ('<<') refers to the mapping that contains it", node)
+        own: list[tuple[str, yaml.Node, yaml.Node]] = []
+        merged: list[yaml.MappingNode] = []
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            self.count(key_node)  # a merge of merges repeats keys as aliases repeat values
+            if key_node.tag == _MERGE_TAG:
+                sources = (
+                    value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+                )
+                for source in sources:
+                    if not isinstance(source, yaml.MappingNode):
+                        raise self.fail("'<<' merges a mapping or a list of mappings", source)
+                    merged.append(source)
+                continue
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise self.fail("a key must be a plain word, not a list or a mapping", key_node)
+            self._check_tag(key_node)
+            key = str(key_node.value)  # as written: `yes:` is the key 'yes', not True
+            if key in seen:
+                raise self.fail(f"duplicate key {key!r}", key_node)
+            seen.add(key)
+            own.append((key, key_node, value_node))
+        for source in merged:
+            for entry in self._pairs(source, merging | {id(node)}):
+                if entry[0] not in seen:
+                    seen.add(entry[0])
+                    own.append(entry)
+        return own
+
+    def _scalar(self, node: yaml.ScalarNode) -> Any:
+        try:
+            value = self.loader.construct_object(node)
+        except (ValueError, OverflowError) as exc:  # e.g. a timestamp such as 2026-02-30
+            raise self.fail(f"cannot read {node.value!r}: {exc}", node) from None
+        if isinstance(value, float) and not math.isfinite(value):
+            raise self.fail(f"{node.value!r} is not a finite number", node)
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INTEGER:
+            raise self.fail(f"the number {node.value} is too large", node)
+        return value
 
 
 def _read_yaml(path: Path) -> tuple[Any, _Builder]:
@@ -141,7 +220,17 @@ def _read_yaml(path: Path) -> tuple[Any, _Builder]:
         raise PromiseFileError(
             "the file is empty: declare organization, sources and promises", where
         )
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as exc:  # a control character, checked before parsing
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        raise PromiseFileError(
+            f"the control character {exc.character:#06x} is not allowed in YAML; remove it",
+            where,
+            line,
+            column,
+        ) from None
     builder = _Builder(where, loader)
     try:
         node = loader.get_single_node()
@@ -151,7 +240,7 @@ def _read_yaml(path: Path) -> tuple[Any, _Builder]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
-        if "\t" in problem or "tab" in problem:
+        if "'\\t'" in problem or "tab" in problem:  # PyYAML shows a tab escaped, as '\t'
             problem += " (YAML indents with spaces, not tabs)"
         raise PromiseFileError(
             f"invalid YAML: {problem}",
@@ -161,32 +250,43 @@ def _read_yaml(path: Path) -> tuple[Any, _Builder]:
         ) from None
     except yaml.YAMLError as exc:
         raise PromiseFileError(f"invalid YAML: {exc}", where) from None
+    except RecursionError:  # PyYAML's parser recurses once per level of [ or {
+        mark = loader.get_mark()
+        raise PromiseFileError(
+            f"values are nested more than {MAX_DEPTH} levels deep",
+            where,
+            mark.line + 1,
+            mark.column + 1,
+        ) from None
     finally:
         loader.dispose()
 
 
 def _model_at(model: type[BaseModel], location: Location) -> type[BaseModel] | None:
-    """The model class that validates the mapping at `location` (for key suggestions)."""
+    """The model class that validates the mapping at `location` (for key suggestions).
+
+    A model's field is one part of the location; each list or dict around a model takes one
+    more (the index, or the key: `sources.contacts` is the Source named contacts)."""
     current: Any = model
-    for part in location:
-        if isinstance(current, type) and issubclass(current, BaseModel):
-            if isinstance(part, int) or part not in current.model_fields:
-                return None
-            current = current.model_fields[part].annotation
-        # unwrap Optional / list / dict / tuple to the model inside
-        while get_origin(current) is not None:
-            args = [a for a in get_args(current) if a is not type(None)]
-            if get_origin(current) is dict:
-                current = args[1]
-                break
+    parts = list(location)
+    while parts:
+        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+            return None
+        part = parts.pop(0)
+        if isinstance(part, int) or part not in current.model_fields:
+            return None
+        current = current.model_fields[part].annotation
+        while (origin := get_origin(current)) is not None:
+            args = [a for a in get_args(current) if a is not type(None) and a is not Ellipsis]
             if not args:
                 return None
-            current = args[-1] if get_origin(current) in (list, tuple) else args[0]
-            if get_origin(current) is None:
-                break
-        if isinstance(current, type) and issubclass(current, BaseModel):
-            continue
-        return None
+            if origin in (list, tuple, dict):
+                if not parts:
+                    return None  # the location ends at the container itself
+                parts.pop(0)
+                current = args[-1] if origin is dict else args[0]
+            else:  # Optional, a union, Annotated: the first type
+                current = args[0]
     return current if isinstance(current, type) and issubclass(current, BaseModel) else None
 
 
@@ -198,10 +298,10 @@ def _suggest(word: str, choices: list[str]) -> str:
 def _validation_error(
     exc: ValidationError, model: type[BaseModel], prefix: Location, loaded: LoadedPromiseFile
 ) -> PromiseFileError:
-    error = exc.errors(include_url=False)[0]
+    errors = exc.errors(include_url=False)
+    # a misspelt key is reported as unknown before the required key it was meant to be
+    error = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
     location: Location = tuple(part for part in error["loc"] if isinstance(part, str | int))
-    # pydantic appends the name of a failing `function-*` validator's model to `loc`; keep
-    # only the parts that exist in the file
     full = (*prefix, *location)
     message = str(error["msg"]).removeprefix("Value error, ")
     if error["type"] == "extra_forbidden":
@@ -214,8 +314,22 @@ def _validation_error(
     if error["type"].startswith("literal_error"):
         expected = error.get("ctx", {}).get("expected", "")
         return loaded.error(f"{location[-1]!r}: got {error['input']!r}, expected {expected}", full)
-    label = f"{location[-1]!r}: " if location else ""
-    return loaded.error(f"{label}{message}", full)
+    # pydantic appends the names of union members and validators to `loc` ('datetime' for
+    # as_of); keep only the parts that exist in the file
+    while location and (*prefix, *location) not in loaded.positions:
+        location = location[:-1]
+    full = (*prefix, *location)
+    return loaded.error(f"{_label(location)}{message}", full)
+
+
+def _label(location: Location) -> str:
+    """'limit': , or 'closed' item 2: for a list's item."""
+    if not location:
+        return ""
+    if isinstance(location[-1], int):
+        parent = f"{location[-2]!r} " if len(location) > 1 else ""
+        return f"{parent}item {location[-1] + 1}: "
+    return f"{location[-1]!r}: "
 
 
 def load_promise_file(path: str | Path) -> LoadedPromiseFile:
@@ -227,6 +341,7 @@ def load_promise_file(path: str | Path) -> LoadedPromiseFile:
     shell = LoadedPromiseFile(path, None, (), builder.positions, builder.key_positions)  # type: ignore[arg-type]
     if not isinstance(data, dict):
         raise shell.error("a promise file is a mapping with organization, sources and promises", ())
+    _check_instant_type(shell, data, ())
     try:
         model = PromiseFileModel.model_validate(data)
     except ValidationError as exc:
@@ -242,17 +357,19 @@ def load_promise_file(path: str | Path) -> LoadedPromiseFile:
         kind_name = raw.get("kind")
         if kind_name is None:
             raise loaded.error("missing required key 'kind'", where)
-        if kind_name not in KINDS:
+        if not isinstance(kind_name, str) or kind_name not in KINDS:
             raise loaded.error(
                 f"unknown kind {kind_name!r}{_suggest(str(kind_name), sorted(KINDS))}; "
                 f"kinds: {', '.join(sorted(KINDS))}",
                 (*where, "kind"),
             )
         options_model = KINDS[kind_name].Options
+        _check_instant_type(loaded, raw, where)
         try:
             spec = options_model.model_validate(raw)
         except ValidationError as exc:
             raise _validation_error(exc, options_model, where, loaded) from None
+        _check_values(loaded, spec, where)
         if spec.id in seen:
             raise loaded.error(
                 f"duplicate promise id {spec.id!r} (first used by promise {seen[spec.id] + 1})",
@@ -263,12 +380,11 @@ def load_promise_file(path: str | Path) -> LoadedPromiseFile:
         promises.append(spec)
     for name, source in model.sources.items():
         _check_columns(loaded, name, source)
+    _check_file_values(loaded)
     return LoadedPromiseFile(path, model, tuple(promises), builder.positions, builder.key_positions)
 
 
 def _check_references(loaded: LoadedPromiseFile, spec: PromiseSpec, where: Location) -> None:
-    from promise_audit.expressions import ExpressionError, parse
-
     model = loaded.model
     if spec.source not in model.sources:
         raise loaded.error(
@@ -294,20 +410,49 @@ def _check_references(loaded: LoadedPromiseFile, spec: PromiseSpec, where: Locat
         if isinstance(value, str):
             expressions.append(((*where, name), value))
     for location, text in expressions:
-        try:
-            parse(text)
-        except ExpressionError as exc:
-            position = loaded.position_of(location)
-            raise PromiseFileError(
-                f"{location[-1]!r}: {exc.message} (at character {exc.position + 1} of {text!r})",
-                str(loaded.path),
-                position.line if position else None,
-                position.column if position else None,
-            ) from None
+        _check_expression(loaded, location, text, typed=True)
+
+
+def _check_expression(
+    loaded: LoadedPromiseFile, location: Location, text: str, *, typed: bool = False
+) -> None:
+    """The expression's grammar; with `typed`, and when it names only canonical fields, its
+    types too (a `kept_if` must be a condition, a `measure` a number or a duration), so the
+    error points at the expression rather than at the rule the kind builds from it. Source
+    columns are only known once the records are read, and are checked then."""
+    from promise_audit.engine.plan import CLOCK_FIELDS
+    from promise_audit.expressions import ExpressionError, compile_sql, fields_of, parse
+    from promise_audit.records.schema import FieldType
+
+    def fail(message: str, offset: int) -> PromiseFileError:
+        position = loaded.position_of(location)
+        return PromiseFileError(
+            f"{location[-1]!r}: {message} (at character {offset + 1} of {text!r})",
+            str(loaded.path),
+            position.line if position else None,
+            position.column if position else None,
+        )
+
+    try:
+        tree = parse(text)
+    except ExpressionError as exc:
+        raise fail(exc.message, exc.position) from None
+    known = {**CANONICAL_FIELDS, "as_of": FieldType.TIMESTAMP, **CLOCK_FIELDS}
+    if not typed or not fields_of(tree) <= known.keys():
+        return
+    try:
+        result = compile_sql(tree, known).type
+    except ExpressionError as exc:
+        raise fail(exc.message, exc.position) from None
+    numeric = location[-1] == "measure"
+    wanted = {FieldType.NUMBER, FieldType.DURATION} if numeric else {FieldType.BOOLEAN}
+    if result not in wanted:
+        what = "a number or a duration" if numeric else "a condition (true or false)"
+        raise fail(f"must be {what}, not a {result.value}", 0)
 
 
 def _check_columns(loaded: LoadedPromiseFile, name: str, source: Source) -> None:
-    for field_name in source.columns:
+    for field_name, mapping in source.columns.items():
         if field_name not in CANONICAL_FIELDS:
             raise loaded.error(
                 f"{field_name!r} is not a canonical field"
@@ -316,6 +461,110 @@ def _check_columns(loaded: LoadedPromiseFile, name: str, source: Source) -> None
                 ("sources", name, "columns", field_name),
                 at_key=True,
             )
+        if mapping.expr is not None:
+            _check_expression(
+                loaded, ("sources", name, "columns", field_name, "expr"), mapping.expr
+            )
+        if mapping.format is not None:
+            problem = _strptime_problem(mapping.format)
+            if problem is not None:
+                raise loaded.error(
+                    f"'format': {problem}", ("sources", name, "columns", field_name, "format")
+                )
+
+
+def _strptime_problem(pattern: str) -> str | None:
+    """Why the engine cannot use a strptime pattern (it reads the timestamps), or None."""
+    import duckdb
+
+    from promise_audit.audit import connect
+    from promise_audit.records.loader import text_literal
+
+    con = connect()
+    try:
+        con.execute(f"SELECT try_strptime('2026-01-01', {text_literal(pattern)})")
+    except duckdb.Error as exc:
+        text = str(exc).strip().splitlines()[0].removeprefix("Invalid Input Error: ")
+        return f"{text} in {pattern!r} (see strftime patterns: %Y-%m-%d %H:%M:%S)"
+    finally:
+        con.close()
+    return None
+
+
+_NUMBER_TEXT = re.compile(r"\s*[-+]?\d+(\.\d*)?\s*")
+_INSTANT_KEYS = ("as_of", "effective_from", "effective_to")
+
+
+def _check_instant_type(loaded: LoadedPromiseFile, raw: dict[str, Any], where: Location) -> None:
+    """as_of and effective_* are dates or instants; pydantic would read a number as seconds
+    since 1970, which no one writing `as_of: 5` means."""
+    for key in _INSTANT_KEYS:
+        value = raw.get(key)
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if number or (isinstance(value, str) and _NUMBER_TEXT.fullmatch(value)):
+            raise loaded.error(
+                f"{key!r}: expected a date or an instant such as 2026-11-01 or "
+                f"2026-11-01T00:00:00-07:00, got {value!r}",
+                (*where, key),
+            )
+
+
+def _check_values(loaded: LoadedPromiseFile, spec: PromiseSpec, where: Location) -> None:
+    """Values the models accept but no audit can use: centuries-long limits (the engine's
+    deadlines would overflow) and dates no contact record has."""
+    for name, info in type(spec).model_fields.items():
+        value = getattr(spec, name)
+        duration = isinstance(value, float) and _is_duration(info.annotation, info.metadata)
+        if duration and value > MAX_DURATION_DAYS * 86_400:
+            raise loaded.error(
+                f"{name!r}: {value:g} seconds is more than {MAX_DURATION_DAYS:,} days",
+                (*where, name),
+            )
+    for name in ("effective_from", "effective_to"):
+        _check_year(loaded, getattr(spec, name), (*where, name))
+
+
+def _check_file_values(loaded: LoadedPromiseFile) -> None:
+    model = loaded.model
+    _check_year(loaded, model.as_of, ("as_of",))
+    for name, calendar in model.calendars.items():
+        if calendar.holidays is None:
+            continue
+        import holidays
+
+        try:
+            holidays.country_holidays(
+                calendar.holidays.country, subdiv=calendar.holidays.subdivision, years=2026
+            )
+        except (NotImplementedError, ValueError, KeyError) as exc:
+            message = " ".join(str(exc).split()) or type(exc).__name__
+            raise loaded.error(
+                f"unknown holiday country or subdivision: {message}",
+                ("calendars", name, "holidays"),
+            ) from None
+
+
+def _check_year(
+    loaded: LoadedPromiseFile, value: dt.datetime | dt.date | None, location: Location
+) -> None:
+    if value is not None and not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise loaded.error(
+            f"{location[-1]!r}: {value.isoformat()} is not between {FIRST_YEAR} and {LAST_YEAR}",
+            location,
+        )
+
+
+def _is_duration(annotation: Any, metadata: list[Any]) -> bool:
+    """Whether a field is read by units.parse_duration (Duration, PositiveDuration, Optional)."""
+    from promise_audit.promises.units import parse_duration, parse_positive_duration
+
+    readers = (parse_duration, parse_positive_duration)
+    if any(getattr(item, "func", None) in readers for item in metadata):
+        return True
+    metadata_of = getattr(annotation, "__metadata__", ())
+    if any(getattr(item, "func", None) in readers for item in metadata_of):
+        return True
+    return any(_is_duration(arg, []) for arg in get_args(annotation))
 
 
 def _as_datetime(value: dt.datetime | dt.date) -> dt.datetime:

@@ -11,8 +11,10 @@ read = rejected + duplicates + out_of_period + used, always.
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import glob as globmodule
+import gzip
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -25,6 +27,32 @@ from promise_audit.promises.model import ColumnMapping, Source
 from promise_audit.records.schema import CANONICAL_FIELDS, REQUIRED_FIELDS, FieldType
 
 REJECT_SAMPLE = 100
+# The column the file readers add with each row's file name; a name no export uses, so that a
+# source column called `filename` is read like any other.
+FILE_COLUMN = "__promise_audit_file"
+# Columns of the parsed table that are the tool's bookkeeping, not the source's; a source
+# column may not take one of these names (in any case), or it would replace the bookkeeping.
+RESERVED_COLUMNS = frozenset(
+    {"_file", "_file_index", "_row", "_copy", "_reject", "_reject_column", "_reject_value"}
+)
+RESERVED_PREFIXES = ("_text_", "_required_")
+# Timestamps outside these years are placeholders (0001-01-01, 9999-12-31) or typos, and the
+# rest of the pipeline (Python's datetime among it) cannot hold all of them.
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+# A clock that must not run backwards: (start, end) pairs of canonical fields; a record whose
+# end is before its start is rejected as `<end>_before_<start>`, never measured as negative.
+ORDERED_FIELDS = (
+    ("enqueued_at", "answered_at"),
+    ("enqueued_at", "ended_at"),
+    ("initiated_at", "ended_at"),
+    ("initiated_at", "first_response_at"),
+    ("initiated_at", "resolved_at"),
+    ("callback_requested_at", "callback_at"),
+    ("human_requested_at", "human_joined_at"),
+    ("failure_at", "recovered_at"),
+    ("purchased_at", "return_requested_at"),
+    ("return_requested_at", "refund_at"),
+)
 _TRUE = ("true", "t", "yes", "y", "1")
 _FALSE = ("false", "f", "no", "n", "0")
 _UNIT_FACTOR = {"s": 1, "ms": 0.001, "min": 60, "h": 3600}
@@ -170,8 +198,11 @@ def _read_raw(
         delimiter = source.delimiter or ("\t" if fmt == "tsv" else None)
         options = [
             "all_varchar=true",
+            # every column is read as text: the sniffer need not try numbers and dates on each
+            # value, which takes minutes on a 1 MB field of digits
+            "auto_type_candidates=['VARCHAR']",
             "header=true",
-            "filename=true",
+            f"filename={text_literal(FILE_COLUMN)}",
             "store_rejects=true",
             f"rejects_table={text_literal(f'rejects_{name}')}",
             f"rejects_scan={text_literal(f'scans_{name}')}",
@@ -183,9 +214,12 @@ def _read_raw(
         reader = f"read_csv({listed}, {', '.join(options)})"
     elif fmt in ("json", "jsonl"):
         layout = "newline_delimited" if fmt == "jsonl" else "auto"
-        reader = f"read_json({listed}, format='{layout}', filename=true, sample_size=-1)"
+        reader = (
+            f"read_json({listed}, format='{layout}', "
+            f"filename={text_literal(FILE_COLUMN)}, sample_size=-1)"
+        )
     elif fmt == "parquet":
-        reader = f"read_parquet({listed}, filename=true)"
+        reader = f"read_parquet({listed}, filename={text_literal(FILE_COLUMN)})"
     elif fmt == "xlsx":
         raise RecordsError("xlsx sources are not supported yet: save the sheet as CSV", files[0])
     else:
@@ -208,29 +242,38 @@ def _lenient(reader: str) -> str:
 
 
 def _create_raw(con: Any, raw: str, reader: str, label: str | None = None) -> None:
+    """raw_<name>: a view over the reader, every source column as text, with `_file` and `_n`
+    (the row's place in the scan, from which the parse numbers each file's rows). With a
+    `label`, a reader that fails is a RecordsError naming it."""
     import duckdb
 
     try:
         columns = con.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()
+        casts = []
+        for column_name, column_type, *_ in columns:
+            if column_name == FILE_COLUMN:
+                continue
+            column = quote(column_name)
+            if column_type == "JSON":
+                # a JSON column holds values of several types (a string in one row, a number
+                # in another): a string is its text, not its JSON with the quotes
+                cast = (
+                    f"CASE WHEN json_type({column}) = 'VARCHAR' THEN "
+                    f"json_extract_string({column}, '$') ELSE CAST({column} AS VARCHAR) END"
+                )
+            elif column_type.startswith(("STRUCT", "MAP")) or column_type.endswith("]"):
+                cast = f"to_json({column})::VARCHAR"
+            else:
+                cast = f"CAST({column} AS VARCHAR)"
+            casts.append(f"{cast} AS {column}")
+        con.execute(
+            f"CREATE OR REPLACE VIEW {raw} AS SELECT {quote(FILE_COLUMN)} AS _file, "
+            f"row_number() OVER () AS _n, {', '.join(casts)} FROM {reader}"
+        )
     except duckdb.Error as exc:
         if label is None:
             raise
         raise RecordsError(_duckdb_message(exc), label) from None
-    casts = []
-    for column_name, column_type, *_ in columns:
-        if column_name == "filename":
-            continue
-        cast = (
-            f"to_json({quote(column_name)})::VARCHAR"
-            if column_type.startswith(("STRUCT", "MAP")) or column_type.endswith("[]")
-            else f"CAST({quote(column_name)} AS VARCHAR)"
-        )
-        casts.append(f"{cast} AS {quote(column_name)}")
-    # row_number() OVER () numbers the rows in file order: DuckDB preserves insertion order
-    con.execute(
-        f"CREATE OR REPLACE VIEW {raw} AS SELECT filename AS _file, row_number() OVER () AS _n, "
-        f"{', '.join(casts)} FROM {reader}"
-    )
 
 
 def _duckdb_message(exc: Exception) -> str:
@@ -296,7 +339,7 @@ def parse_text_as(field_type: FieldType, value: str, mapping: ColumnMapping | No
     if field_type is FieldType.TEXT:
         return f"nullif(trim({value}), '')"
     if field_type is FieldType.NUMBER:
-        return f"TRY_CAST(trim({value}) AS DOUBLE)"
+        return _finite(f"TRY_CAST(trim({value}) AS DOUBLE)")
     if field_type is FieldType.BOOLEAN:
         trues = ", ".join(text_literal(v) for v in _TRUE)
         falses = ", ".join(text_literal(v) for v in _FALSE)
@@ -311,7 +354,12 @@ def parse_text_as(field_type: FieldType, value: str, mapping: ColumnMapping | No
             )
         return f"TRY_CAST(trim({value}) AS TIMESTAMPTZ)"
     unit = mapping.unit if mapping is not None else None
-    return _duration(value, unit)
+    return _finite(_duration(value, unit))
+
+
+def _finite(number_sql: str) -> str:
+    """NaN and infinity (`nan`, `inf`, `1e999`) are not measures: unreadable, so rejected."""
+    return f"(CASE WHEN isfinite({number_sql}) THEN {number_sql} END)"
 
 
 def _duration(value: str, unit: str | None) -> str:
@@ -320,11 +368,11 @@ def _duration(value: str, unit: str | None) -> str:
     factor = _UNIT_FACTOR.get(unit or "s", 1)
     number = f"TRY_CAST({v} AS DOUBLE) * {factor}"
     clock = (
-        f"CASE WHEN regexp_full_match({v}, '\\d+:\\d{{1,2}}:\\d{{1,2}}(\\.\\d+)?') THEN "
+        f"CASE WHEN regexp_full_match({v}, '\\d+:[0-5]?\\d:[0-5]?\\d(\\.\\d+)?') THEN "
         f"TRY_CAST(split_part({v}, ':', 1) AS DOUBLE) * 3600 + "
         f"TRY_CAST(split_part({v}, ':', 2) AS DOUBLE) * 60 + "
         f"TRY_CAST(split_part({v}, ':', 3) AS DOUBLE) "
-        f"WHEN regexp_full_match({v}, '\\d+:\\d{{1,2}}(\\.\\d+)?') THEN "
+        f"WHEN regexp_full_match({v}, '\\d+:[0-5]?\\d(\\.\\d+)?') THEN "
         f"TRY_CAST(split_part({v}, ':', 1) AS DOUBLE) * 60 + "
         f"TRY_CAST(split_part({v}, ':', 2) AS DOUBLE) END"
     )
@@ -334,7 +382,7 @@ def _duration(value: str, unit: str | None) -> str:
     iso = (
         f"CASE WHEN regexp_full_match(upper({v}), "
         f"'P(\\d+(\\.\\d+)?D)?(T(\\d+(\\.\\d+)?H)?(\\d+(\\.\\d+)?M)?(\\d+(\\.\\d+)?S)?)?') "
-        f"AND length({v}) > 1 THEN "
+        f"AND regexp_matches({v}, '\\d') THEN "
         + " + ".join(
             iso_part.format(v=v, pattern=pattern) + f" * {size}"
             for pattern, size in (
@@ -398,12 +446,45 @@ def _field_source_sql(
             ) from None
         if compiled.type is FieldType.TEXT:
             return compiled.sql, None, False
+        wanted = CANONICAL_FIELDS[field_name]
+        numeric = {FieldType.NUMBER, FieldType.DURATION}
+        if compiled.type is not wanted and not {compiled.type, wanted} <= numeric:
+            # a cast would turn every value into NULL without a word
+            raise RecordsError(
+                f"columns.{field_name}: {mapping.expr!r} gives a {compiled.type.value}, and "
+                f"{field_name} is a {wanted.value}",
+                source_label,
+            )
         return compiled.sql, None, True
-    const = mapping.const
+    return _const_sql(field_name, mapping.const, source_label)
+
+
+def _const_sql(
+    field_name: str, const: str | int | float | bool | None, source_label: str
+) -> tuple[str, str | None, bool]:
+    """A `const:` value: null means missing on every row; a number or a boolean must suit the
+    field (a boolean timestamp would be NULL on every row); other values are read as text."""
+    wanted = CANONICAL_FIELDS[field_name]
+    if const is None:
+        return f"CAST(NULL AS {SQL_TYPES[wanted]})", None, True
     if isinstance(const, bool):
-        return ("true" if const else "false"), None, True
-    if isinstance(const, int | float):
+        if wanted is FieldType.BOOLEAN:
+            return ("true" if const else "false"), None, True
+        if wanted is not FieldType.TEXT:
+            raise RecordsError(
+                f"columns.{field_name}: const {str(const).lower()} is a boolean, and "
+                f"{field_name} is a {wanted.value}",
+                source_label,
+            )
+        return text_literal(str(const).lower()), None, False
+    if isinstance(const, int | float) and wanted in (FieldType.NUMBER, FieldType.DURATION):
         return repr(float(const)), None, True
+    if isinstance(const, int | float) and wanted is FieldType.TIMESTAMP:
+        raise RecordsError(
+            f"columns.{field_name}: const {const!r} is a number, and {field_name} is a "
+            "timestamp (write it as text, e.g. '2026-10-01T09:00:00Z')",
+            source_label,
+        )
     return text_literal(str(const)), None, False
 
 
@@ -442,6 +523,9 @@ def stage_source(
         if os.path.getsize(path) == 0:
             raise RecordsError("the file is empty (not even a header row)", path)
     fmt = detect_format(source, files, overridden=override is not None)
+    if fmt in ("csv", "tsv", "json", "jsonl"):
+        for path in files:
+            _check_text(path)
     con.execute(f"SET TimeZone = {text_literal(source.timezone or timezone)}")
     raw_read = _read_raw(con, name, fmt, files, source)
     raw = quote(f"raw_{name}")
@@ -493,6 +577,15 @@ def stage_source(
     attributes = tuple(
         c for c in raw_columns if c not in used_columns and c not in CANONICAL_FIELDS
     )
+    for attribute in attributes:
+        if _is_reserved(attribute):
+            # kept under its own name, it would stand in for the reject bookkeeping
+            raise RecordsError(
+                f"column {attribute!r} has a name promise-audit keeps for its own bookkeeping "
+                f"({', '.join(sorted(RESERVED_COLUMNS))}, _text_*, _required_*): rename it in "
+                "the export, or map a canonical field to it under columns:",
+                label,
+            )
     selects += [f"{cleaned[c]} AS {quote(c)}" for c in attributes]
 
     contact_text = _required_text("contact_id", source, cleaned, lower_columns, label)
@@ -509,12 +602,26 @@ def stage_source(
         "WHEN _required_contact_id IS NULL THEN 'contact_id'",
         "WHEN _required_initiated_at IS NULL THEN 'initiated_at'",
     ]
-    values_case = []
+    values_case = [
+        "WHEN _required_contact_id IS NULL THEN NULL",
+        "WHEN _required_initiated_at IS NULL THEN NULL",
+    ]
     for field_name, column_name in checks:
         text = quote(f"_text_{field_name}")
         condition = f"{text} IS NOT NULL AND {quote(field_name)} IS NULL"
         reasons.append(f"WHEN {condition} THEN 'unparseable_{field_name}'")
         columns_case.append(f"WHEN {condition} THEN {text_literal(column_name or field_name)}")
+        values_case.append(f"WHEN {condition} THEN CAST({text} AS VARCHAR)")
+    source_columns = dict(checks)
+    for condition, reason, field_name in _implausible(frozenset(provided)):
+        text = (
+            quote(f"_text_{field_name}")
+            if field_name in source_columns
+            else quote(field_name)  # a value computed by an expression or a const
+        )
+        column_name = source_columns.get(field_name) or field_name
+        reasons.append(f"WHEN {condition} THEN {text_literal(reason)}")
+        columns_case.append(f"WHEN {condition} THEN {text_literal(column_name)}")
         values_case.append(f"WHEN {condition} THEN CAST({text} AS VARCHAR)")
     text_columns = ", ".join(
         ["_required_contact_id", "_required_initiated_at"]
@@ -596,6 +703,64 @@ def _count_read(con: Any, name: str, parsed_table: str, fmt: str) -> RawRead:
         ).fetchone()[0]
     )
     return RawRead(read=parsed + malformed, malformed=malformed)
+
+
+def _check_text(path: str) -> None:
+    """Refuse, naming the file, what the text readers would misread as a header of odd
+    columns: a file empty once decompressed, UTF-16 text, binary data."""
+    name = path.lower()
+    if name.endswith((".zst", ".zstd", ".bz2", ".xz", ".lz4", ".zip", ".snappy")):
+        return  # compressed in a way only the reader opens: it says what it finds
+    opener: Any = gzip.open if name.endswith(".gz") else open
+    try:
+        with opener(path, "rb") as handle:
+            head: bytes = handle.read(64 * 1024)
+    except (OSError, EOFError):
+        return  # not gzip after all, or truncated: the reader says so
+    if not head.strip():
+        raise RecordsError("the file is empty (not even a header row)", path)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise RecordsError("the file is UTF-16 text: save or export it as UTF-8", path)
+    first_line, newline, _ = head.partition(b"\n")
+    if b"\x00" in first_line:
+        raise RecordsError("the file holds binary data, not text (a NUL byte in line 1)", path)
+    try:
+        # a line longer than what was read may end inside a character: not an error
+        codecs.getincrementaldecoder("utf-8")().decode(first_line, final=bool(newline))
+    except UnicodeDecodeError as exc:
+        raise RecordsError(
+            f"line 1 is not UTF-8 text (byte 0x{first_line[exc.start]:02x} at column "
+            f"{exc.start + 1}): save or export the file as UTF-8",
+            path,
+        ) from None
+
+
+def _is_reserved(column: str) -> bool:
+    name = column.lower()  # the engine's names are case-insensitive
+    return name in RESERVED_COLUMNS or name.startswith(RESERVED_PREFIXES)
+
+
+def _implausible(provided: frozenset[str]) -> list[tuple[str, str, str]]:
+    """(SQL condition, reject reason, field) for values that were read but cannot be true:
+    a timestamp outside FIRST_YEAR..LAST_YEAR (or infinity), a negative duration, and a clock
+    whose end comes before its start (see ORDERED_FIELDS)."""
+    found: list[tuple[str, str, str]] = []
+    low = f"TIMESTAMPTZ '{FIRST_YEAR:04d}-01-01 00:00:00+00'"
+    high = f"TIMESTAMPTZ '{LAST_YEAR + 1:04d}-01-01 00:00:00+00'"
+    for field_name, field_type in CANONICAL_FIELDS.items():
+        if field_name not in provided:
+            continue
+        value = quote(field_name)
+        if field_type is FieldType.TIMESTAMP:
+            condition = f"{value} IS NOT NULL AND NOT ({value} >= {low} AND {value} < {high})"
+            found.append((condition, f"out_of_range_{field_name}", field_name))
+        elif field_type is FieldType.DURATION:
+            found.append((f"{value} < 0", f"negative_{field_name}", field_name))
+    for start, end in ORDERED_FIELDS:
+        if start in provided and end in provided:
+            condition = f"{quote(end)} < {quote(start)}"
+            found.append((condition, f"{end}_before_{start}", end))
+    return found
 
 
 def _required_text(

@@ -585,6 +585,22 @@ def packaged_templates() -> Path:
     raise UsageError("the report templates are missing from this installation: reinstall it")
 
 
+def _contained_loader(folder: Path) -> Any:
+    """A FileSystemLoader that also refuses a symlink leading out of the folder."""
+    from jinja2 import FileSystemLoader, TemplateNotFound
+
+    root = folder.resolve()
+
+    class ContainedLoader(FileSystemLoader):
+        def get_source(self, environment: Any, template: str) -> Any:
+            source, filename, uptodate = super().get_source(environment, template)
+            if not Path(filename).resolve().is_relative_to(root):
+                raise TemplateNotFound(template)
+            return source, filename, uptodate
+
+    return ContainedLoader(str(folder))
+
+
 def environment(
     flavour: Literal["html", "md"],
     templates: Path | None = None,
@@ -603,7 +619,7 @@ def environment(
     if templates is not None:
         if not templates.is_dir():
             raise UsageError(f"--templates {templates}: not a folder")
-        loaders.append(FileSystemLoader(str(templates)))
+        loaders.append(_contained_loader(templates))
     loaders.append(FileSystemLoader(str(packaged_templates())))
     autoescape: bool | Callable[[str | None], bool] = False
     if flavour == "html":

@@ -20,7 +20,7 @@ from typing import Any
 
 from promise_audit.errors import RecordsError
 from promise_audit.promises.model import Source
-from promise_audit.records.loader import RawRead, quote, text_literal
+from promise_audit.records.loader import FILE_COLUMN, RawRead, quote, text_literal
 from promise_audit.records.schema import CANONICAL_FIELDS
 
 # "Source" -> canonical channel; any other value is "other" (the raw value stays in "Source")
@@ -68,8 +68,9 @@ def read(con: Any, table: str, files: tuple[str, ...], source: Source) -> RawRea
     listed = "[" + ", ".join(text_literal(f) for f in files) + "]"
     options = [
         "all_varchar=true",
+        "auto_type_candidates=['VARCHAR']",  # see records.loader: no type sniffing on text
         "header=true",
-        "filename=true",
+        f"filename={text_literal(FILE_COLUMN)}",
         "store_rejects=true",
         f"rejects_table={text_literal(f'rejects_{name}')}",
         f"rejects_scan={text_literal(f'scans_{name}')}",
@@ -81,7 +82,7 @@ def read(con: Any, table: str, files: tuple[str, ...], source: Source) -> RawRea
     reader = f"read_csv({listed}, {', '.join(options)})"
     try:
         described = con.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()
-        headers = [str(row[0]) for row in described if row[0] != "filename"]
+        headers = [str(row[0]) for row in described if row[0] != FILE_COLUMN]
         by_name: dict[str, str] = {}
         for header in headers:
             by_name.setdefault(_normal(header), header)
@@ -100,7 +101,7 @@ def read(con: Any, table: str, files: tuple[str, ...], source: Source) -> RawRea
                     return f"r.{quote(by_name[wanted])}"
             return None
 
-        selects = ["r.filename AS _file"]
+        selects = [f"r.{quote(FILE_COLUMN)} AS _file"]
         for field_name, names in SIMPLE_FIELDS.items():
             found = column(*names)
             if found is not None and field_name not in taken:
