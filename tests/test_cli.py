@@ -177,3 +177,34 @@ def test_errors_never_show_a_traceback(tmp_path: Path) -> None:
 @pytest.mark.parametrize("command", [["--help"], ["check", "--help"]])
 def test_help_works(command: list[str]) -> None:
     assert runner.invoke(app, command).exit_code == 0
+
+
+def test_redact_hashes_identifiers_in_every_output(tmp_path: Path) -> None:
+    rows = [
+        {
+            "contact_id": f"C{i}",
+            "channel": "phone",
+            "initiated_at": "2026-10-01T09:00:00Z",
+            "wait_seconds": 400,
+            "agent_id": "alice",
+            "customer_id": f"cust{i}",
+        }
+        for i in range(25)
+    ] + [{"contact_id": "bad", "initiated_at": "never", "agent_id": "alice"}]
+    path = setup(tmp_path, [BROKEN], rows)
+    rejects = tmp_path / "rejects.csv"
+    html = tmp_path / "r.html"
+    result = check(path, "--redact", "pepper", "--rejects", str(rejects), "-o", f"html={html}")
+    outputs = result.output + rejects.read_text() + html.read_text()
+    for identifier in ("C1", "alice", "cust1", "bad"):
+        assert f">{identifier}<" not in outputs and f" {identifier} " not in outputs
+    assert "alice" not in result.output and ",bad," not in rejects.read_text()
+    data = json.loads(check(path, "--redact", "pepper", "--format", "json").output)
+    again = json.loads(check(path, "--redact", "pepper", "--format", "json").output)
+    evidence = data["promises"][0]["evidence"][0]
+    assert evidence["contact_id"].startswith("h_")
+    assert evidence == again["promises"][0]["evidence"][0]  # stable across runs
+
+
+def test_redact_needs_a_salt(tmp_path: Path) -> None:
+    assert check(setup(tmp_path, [KEPT]), "--redact", "").exit_code == 2

@@ -183,6 +183,15 @@ def check(
         str | None,
         typer.Option("--report-format", help="html, md or pdf (default: from --report's name)."),
     ] = None,
+    redact_salt: Annotated[
+        str | None,
+        typer.Option(
+            "--redact",
+            metavar="SALT",
+            help="Replace contact, customer and agent ids in every output by hashes salted "
+            "with SALT (keep it secret; the same salt gives the same hashes).",
+        ),
+    ] = None,
 ) -> None:
     """Audit the promises against the records and print the gap."""
     from promise_audit.audit import audit
@@ -213,11 +222,20 @@ def check(
         loaded = load_promise_file(promise_file)
         check_waivers(loaded)
         branding = _branding(loaded)
+        if redact_salt is not None and not redact_salt:
+            raise UsageError("--redact needs a non-empty salt")
         result = audit(loaded, records, rejects_path=rejects)
         data = to_dict(result)
         expired = apply_waivers(data, loaded, day)
         if before is not None and baseline is not None:
             apply_baseline(data, before, path=baseline)
+        if redact_salt:
+            from promise_audit.redact import redact, redact_audit, redact_rejects_file
+
+            data = redact(data, redact_salt)
+            result = redact_audit(result, redact_salt)
+            if rejects is not None:
+                redact_rejects_file(rejects, redact_salt)
         for kind, path in targets:
             if path is not None:
                 content = _render_output(

@@ -21,7 +21,10 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
+
+from promise_audit.results import AuditResult, Evidence, Link
 
 IDENTIFIER_FIELDS = frozenset({"contact_id", "customer_id", "agent_id"})
 HASH_PREFIX = "h_"
@@ -72,3 +75,52 @@ def _hashed(value: Any, salt: str) -> Any:
     if value is None or value == "":
         return value
     return identifier_hash(str(value), salt)
+
+
+def redact_audit(result: AuditResult, salt: str) -> AuditResult:
+    """The same redaction on the result value the terminal view prints."""
+    from dataclasses import replace
+
+    if not salt:
+        raise ValueError("redact needs a salt: unsalted hashes of ids can be reversed")
+
+    def link(item: Link) -> Link:
+        if item.dimension in IDENTIFIER_FIELDS:
+            return replace(item, value=str(_hashed(item.value, salt)))
+        return item
+
+    def evidence(item: Evidence) -> Evidence:
+        details = tuple(
+            (name, str(_hashed(value, salt)) if name in IDENTIFIER_FIELDS else value)
+            for name, value in item.details
+        )
+        return replace(item, contact_id=str(_hashed(item.contact_id, salt)), details=details)
+
+    promises = tuple(
+        replace(
+            p,
+            weakest_links=tuple(link(x) for x in p.weakest_links),
+            evidence=tuple(evidence(x) for x in p.evidence),
+        )
+        for p in result.promises
+    )
+    return replace(result, promises=promises)
+
+
+def redact_rejects_file(path: Path, salt: str) -> None:
+    """Rewrite a --rejects CSV with its identifier values (and raw malformed rows) hashed."""
+    import csv
+
+    from promise_audit.render.csv_safe import write_rows
+
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    if not rows:
+        return
+    header, body = rows[0], rows[1:]
+    column, reason, value = (header.index(n) for n in ("column", "reason", "value"))
+    for row in body:
+        if row[column] in IDENTIFIER_FIELDS or row[reason].startswith("malformed_row"):
+            row[value] = str(_hashed(row[value], salt))
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        write_rows(handle, header, body)
