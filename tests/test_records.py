@@ -312,3 +312,49 @@ def test_records_override_with_a_parquet_file_reads_it_as_parquet(tmp_path: Path
     path = write_promise_file(tmp_path / "p.yaml", [WAIT_5M], source={"format": "csv"})
     (promise,) = audit(path, str(parquet)).promises
     assert promise.kept == 1
+
+
+@pytest.mark.parametrize(
+    ("wait", "outcome"),
+    [("1,200", "broken"), ("-1", "not queued"), ("299.5", "kept"), ("1,2", "rejected")],
+)
+def test_thousands_separators_and_minus_one_for_not_applicable(
+    tmp_path: Path, wait: str, outcome: str
+) -> None:
+    rows = [{"contact_id": "1", "initiated_at": "2026-10-01T09:00:00Z", "wait_seconds": wait}]
+    result = run(tmp_path, rows)
+    (promise,) = result.promises
+    found = {
+        (1, 0, 0): "kept",
+        (0, 1, 0): "broken",
+        (0, 0, 0): "rejected" if result.records.rejected else "not queued",
+    }[(promise.kept, promise.broken, result.records.rejected and 0)]
+    assert found == outcome
+
+
+def test_excel_serial_dates_are_read_as_local_days(tmp_path: Path) -> None:
+    # 46296.375 is 2026-10-01 09:00 (days since 1899-12-30); naive, so read in the file's zone
+    rows = [{"contact_id": "1", "initiated_at": "46296.375", "resolved_at": "46297.375"}]
+    promise = {"id": "res", "kind": "resolution_time", "limit": "24h"}
+    result = run(tmp_path, rows, [promise], as_of="2026-10-03T00:00:00+00:00")
+    assert result.records.used == 1
+    assert result.promises[0].kept == 1
+    assert result.promises[0].distribution.median == 86400
+
+
+@pytest.mark.parametrize("encoding", ["cp1252", "latin-1", "utf-16"])
+def test_a_declared_encoding_is_read(tmp_path: Path, encoding: str) -> None:
+    text = (
+        "contact_id,initiated_at,wait_seconds,queue\n1,2026-10-01T09:00:00Z,100,Caf\u00e9 \u20ac\n"
+    )
+    if encoding == "latin-1":
+        text = text.replace(" \u20ac", "")
+    (tmp_path / "contacts.csv").write_bytes(text.encode(encoding))
+    path = write_promise_file(
+        tmp_path / "p.yaml",
+        [{**WAIT_5M, "scope": {"queue": text.rsplit(",", 1)[1].strip()}}],
+        source={"encoding": encoding},
+    )
+    (promise,) = audit(path).promises
+    assert promise.kept == 1
+    assert audit(path).records.files == (str(tmp_path / "contacts.csv"),)

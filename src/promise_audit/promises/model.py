@@ -127,6 +127,19 @@ class Source(Strict):
     columns: dict[str, ColumnMapping] = Field(default_factory=dict)
     null_values: tuple[str, ...] = ("",)
     delimiter: str | None = None
+    encoding: str = "utf-8"
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, value: str) -> str:
+        import codecs
+
+        try:
+            return codecs.lookup(value).name
+        except LookupError:
+            raise ValueError(
+                f"unknown text encoding {value!r}: use e.g. utf-8, cp1252, latin-1 or utf-16"
+            ) from None
 
     @field_validator("timezone")
     @classmethod

@@ -193,6 +193,7 @@ def _read_raw(
         return reader_for(fmt)(con, f"raw_{name}", files, source)
 
     listed = "[" + ", ".join(text_literal(f) for f in files) + "]"
+    renamed: dict[str, str] = {}
     raw = quote(f"raw_{name}")
     if fmt in ("csv", "tsv"):
         delimiter = source.delimiter or ("\t" if fmt == "tsv" else None)
@@ -211,6 +212,12 @@ def _read_raw(
         ]
         if delimiter is not None:
             options.append(f"delim={text_literal(delimiter)}")
+        encoding = source.encoding
+        if encoding in _DUCKDB_ENCODINGS:
+            options.append(f"encoding={text_literal(_DUCKDB_ENCODINGS[encoding])}")
+        else:
+            renamed = _transcoded(files, encoding)
+            listed = "[" + ", ".join(text_literal(f) for f in renamed) + "]"
         reader = f"read_csv({listed}, {', '.join(options)})"
     elif fmt in ("json", "jsonl"):
         layout = "newline_delimited" if fmt == "jsonl" else "auto"
@@ -227,11 +234,11 @@ def _read_raw(
             f"format {fmt!r} has no reader yet: export as CSV and map its columns", files[0]
         )
     try:
-        _create_raw(con, raw, reader)
+        _create_raw(con, raw, reader, renamed=renamed)
     except duckdb.Error as exc:
         if "strict_mode=true" not in reader:
             raise RecordsError(_duckdb_message(exc), files[0]) from None
-        _create_raw(con, raw, _lenient(reader), files[0])
+        _create_raw(con, raw, _lenient(reader), files[0], renamed=renamed)
     return None
 
 
@@ -241,7 +248,13 @@ def _lenient(reader: str) -> str:
     return reader.replace("strict_mode=true", "strict_mode=false")
 
 
-def _create_raw(con: Any, raw: str, reader: str, label: str | None = None) -> None:
+def _create_raw(
+    con: Any,
+    raw: str,
+    reader: str,
+    label: str | None = None,
+    renamed: dict[str, str] | None = None,
+) -> None:
     """raw_<name>: a view over the reader, every source column as text, with `_file` and `_n`
     (the row's place in the scan, from which the parse numbers each file's rows). With a
     `label`, a reader that fails is a RecordsError naming it."""
@@ -266,14 +279,57 @@ def _create_raw(con: Any, raw: str, reader: str, label: str | None = None) -> No
             else:
                 cast = f"CAST({column} AS VARCHAR)"
             casts.append(f"{cast} AS {column}")
+        file_sql = quote(FILE_COLUMN)
+        if renamed:
+            pairs = " ".join(
+                f"WHEN {text_literal(copy)} THEN {text_literal(original)}"
+                for copy, original in renamed.items()
+            )
+            file_sql = f"CASE {file_sql} {pairs} END"
         con.execute(
-            f"CREATE OR REPLACE VIEW {raw} AS SELECT {quote(FILE_COLUMN)} AS _file, "
+            f"CREATE OR REPLACE VIEW {raw} AS SELECT {file_sql} AS _file, "
             f"row_number() OVER () AS _n, {', '.join(casts)} FROM {reader}"
         )
     except duckdb.Error as exc:
         if label is None:
             raise
         raise RecordsError(_duckdb_message(exc), label) from None
+
+
+# Python's codec names for the encodings DuckDB's CSV reader decodes itself
+_DUCKDB_ENCODINGS = {
+    "utf-8": "utf-8",
+    "latin-1": "latin-1",
+    "iso8859-1": "latin-1",
+}
+
+
+def _transcoded(files: tuple[str, ...], encoding: str) -> dict[str, str]:
+    """UTF-8 copies of files in another encoding (cp1252, ...), streamed in blocks; the copies
+    live until the process ends. Maps each copy to its original."""
+    import atexit
+    import codecs
+    import gzip
+    import shutil
+    import tempfile
+
+    folder = tempfile.mkdtemp(prefix="promise-audit-")
+    atexit.register(shutil.rmtree, folder, True)
+    copies: dict[str, str] = {}
+    for index, path in enumerate(files):
+        copy = os.path.join(folder, f"{index}.csv")
+        with open(path, "rb") as probe:
+            gzipped = probe.read(2) == b"\x1f\x8b"
+        opener = gzip.open if gzipped else open
+        with opener(path, "rb") as source_file, open(copy, "wb") as target:
+            reader = codecs.getreader(encoding)(source_file)
+            try:
+                while block := reader.read(1 << 20):
+                    target.write(block.encode("utf-8"))
+            except UnicodeDecodeError as exc:
+                raise RecordsError(f"not {encoding} text: {exc.reason}", path) from None
+        copies[copy] = path
+    return copies
 
 
 def _duckdb_message(exc: Exception) -> str:
@@ -339,7 +395,7 @@ def parse_text_as(field_type: FieldType, value: str, mapping: ColumnMapping | No
     if field_type is FieldType.TEXT:
         return f"nullif(trim({value}), '')"
     if field_type is FieldType.NUMBER:
-        return _finite(f"TRY_CAST(trim({value}) AS DOUBLE)")
+        return _finite(_number(f"trim({value})"))
     if field_type is FieldType.BOOLEAN:
         trues = ", ".join(text_literal(v) for v in _TRUE)
         falses = ", ".join(text_literal(v) for v in _FALSE)
@@ -352,9 +408,25 @@ def parse_text_as(field_type: FieldType, value: str, mapping: ColumnMapping | No
             return (
                 f"CAST(try_strptime(trim({value}), {text_literal(mapping.format)}) AS TIMESTAMPTZ)"
             )
-        return f"TRY_CAST(trim({value}) AS TIMESTAMPTZ)"
+        v = f"trim({value})"
+        # a bare number of days is an Excel serial date (days since 1899-12-30), local time
+        serial = (
+            f"CASE WHEN regexp_full_match({v}, '[1-9]\\d{{4}}(\\.\\d+)?') THEN "
+            f"CAST(TIMESTAMP '1899-12-30' + to_microseconds(CAST(round(CAST({v} AS DOUBLE) "
+            f"* 86400000000) AS BIGINT)) AS TIMESTAMPTZ) END"
+        )
+        return f"coalesce(TRY_CAST({v} AS TIMESTAMPTZ), {serial})"
     unit = mapping.unit if mapping is not None else None
     return _finite(_duration(value, unit))
+
+
+def _number(text_sql: str) -> str:
+    """A decimal number, also with thousands separators (1,234.5)."""
+    return (
+        f"coalesce(TRY_CAST({text_sql} AS DOUBLE), CASE WHEN regexp_full_match({text_sql}, "
+        f"'-?\\d{{1,3}}(,\\d{{3}})+(\\.\\d+)?') THEN "
+        f"TRY_CAST(replace({text_sql}, ',', '') AS DOUBLE) END)"
+    )
 
 
 def _finite(number_sql: str) -> str:
@@ -366,7 +438,7 @@ def _duration(value: str, unit: str | None) -> str:
     """Seconds in a duration: a number (in `unit`), [HH:]MM:SS, or ISO 8601 (PT5M)."""
     v = f"trim({value})"
     factor = _UNIT_FACTOR.get(unit or "s", 1)
-    number = f"TRY_CAST({v} AS DOUBLE) * {factor}"
+    number = f"{_number(v)} * {factor}"
     clock = (
         f"CASE WHEN regexp_full_match({v}, '\\d+:[0-5]?\\d:[0-5]?\\d(\\.\\d+)?') THEN "
         f"TRY_CAST(split_part({v}, ':', 1) AS DOUBLE) * 3600 + "
@@ -525,7 +597,7 @@ def stage_source(
     fmt = detect_format(source, files, overridden=override is not None)
     if fmt in ("csv", "tsv", "json", "jsonl"):
         for path in files:
-            _check_text(path)
+            _check_text(path, source.encoding)
     con.execute(f"SET TimeZone = {text_literal(source.timezone or timezone)}")
     raw_read = _read_raw(con, name, fmt, files, source)
     raw = quote(f"raw_{name}")
@@ -552,6 +624,9 @@ def stage_source(
         if typed:
             parsed = _typed_literal(field_type, value_sql)
         else:
+            if field_type is FieldType.DURATION:
+                # exports write -1 for "not applicable" (no queue, no hold): missing, not negative
+                value_sql = _null_if(value_sql, ("-1",))
             parsed = parse_text_as(field_type, value_sql, mapping)
             if field_name == "channel":
                 parsed = f"lower({parsed})"
@@ -705,7 +780,7 @@ def _count_read(con: Any, name: str, parsed_table: str, fmt: str) -> RawRead:
     return RawRead(read=parsed + malformed, malformed=malformed)
 
 
-def _check_text(path: str) -> None:
+def _check_text(path: str, encoding: str = "utf-8") -> None:
     """Refuse, naming the file, what the text readers would misread as a header of odd
     columns: a file empty once decompressed, UTF-16 text, binary data."""
     name = path.lower()
@@ -719,8 +794,13 @@ def _check_text(path: str) -> None:
         return  # not gzip after all, or truncated: the reader says so
     if not head.strip():
         raise RecordsError("the file is empty (not even a header row)", path)
+    if encoding != "utf-8":
+        return  # declared: decoded (and checked) by the transcoding reader
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise RecordsError("the file is UTF-16 text: save or export it as UTF-8", path)
+        raise RecordsError(
+            "the file is UTF-16 text: declare encoding: utf-16 in its source, or save it as UTF-8",
+            path,
+        )
     first_line, newline, _ = head.partition(b"\n")
     if b"\x00" in first_line:
         raise RecordsError("the file holds binary data, not text (a NUL byte in line 1)", path)
