@@ -289,7 +289,7 @@ def test_rejects_csv_cells_that_a_spreadsheet_would_run_are_neutralised(tmp_path
         "1,=cmd|' /C calc'!A0,60\n"
         '2,+HYPERLINK("http://x"),60\n'
         "3,2026-10-01T09:00:00Z,@SUM(A1)\n"
-        "4,2026-10-01T09:00:00Z,-1\n"
+        "4,2026-10-01T09:00:00Z,-5\n"
         '5,2026-10-01T09:00:00Z,"\t=1+1"\n'
         "=6+6,2026-10-01T09:00:00Z,60,one too many\n"
         "7,2026-10-01T09:00:00Z,60\n",
@@ -307,7 +307,7 @@ def test_rejects_csv_cells_that_a_spreadsheet_would_run_are_neutralised(tmp_path
     cells = [cell for row in rows[1:] for cell in row]
     assert not [cell for cell in cells if cell.startswith(TRIGGERS)]
     values = [row[-1] for row in rows[1:]]
-    assert "'=cmd|' /C calc'!A0" in values and "'-1" in values
+    assert "'=cmd|' /C calc'!A0" in values and "'-5" in values
     assert any(value.startswith("'=6+6") for value in values)  # the malformed row's text
 
 
