@@ -358,3 +358,24 @@ def test_a_declared_encoding_is_read(tmp_path: Path, encoding: str) -> None:
     (promise,) = audit(path).promises
     assert promise.kept == 1
     assert audit(path).records.files == (str(tmp_path / "contacts.csv"),)
+
+
+def test_an_xlsx_sheet_is_read_with_its_dates_and_numbers(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Call Id", "Started", "Wait"])
+    sheet.append(["A", dt.datetime(2026, 10, 1, 9, 0), 100])
+    sheet.append(["B", dt.datetime(2026, 10, 1, 9, 30), 400])
+    book.save(tmp_path / "calls.xlsx")
+    source = {
+        "columns": {"contact_id": "Call Id", "initiated_at": "Started", "wait_seconds": "Wait"}
+    }
+    path = write_promise_file(tmp_path / "p.yaml", [WAIT_5M], records="calls.xlsx", source=source)
+    result = audit(path)
+    (promise,) = result.promises
+    assert (result.records.read, promise.kept, promise.broken) == (2, 1, 1)
+    assert result.records.files == (str(tmp_path / "calls.xlsx"),)

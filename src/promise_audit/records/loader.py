@@ -195,6 +195,11 @@ def _read_raw(
     listed = "[" + ", ".join(text_literal(f) for f in files) + "]"
     renamed: dict[str, str] = {}
     raw = quote(f"raw_{name}")
+    if fmt == "xlsx":
+        # the first sheet, as CSV text: cells as Excel shows them, dates as ISO 8601
+        renamed = _sheets_as_csv(files)
+        listed = "[" + ", ".join(text_literal(f) for f in renamed) + "]"
+        fmt = "csv"
     if fmt in ("csv", "tsv"):
         delimiter = source.delimiter or ("\t" if fmt == "tsv" else None)
         options = [
@@ -213,7 +218,9 @@ def _read_raw(
         if delimiter is not None:
             options.append(f"delim={text_literal(delimiter)}")
         encoding = source.encoding
-        if encoding in _DUCKDB_ENCODINGS:
+        if renamed:
+            pass  # already UTF-8 copies
+        elif encoding in _DUCKDB_ENCODINGS:
             options.append(f"encoding={text_literal(_DUCKDB_ENCODINGS[encoding])}")
         else:
             renamed = _transcoded(files, encoding)
@@ -227,8 +234,6 @@ def _read_raw(
         )
     elif fmt == "parquet":
         reader = f"read_parquet({listed}, filename={text_literal(FILE_COLUMN)})"
-    elif fmt == "xlsx":
-        raise RecordsError("xlsx sources are not supported yet: save the sheet as CSV", files[0])
     else:
         raise RecordsError(
             f"format {fmt!r} has no reader yet: export as CSV and map its columns", files[0]
@@ -328,6 +333,49 @@ def _transcoded(files: tuple[str, ...], encoding: str) -> dict[str, str]:
                     target.write(block.encode("utf-8"))
             except UnicodeDecodeError as exc:
                 raise RecordsError(f"not {encoding} text: {exc.reason}", path) from None
+        copies[copy] = path
+    return copies
+
+
+def _sheets_as_csv(files: tuple[str, ...]) -> dict[str, str]:
+    """CSV copies of each workbook's first sheet, streamed row by row by openpyxl."""
+    import atexit
+    import csv
+    import datetime as dt_
+    import shutil
+    import tempfile
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    folder = tempfile.mkdtemp(prefix="promise-audit-")
+    atexit.register(shutil.rmtree, folder, True)
+    copies: dict[str, str] = {}
+    for index, path in enumerate(files):
+        copy = os.path.join(folder, f"{index}.csv")
+        try:
+            book = load_workbook(path, read_only=True, data_only=True)
+        except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+            raise RecordsError(f"not an xlsx workbook: {exc}", path) from None
+        try:
+            sheet = book.worksheets[0]
+            with open(copy, "w", encoding="utf-8", newline="") as out:
+                writer = csv.writer(out)
+                for row in sheet.iter_rows(values_only=True):
+                    writer.writerow(
+                        [
+                            value.isoformat(sep=" ")
+                            if isinstance(value, dt_.datetime)
+                            else value.isoformat()
+                            if isinstance(value, dt_.date | dt_.time)
+                            else ""
+                            if value is None
+                            else value
+                            for value in row
+                        ]
+                    )
+        finally:
+            book.close()
         copies[copy] = path
     return copies
 
