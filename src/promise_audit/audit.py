@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from promise_audit.records.loader import (
     quote,
     stage_source,
 )
-from promise_audit.results import AuditResult, PromiseResult
+from promise_audit.results import AuditResult, Explanation, PromiseResult
 
 
 def connect() -> Any:
@@ -55,6 +56,7 @@ def audit(
     *,
     as_of: dt.datetime | None = None,
     rejects_path: str | Path | None = None,
+    explain: Sequence[str] = (),
 ) -> AuditResult:
     """Check every promise of the file against its records; raise PromiseAuditError on bad input.
 
@@ -97,7 +99,7 @@ def audit(
         }
         if rejects_path is not None:
             _write_rejects(con, staged, Path(rejects_path))
-        results = _evaluate(con, loaded, finished, cutoff, timezone)
+        results, explanations = _evaluate(con, loaded, finished, cutoff, timezone, explain)
         local_iso = _local_iso(con, cutoff, timezone)
     finally:
         con.close()
@@ -114,6 +116,7 @@ def audit(
         records=_total(accounting.values()),
         sources=accounting,
         promises=ordered,
+        explanations=explanations,
     )
 
 
@@ -164,9 +167,10 @@ def _evaluate(
     finished: dict[str, LoadedRecords],
     as_of: dt.datetime | None,
     timezone: str,
-) -> list[PromiseResult]:
+    explain: Sequence[str] = (),
+) -> tuple[list[PromiseResult], tuple[Explanation, ...]]:
     from promise_audit.engine.plan import build_plan
-    from promise_audit.engine.run import run_plan
+    from promise_audit.engine.run import explain_contacts, run_plan
 
     def locate(index: int, key: tuple[str | int, ...], message: str) -> Exception:
         spec = loaded.promises[index]
@@ -178,6 +182,7 @@ def _evaluate(
         positions[index] = (position.line, position.column) if position else (None, None)
 
     results: list[PromiseResult] = []
+    explanations: list[Explanation] = []
     for name, records in finished.items():
         specs: list[tuple[int, PromiseSpec]] = [
             (i, p) for i, p in enumerate(loaded.promises) if p.source == name
@@ -196,6 +201,8 @@ def _evaluate(
         )
         try:
             results += run_plan(con, plan, timezone=timezone, positions=positions)
+            if explain:
+                explanations += explain_contacts(con, plan, explain)
         except Exception as exc:  # a DuckDB failure here is a bug or an unreadable value
             import duckdb
 
@@ -205,7 +212,11 @@ def _evaluate(
                     quote(records.name),
                 ) from None
             raise
-    return results
+    order = {p.id: i for i, p in enumerate(loaded.promises)}
+    ranked = sorted(
+        explanations, key=lambda e: (list(explain).index(e.contact_id), order[e.promise_id])
+    )
+    return results, tuple(ranked)
 
 
 def _total(parts: Any) -> Accounting:

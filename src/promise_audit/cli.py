@@ -287,6 +287,54 @@ def _print_view(result: AuditResult, data: dict[str, Any], output_format: Output
 
 
 @app.command()
+def explain(
+    promise_file: Annotated[Path, typer.Argument(help="The promise file (YAML).")],
+    contact_ids: Annotated[list[str], typer.Argument(help="Contact ids to explain.")],
+    records: Annotated[
+        str | None,
+        typer.Option("--records", help="Records to audit, replacing the 'contacts' source path."),
+    ] = None,
+) -> None:
+    """Show how every promise judged the given contacts, and why."""
+    from promise_audit.audit import audit
+    from promise_audit.promises.units import humanize_duration
+
+    try:
+        result = audit(promise_file, records, explain=contact_ids)
+    except PromiseAuditError as error:
+        _fail(error)
+    kinds = {p.id: p for p in result.promises}
+    seen = {e.contact_id for e in result.explanations}
+    for contact_id in contact_ids:
+        typer.echo(f"{contact_id}:")
+        if contact_id not in seen:
+            typer.echo(
+                "  not among the records used (rejected, a duplicate, after as_of, "
+                "or not in the export)"
+            )
+            continue
+        for item in (e for e in result.explanations if e.contact_id == contact_id):
+            words = "not in its population" if item.outcome == "outside" else item.outcome
+            if item.reason:
+                words += f" ({item.reason})"
+            promise = kinds[item.promise_id]
+            unit = promise.distribution.unit if promise.distribution else "seconds"
+            if item.measure is not None and item.outcome != "outside":
+                shown = (
+                    humanize_duration(round(item.measure))
+                    if unit == "seconds"
+                    else f"{item.measure:g}"
+                )
+                words += f"; measure {shown}"
+            typer.echo(f"  {item.promise_id}: {words}")
+        for promise in result.promises:
+            if promise.verdict == "unauditable":
+                typer.echo(
+                    f"  {promise.id}: unauditable (no {', no '.join(promise.missing_fields)})"
+                )
+
+
+@app.command()
 def report(
     result_file: Annotated[
         Path, typer.Argument(help="A result saved by `check --format json` ('-': standard input).")

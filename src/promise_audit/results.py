@@ -158,6 +158,17 @@ class PromiseResult:
 
 
 @dataclass(frozen=True)
+class Explanation:
+    """How one promise judged one contact (`promise-audit explain`)."""
+
+    contact_id: str
+    promise_id: str
+    outcome: str  # kept, broken, pending, excluded, or outside (not in the population)
+    reason: str | None
+    measure: float | None
+
+
+@dataclass(frozen=True)
 class AuditResult:
     organization: str
     promise_file: str
@@ -167,6 +178,7 @@ class AuditResult:
     records: Accounting
     sources: dict[str, Accounting]
     promises: tuple[PromiseResult, ...]
+    explanations: tuple[Explanation, ...] = ()
 
     def blocking(self) -> tuple[PromiseResult, ...]:
         return tuple(p for p in self.promises if p.blocking)

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from promise_audit.engine.plan import PromisePlan, SourcePlan
 from promise_audit.promises.units import humanize_duration
-from promise_audit.records.loader import quote
+from promise_audit.records.loader import quote, text_literal
 from promise_audit.results import (
     Bin,
     Distribution,
     Evidence,
+    Explanation,
     HourCell,
     Link,
     PromiseResult,
@@ -179,6 +181,31 @@ def _result(
         evidence=_evidence(con, plan, promise, broken_sql),
         ratings=_ratings(con, plan, status),
     )
+
+
+def explain_contacts(con: Any, plan: SourcePlan, contact_ids: Sequence[str]) -> list[Explanation]:
+    """Each promise's outcome for the given contacts, read from the same outcomes table the
+    counts come from."""
+    found = []
+    listed = ", ".join(text_literal(c) for c in contact_ids)
+    columns = ", ".join(
+        f"{p.status_column}, {p.measure_column}" for p in plan.promises if p.rule is not None
+    )
+    if not columns:
+        return []
+    for row in con.execute(
+        f"SELECT contact_id, {columns} FROM {plan.outcomes_table} WHERE contact_id IN ({listed})"
+    ).fetchall():
+        values = iter(row[1:])
+        for promise in plan.promises:
+            if promise.rule is None:
+                continue
+            status, measure = next(values), next(values)
+            outcome, _, reason = (status or "outside").partition(":")
+            found.append(
+                Explanation(str(row[0]), promise.spec.id, outcome, reason or None, _num(measure))
+            )
+    return found
 
 
 def _by_prefix(counts: dict[str, int], prefix: str) -> dict[str, int]:
