@@ -208,3 +208,10 @@ def test_redact_hashes_identifiers_in_every_output(tmp_path: Path) -> None:
 
 def test_redact_needs_a_salt(tmp_path: Path) -> None:
     assert check(setup(tmp_path, [KEPT]), "--redact", "").exit_code == 2
+
+
+def test_control_characters_from_a_promise_file_never_reach_the_terminal(tmp_path: Path) -> None:
+    path = setup(tmp_path, [{**BROKEN, "statement": "Fast \x1b[2J\x1b]0;pwned\x07 service"}])
+    output = check(path).output
+    assert "\x1b" not in output and "\x07" not in output
+    assert "Fast \ufffd[2J" in output

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TextIO
 
 from promise_audit.engine.run import percent
@@ -14,6 +15,15 @@ MARKS = {
     "no_data": ("NO DATA", "blue"),
     "unauditable": ("UNAUDITABLE", "magenta"),
 }
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def safe(text: str) -> str:
+    """Text from a promise file or an export, with control characters (an ANSI escape could
+    rewrite the terminal) shown as U+FFFD."""
+    return _CONTROL.sub("\ufffd", text)
 
 
 def _interval(promise: PromiseResult) -> str:
@@ -37,7 +47,10 @@ def render_terminal(result: AuditResult, out: TextIO, *, color: bool, width: int
     )
     kept = sum(1 for p in result.promises if p.verdict in ("kept", "at_risk"))
     console.print(
-        Text(f"{result.organization}: {kept} of {len(result.promises)} promises kept", style="bold")
+        Text(
+            f"{safe(result.organization)}: {kept} of {len(result.promises)} promises kept",
+            style="bold",
+        )
         + Text(f"  (as of {result.as_of})", style="dim")
     )
     console.print()
@@ -45,13 +58,13 @@ def render_terminal(result: AuditResult, out: TextIO, *, color: bool, width: int
         label, style = MARKS[promise.verdict]
         header = Text(f"{label:<12}", style=f"bold {style}") + Text(f"{promise.id}", style="bold")
         if promise.title:
-            header += Text(f"  {promise.title}")
+            header += Text(f"  {safe(promise.title)}")
         if not promise.blocking:
             header += Text("  (not blocking)", style="dim")
         console.print(header)
         if promise.statement:
-            console.print(Text(f'    Promised: "{promise.statement}"', style="italic"))
-        console.print(Text(f"    Delivered: {promise.sentence}"))
+            console.print(Text(f'    Promised: "{safe(promise.statement)}"', style="italic"))
+        console.print(Text(f"    Delivered: {safe(promise.sentence)}"))
         if promise.debt_seconds:
             console.print(
                 Text(
@@ -67,7 +80,7 @@ def render_terminal(result: AuditResult, out: TextIO, *, color: bool, width: int
                     worst = link
             console.print(
                 Text(
-                    f"    Weakest link: {worst.dimension} {worst.value} "
+                    f"    Weakest link: {worst.dimension} {safe(worst.value)} "
                     f"({percent(worst.compliance)} of {worst.kept + worst.broken:,})",
                     style="dim",
                 )
