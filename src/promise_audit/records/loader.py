@@ -347,6 +347,7 @@ def _sheets_as_csv(files: tuple[str, ...]) -> dict[str, str]:
     import zipfile
 
     from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
 
     folder = tempfile.mkdtemp(prefix="promise-audit-")
     atexit.register(shutil.rmtree, folder, True)
@@ -355,8 +356,10 @@ def _sheets_as_csv(files: tuple[str, ...]) -> dict[str, str]:
         copy = os.path.join(folder, f"{index}.csv")
         try:
             book = load_workbook(path, read_only=True, data_only=True)
-        except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-            raise RecordsError(f"not an xlsx workbook: {exc}", path) from None
+        except (zipfile.BadZipFile, KeyError, OSError, ValueError, InvalidFileException):
+            raise RecordsError(
+                "not an xlsx workbook (save the sheet as .xlsx, or give format: csv)", path
+            ) from None
         try:
             sheet = book.worksheets[0]
             with open(copy, "w", encoding="utf-8", newline="") as out:
