@@ -105,3 +105,14 @@ def test_weekly_trend_starts_weeks_on_monday_in_local_time(tmp_path: Path) -> No
     data = rows("2026-10-05T06:30:00Z", "2026-10-05T16:00:00Z")
     result = run(tmp_path, data, {}, timezone="America/Vancouver")
     assert [(w.week, w.broken) for w in result.trend] == [("2026-09-28", 1), ("2026-10-05", 1)]
+
+
+def test_a_memory_limit_gives_the_same_result(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from promise_audit.render.json import render_json
+
+    example = Path(__file__).resolve().parents[1] / "promises" / "northwind.yaml"
+    in_memory = render_json(audit(example))
+    monkeypatch.setenv("PROMISE_AUDIT_MEMORY_LIMIT", "500MB")
+    assert render_json(audit(example)) == in_memory

@@ -23,16 +23,33 @@ from promise_audit.results import AuditResult, Explanation, PromiseResult
 
 
 def connect() -> Any:
-    """An in-memory DuckDB that never reaches the network for extensions."""
+    """A DuckDB that never reaches the network for extensions.
+
+    In memory by default. With PROMISE_AUDIT_MEMORY_LIMIT set (e.g. `4GB`), the working tables
+    live in a temporary database file instead, so DuckDB can evict them to disk and stay
+    within that limit: slower, but large exports fit on a small machine.
+    """
+    import os
+
     import duckdb
 
-    return duckdb.connect(
-        ":memory:",
-        config={
-            "autoinstall_known_extensions": False,
-            "autoload_known_extensions": False,
-        },
-    )
+    config: dict[str, str | bool | int | float | list[str]] = {
+        "autoinstall_known_extensions": False,
+        "autoload_known_extensions": False,
+    }
+    limit = os.environ.get("PROMISE_AUDIT_MEMORY_LIMIT")
+    if not limit:
+        return duckdb.connect(":memory:", config=config)
+    import atexit
+    import shutil
+    import tempfile
+
+    folder = tempfile.mkdtemp(prefix="promise-audit-")
+    atexit.register(shutil.rmtree, folder, True)
+    con = duckdb.connect(os.path.join(folder, "audit.duckdb"), config=config)
+    con.execute(f"SET memory_limit = '{limit.replace(chr(39), '')}'")
+    con.execute(f"SET temp_directory = '{folder}'")
+    return con
 
 
 def resolve_as_of(
