@@ -83,9 +83,9 @@ def _render_output(
 ) -> bytes:
     """The bytes of one output file, rendered from the JSON result dict."""
     if kind == "json":
-        import json
+        from promise_audit.render.json import dumps
 
-        return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+        return dumps(data).encode("utf-8")
     if kind == "junit":
         from promise_audit.render.junit import render_junit
 
@@ -272,9 +272,9 @@ def check(
 
 def _print_view(result: AuditResult, data: dict[str, Any], output_format: OutputFormat) -> None:
     if output_format is OutputFormat.json:
-        import json
+        from promise_audit.render.json import dumps
 
-        sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.write(dumps(data))
         return
     from promise_audit.baseline import terminal_lines as baseline_lines
     from promise_audit.render.terminal import render_terminal

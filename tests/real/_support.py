@@ -67,6 +67,19 @@ class Tally:
         return "broken" if self.kept / decided < target else "kept"
 
 
+def source_path(example: Path) -> Path:
+    """Where an example promise file's `contacts` source points, resolved."""
+    import yaml
+
+    document = yaml.safe_load(example.read_text(encoding="utf-8"))
+    return (example.parent / document["sources"]["contacts"]["path"]).resolve()
+
+
+def promise_of(result: Any, promise_id: str) -> Any:
+    (promise,) = [p for p in result.promises if p.id == promise_id]
+    return promise
+
+
 def counts_of(result: Any) -> dict[str, int]:
     return {
         "population": result.population,

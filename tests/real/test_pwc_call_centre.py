@@ -20,6 +20,8 @@ from tests.real._support import (
     accounting_of,
     counts_of,
     needs_folder,
+    promise_of,
+    source_path,
 )
 
 FOLDER = "pwc-call-centre"
@@ -93,11 +95,7 @@ def expected() -> dict[str, Any]:
 
 
 def test_example_path_resolves_to_the_shared_file() -> None:
-    import yaml
-
-    document = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
-    path = (EXAMPLE.parent / document["sources"]["contacts"]["path"]).resolve()
-    assert path == RAW.resolve()
+    assert source_path(EXAMPLE) == RAW.resolve()
 
 
 def test_every_call_is_accounted_for(result: Any, expected: dict[str, Any]) -> None:
@@ -114,7 +112,7 @@ def test_every_call_is_accounted_for(result: Any, expected: dict[str, Any]) -> N
 
 @pytest.mark.parametrize("promise_id", list(TARGETS))
 def test_counts_match_the_raw_file(result: Any, expected: dict[str, Any], promise_id: str) -> None:
-    (promise,) = [p for p in result.promises if p.id == promise_id]
+    promise = promise_of(result, promise_id)
     tally: Tally = expected[promise_id]
     assert counts_of(promise) == tally.counts()
     assert promise.excluded_by_reason == dict(tally.excluded)

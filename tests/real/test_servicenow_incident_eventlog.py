@@ -22,7 +22,9 @@ from tests.real._support import (
     counts_of,
     deadline_outcome,
     needs_folder,
+    promise_of,
     repeat_outcomes,
+    source_path,
 )
 
 FOLDER = "servicenow-incident-eventlog"
@@ -108,11 +110,7 @@ def expected() -> dict[str, Any]:
 
 
 def test_example_path_resolves_to_the_shared_file() -> None:
-    import yaml
-
-    document = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
-    path = (EXAMPLE.parent / document["sources"]["contacts"]["path"]).resolve()
-    assert path == RAW.resolve()
+    assert source_path(EXAMPLE) == RAW.resolve()
 
 
 def test_every_event_is_accounted_for(result: Any, expected: dict[str, Any]) -> None:
@@ -129,7 +127,7 @@ def test_every_event_is_accounted_for(result: Any, expected: dict[str, Any]) -> 
 
 @pytest.mark.parametrize("promise_id", [*RESOLUTION, "fixed-first-time"])
 def test_counts_match_the_raw_file(result: Any, expected: dict[str, Any], promise_id: str) -> None:
-    (promise,) = [p for p in result.promises if p.id == promise_id]
+    promise = promise_of(result, promise_id)
     tally: Tally = expected[promise_id]
     assert counts_of(promise) == tally.counts()
     assert promise.excluded_by_reason == dict(tally.excluded)

@@ -30,6 +30,7 @@ from tests.real._support import (
     counts_of,
     needs_folder,
     repeat_outcomes,
+    source_path,
 )
 
 FOLDER = "twitter-customer-support"
@@ -115,11 +116,7 @@ def expected() -> dict[str, Any]:
 
 
 def test_example_path_resolves_to_the_shared_file() -> None:
-    import yaml
-
-    document = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
-    path = (EXAMPLE.parent / document["sources"]["contacts"]["path"]).resolve()
-    assert path == RAW.resolve()
+    assert source_path(EXAMPLE) == RAW.resolve()
 
 
 def test_reference_figures(expected: dict[str, Any]) -> None:

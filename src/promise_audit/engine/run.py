@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from promise_audit.engine.plan import PromisePlan, SourcePlan
-from promise_audit.promises.units import humanize_duration
 from promise_audit.records.loader import quote, text_literal
 from promise_audit.results import (
     Bin,
@@ -385,7 +384,3 @@ def _ratings(con: Any, plan: SourcePlan, status: str) -> tuple[Ratings, ...]:
 
 def _round(value: Any) -> float | None:
     return None if value is None else round(float(value), 4)
-
-
-def describe_limit(seconds: float | None) -> str:
-    return "" if seconds is None else humanize_duration(seconds)

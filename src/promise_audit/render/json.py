@@ -89,5 +89,10 @@ def to_dict(result: AuditResult) -> dict[str, Any]:
     }
 
 
+def dumps(data: dict[str, Any]) -> str:
+    """The JSON result as text: the one layout every JSON output shares."""
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
 def render_json(result: AuditResult) -> str:
-    return json.dumps(to_dict(result), indent=2, ensure_ascii=False) + "\n"
+    return dumps(to_dict(result))
