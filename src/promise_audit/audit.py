@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from promise_audit.errors import PromiseFileError, RecordsError
+from promise_audit.errors import PromiseFileError, RecordsError, UsageError
 from promise_audit.promises.loader import LoadedPromiseFile, load_promise_file
 from promise_audit.promises.model import PromiseSpec
 from promise_audit.records.loader import (
@@ -23,7 +23,7 @@ from promise_audit.results import AuditResult, Explanation, PromiseResult
 
 
 def connect() -> Any:
-    """A DuckDB that never reaches the network for extensions.
+    """A DuckDB backend that never reaches the network for extensions.
 
     In memory by default. With PROMISE_AUDIT_MEMORY_LIMIT set (e.g. `4GB`), the working tables
     live in a temporary database file instead, so DuckDB can evict them to disk and stay
@@ -33,13 +33,15 @@ def connect() -> Any:
 
     import duckdb
 
+    from promise_audit.engine.backends import DuckDBBackend
+
     config: dict[str, str | bool | int | float | list[str]] = {
         "autoinstall_known_extensions": False,
         "autoload_known_extensions": False,
     }
     limit = os.environ.get("PROMISE_AUDIT_MEMORY_LIMIT")
     if not limit:
-        return duckdb.connect(":memory:", config=config)
+        return DuckDBBackend(duckdb.connect(":memory:", config=config))
     import atexit
     import shutil
     import tempfile
@@ -49,7 +51,7 @@ def connect() -> Any:
     con = duckdb.connect(os.path.join(folder, "audit.duckdb"), config=config)
     con.execute(f"SET memory_limit = '{limit.replace(chr(39), '')}'")
     con.execute(f"SET temp_directory = '{folder}'")
-    return con
+    return DuckDBBackend(con)
 
 
 def resolve_as_of(
@@ -62,7 +64,7 @@ def resolve_as_of(
     from promise_audit.engine.plan import instant_sql
     from promise_audit.records.loader import text_literal
 
-    con.execute(f"SET TimeZone = {text_literal(timezone)}")
+    con.set_timezone(timezone)
     instant: dt.datetime = con.execute(f"SELECT {instant_sql(value)}").fetchone()[0]
     return instant
 
@@ -74,12 +76,14 @@ def audit(
     as_of: dt.datetime | None = None,
     rejects_path: str | Path | None = None,
     explain: Sequence[str] = (),
+    engine: str | None = None,
 ) -> AuditResult:
     """Check every promise of the file against its records; raise PromiseAuditError on bad input.
 
     `records` replaces the path of the `contacts` source (or of the only source), as
     `--records` does on the command line; `as_of` replaces the file's as_of; `rejects_path`
-    receives every rejected record as CSV (source, file, row, line, column, reason, value).
+    receives every rejected record as CSV (source, file, row, line, column, reason, value);
+    `engine` replaces the file's engine (see `promise_audit.engine.backends`).
     """
     loaded = (
         promise_file
@@ -98,7 +102,15 @@ def audit(
             )
         override_target = next(iter(model.sources))
 
-    con = connect()
+    from promise_audit.engine.backends import open_backend, parse_engine
+
+    try:
+        spec = parse_engine(engine or model.engine)
+    except ValueError as exc:
+        if engine is not None:
+            raise UsageError(f"--engine: {exc}") from None
+        raise loaded.error(str(exc), ("engine",)) from None
+    con = open_backend(spec)
     try:
         staged: dict[str, StagedSource] = {}
         for name in needed:
@@ -129,7 +141,7 @@ def audit(
         promise_file=str(loaded.path),
         timezone=timezone,
         as_of=local_iso,
-        engine="duckdb",
+        engine=spec.label,
         records=_total(accounting.values()),
         sources=accounting,
         promises=ordered,
@@ -156,7 +168,12 @@ def _local_iso(con: Any, instant: dt.datetime | None, timezone: str) -> str | No
         return None
     from promise_audit.records.loader import text_literal
 
-    con.execute(f"SET TimeZone = {text_literal(timezone)}")
+    if con.name != "duckdb":
+        # the engines' date patterns differ; the instant itself came from the engine
+        from zoneinfo import ZoneInfo
+
+        return instant.astimezone(ZoneInfo(timezone)).isoformat()
+    con.set_timezone(timezone)
     text: str = con.execute(
         f"SELECT strftime(TIMESTAMPTZ {text_literal(instant.isoformat())}, '%Y-%m-%dT%H:%M:%S%z')"
     ).fetchone()[0]

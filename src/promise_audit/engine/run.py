@@ -55,7 +55,7 @@ def run_plan(
     positions: dict[int, tuple[int | None, int | None]],
 ) -> list[PromiseResult]:
     # hour(), weekday() and date() in expressions, and the weekly trend, read local time
-    con.execute(f"SET TimeZone = '{timezone}'")
+    con.set_timezone(timezone)
     for statement in plan.statements:
         con.execute(statement)
     results = []

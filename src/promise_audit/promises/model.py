@@ -121,7 +121,10 @@ class ColumnMapping(Strict):
 
 
 class Source(Strict):
-    path: str
+    path: str | None = None
+    table: str | None = Field(
+        default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$"
+    )
     format: SourceFormat | None = None
     timezone: str | None = None
     columns: dict[str, ColumnMapping] = Field(default_factory=dict)
@@ -145,6 +148,15 @@ class Source(Strict):
     @classmethod
     def _zone(cls, value: str | None) -> str | None:
         return None if value is None else check_timezone(value)
+
+    @model_validator(mode="after")
+    def _path_or_table(self) -> Source:
+        if (self.path is None) == (self.table is None):
+            raise ValueError(
+                "a source is a file (path: FILE) or a table of the engine's database "
+                "(table: [schema.]NAME), exactly one of them"
+            )
+        return self
 
 
 _DAY_RANGE = re.compile(r"^(mon|tue|wed|thu|fri|sat|sun)(?:-(mon|tue|wed|thu|fri|sat|sun))?$")
@@ -265,7 +277,7 @@ class PromiseFileModel(Strict):
     organization: str
     timezone: str = "UTC"
     as_of: DateOrInstant | None = None
-    engine: Literal["duckdb"] = "duckdb"
+    engine: str = "duckdb"
     sources: dict[str, Source]
     calendars: dict[str, Calendar] = Field(default_factory=dict)
     promises: list[dict[str, Any]]
@@ -289,4 +301,12 @@ class PromiseFileModel(Strict):
     def _some_source(cls, value: dict[str, Source]) -> dict[str, Source]:
         if not value:
             raise ValueError("a promise file declares at least one source")
+        return value
+
+    @field_validator("engine")
+    @classmethod
+    def _known_engine(cls, value: str) -> str:
+        from promise_audit.engine.backends import parse_engine
+
+        parse_engine(value)
         return value

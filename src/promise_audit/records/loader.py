@@ -640,21 +640,26 @@ def stage_source(
     timezone: str,
     override: str | None = None,
 ) -> StagedSource:
-    files = resolve_files(source, base_dir, override)
-    label = files[0] if len(files) == 1 else str(Path(files[0]).parent / "...")
-    for path in files:
-        if os.path.getsize(path) == 0:
-            raise RecordsError("the file is empty (not even a header row)", path)
-    fmt = detect_format(source, files, overridden=override is not None)
-    if fmt in ("csv", "tsv", "json", "jsonl"):
-        for path in files:
-            _check_text(path, source.encoding)
-    con.execute(f"SET TimeZone = {text_literal(source.timezone or timezone)}")
-    raw_read = _read_raw(con, name, fmt, files, source)
+    con.set_timezone(source.timezone or timezone)
     raw = quote(f"raw_{name}")
-    raw_columns = [
-        row[0] for row in con.execute(f"DESCRIBE {raw}").fetchall() if row[0] not in ("_file", "_n")
-    ]
+    if source.table is not None:
+        files, raw_read, fmt = _stage_table(con, raw, source, override), None, "table"
+        label = files[0]
+    else:
+        files = resolve_files(source, base_dir, override)
+        label = files[0] if len(files) == 1 else str(Path(files[0]).parent / "...")
+        for path in files:
+            if os.path.getsize(path) == 0:
+                raise RecordsError("the file is empty (not even a header row)", path)
+        fmt = detect_format(source, files, overridden=override is not None)
+        if fmt in ("csv", "tsv", "json", "jsonl"):
+            for path in files:
+                _check_text(path, source.encoding)
+        if con.name == "duckdb":
+            raw_read = _read_raw(con, name, fmt, files, source)
+        else:
+            raw_read = _stage_files(con, raw, fmt, files, source)
+    raw_columns = [c for c in con.columns(raw) if c not in ("_file", "_n")]
     cleaned = {c: _clean(f"r.{quote(c)}", source.null_values) for c in raw_columns}
 
     selects: list[str] = []
@@ -749,11 +754,6 @@ def stage_source(
         reasons.append(f"WHEN {condition} THEN {text_literal(reason)}")
         columns_case.append(f"WHEN {condition} THEN {text_literal(column_name)}")
         values_case.append(f"WHEN {condition} THEN CAST({text} AS VARCHAR)")
-    text_columns = ", ".join(
-        ["_required_contact_id", "_required_initiated_at"]
-        + [quote(f"_text_{f}") for f, _ in checks]
-    )
-    files_list = ", ".join(text_literal(f) for f in files)
     values_sql = f"CASE {' '.join(values_case)} END" if values_case else "CAST(NULL AS VARCHAR)"
     parsed_table = quote(f"parsed_{name}")
     lazy = raw_read is None
@@ -762,25 +762,36 @@ def stage_source(
         if not lazy
         else "r._n - min(r._n) OVER (PARTITION BY r._file) + 1"
     )
+    kept_columns = ", ".join(
+        ["_file", "_file_index", "_row"]
+        + [quote(f) for f in CANONICAL_FIELDS if f in provided]
+        + [quote(a) for a in attributes]
+    )
+    file_index = " ".join(
+        f"WHEN {text_literal(f)} THEN {i}" for i, f in enumerate(files, start=1)
+    )
     parse_sql = f"""
         CREATE OR REPLACE TABLE {parsed_table} AS
         SELECT
-            * EXCLUDE ({text_columns}),
+            {kept_columns},
             CASE {" ".join(reasons)} END AS _reject,
             CASE {" ".join(columns_case)} END AS _reject_column,
             {values_sql} AS _reject_value
         FROM (
             SELECT
                 r._file AS _file,
-                list_position([{files_list}], r._file) AS _file_index,
+                CASE r._file {file_index} END AS _file_index,
                 {row_number} AS _row,
                 {", ".join(selects)}
             FROM {raw} r
         )
         """
-    _parse(con, parse_sql, raw, label)
+    if con.name == "duckdb":
+        _parse(con, parse_sql, raw, label)
+    else:
+        con.execute(parse_sql)
     if raw_read is None:
-        raw_read = _count_read(con, name, parsed_table, fmt)
+        raw_read = _count_read(con, name, parsed_table, fmt if con.name == "duckdb" else "")
     parser_rejects = _parser_rejects(con, name) if raw_read.malformed else ()
     available = derive_available(frozenset(provided))
     # the text copy is no longer needed: free its memory before the next stage
@@ -796,6 +807,40 @@ def stage_source(
         parser_rejects=parser_rejects,
         columns=tuple(raw_columns),
     )
+
+
+def _stage_table(con: Any, raw: str, source: Source, override: str | None) -> tuple[str, ...]:
+    """raw_<source> over a table of the engine's own database or catalog."""
+    if override is not None:
+        raise RecordsError("--records replaces a file path; this source is a table", source.table or "")
+    if con.name == "duckdb":
+        raise RecordsError(
+            "a table source is read where it lives: set engine: to its database "
+            "(postgresql://user@host/db) or to spark",
+            source.table or "",
+        )
+    return (con.stage_table(raw, source.table),)
+
+
+def _stage_files(
+    con: Any, raw: str, fmt: str, files: tuple[str, ...], source: Source
+) -> RawRead | None:
+    """raw_<source> over files, on an engine other than DuckDB (Spark reads them itself)."""
+    if con.name != "spark":
+        raise RecordsError(
+            f"the {con.name} engine reads tables, not files: name the table under table:, "
+            "or run files with --engine duckdb or spark",
+            files[0],
+        )
+    from promise_audit.records.formats import READERS
+
+    if fmt in READERS:
+        raise RecordsError(
+            f"the {fmt} reader runs on the duckdb engine only: run with --engine duckdb",
+            files[0],
+        )
+    con.stage_files(raw, fmt, files, source)
+    return None
 
 
 def _parse(con: Any, parse_sql: str, raw: str, label: str) -> None:
@@ -1028,7 +1073,9 @@ def finish_source(con: Any, staged: StagedSource, as_of: dt.datetime | None) -> 
         stitched=raw.stitched,
     )
     # only the rejects are read again (for --rejects); drop the accepted rows' parsed copy
-    con.execute(f"DELETE FROM {parsed} WHERE _reject IS NULL")
+    # (a Spark view cannot be changed, and its cache is dropped with the session)
+    if con.name != "spark":
+        con.execute(f"DELETE FROM {parsed} WHERE _reject IS NULL")
     return LoadedRecords(
         name=staged.name,
         table=table,

@@ -1,0 +1,361 @@
+"""Where the audit runs: DuckDB in this process (the default), PostgreSQL, or Spark.
+
+Every stage (records, kinds, engine) talks to a backend through `execute(sql)`, with SQL in
+DuckDB's dialect; the other backends run it through `promise_audit.engine.translate`. Only
+reading a source's raw rows differs by backend: DuckDB reads files itself, PostgreSQL reads a
+table in the database, Spark reads files or a table of its catalog.
+
+The engine is named by `engine:` in the promise file or `--engine`:
+  duckdb                          in this process (default)
+  spark | spark://host:7077 | local[4] | yarn | k8s://...   PySpark, `local[*]` for `spark`
+  postgresql://user@host:5432/db  a PostgreSQL database (libpq's PG* variables apply)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from promise_audit.errors import PromiseAuditError
+
+SPARK_MASTERS = re.compile(r"^(spark://\S+|local(\[(\*|\d+)\])?|yarn|k8s://\S+|mesos://\S+)$")
+POSTGRES_URL = re.compile(r"^postgres(ql)?://", re.IGNORECASE)
+# A table a source names: [schema.]table, letters, digits and underscores only, so that it is
+# always an identifier and never SQL
+TABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$")
+
+
+class EngineError(PromiseAuditError):
+    """The engine cannot be reached or refused a statement (exit status 2)."""
+
+
+@dataclass(frozen=True)
+class EngineSpec:
+    name: str  # duckdb | spark | postgres
+    target: str = ""  # the Spark master or the database URL
+
+    @property
+    def label(self) -> str:
+        """What the results name: the engine, and where, without any password."""
+        if self.name == "postgres":
+            return f"postgres ({redact_url(self.target)})"
+        if self.name == "spark":
+            return f"spark ({self.target})"
+        return self.name
+
+
+def parse_engine(value: str | None) -> EngineSpec:
+    text = (value or "duckdb").strip()
+    if text == "duckdb":
+        return EngineSpec("duckdb")
+    if text == "spark":
+        return EngineSpec("spark", "local[*]")
+    if SPARK_MASTERS.match(text):
+        return EngineSpec("spark", text)
+    if POSTGRES_URL.match(text):
+        return EngineSpec("postgres", text)
+    raise ValueError(
+        f"unknown engine {text!r}: use duckdb, spark (or a Spark master URL such as "
+        "spark://host:7077 or local[4]), or a postgresql://user@host/db URL"
+    )
+
+
+def redact_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if parts.port:
+        host += f":{parts.port}"
+    netloc = f"{parts.username}:***@{host}" if parts.username else host
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+class Rows:
+    """A statement's result rows, as DuckDB's relation gives them."""
+
+    def __init__(self, rows: Sequence[tuple[Any, ...]]) -> None:
+        self._rows = list(rows)
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        return self._rows
+
+    def fetchone(self) -> tuple[Any, ...] | None:
+        return self._rows[0] if self._rows else None
+
+
+class Backend:
+    """The DuckDB connection's interface, as the stages use it."""
+
+    name = "duckdb"
+    label = "duckdb"
+
+    def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> Any:
+        raise NotImplementedError
+
+    def columns(self, table: str) -> list[str]:
+        return [row[0] for row in self.execute(f"DESCRIBE {table}").fetchall()]
+
+    def set_timezone(self, zone: str) -> None:
+        self.execute(f"SET TimeZone = '{zone}'")
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+
+class DuckDBBackend(Backend):
+    def __init__(self, con: Any) -> None:
+        self.con = con
+
+    def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> Any:
+        if parameters is None:
+            return self.con.execute(sql)
+        return self.con.execute(sql, parameters)
+
+    def close(self) -> None:
+        self.con.close()
+
+
+def _plain(value: Any) -> Any:
+    """A value as DuckDB's client gives it: whole numbers as int, others as float."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
+
+
+class PostgresBackend(Backend):
+    name = "postgres"
+
+    def __init__(self, spec: EngineSpec) -> None:
+        try:
+            import psycopg
+        except ImportError:  # pragma: no cover - depends on the install
+            raise EngineError(
+                "the postgresql engine needs psycopg: pip install 'promise-audit[postgres]'"
+            ) from None
+        from promise_audit.engine.translate import POSTGRES_SETUP
+
+        self.label = spec.label
+        self._psycopg = psycopg
+        try:
+            self.con = psycopg.connect(spec.target, autocommit=True, connect_timeout=10)
+        except psycopg.Error as exc:
+            raise EngineError(f"{spec.label}: cannot connect: {_first_line(exc)}") from None
+        for statement in POSTGRES_SETUP:
+            self.con.execute(statement)
+
+    def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> Any:
+        from promise_audit.engine.translate import EngineSQLError, translate
+
+        try:
+            statements = translate(sql, "postgres")
+        except EngineSQLError as exc:
+            raise EngineError(f"{self.label}: {exc}") from None
+        rows: list[tuple[Any, ...]] = []
+        try:
+            for statement in statements:
+                cursor = self.con.execute(statement)  # type: ignore[arg-type]
+                rows = (
+                    [tuple(_plain(v) for v in row) for row in cursor.fetchall()]
+                    if cursor.description
+                    else []
+                )
+        except self._psycopg.Error as exc:
+            raise EngineError(f"{self.label}: {_first_line(exc)}") from None
+        return Rows(rows)
+
+    def columns(self, table: str) -> list[str]:
+        cursor = self.con.execute(f"SELECT * FROM {table} LIMIT 0")  # type: ignore[arg-type]
+        return [d.name for d in cursor.description or ()]
+
+    def set_timezone(self, zone: str) -> None:
+        self.con.execute("SELECT set_config('TimeZone', %s, false)", [zone])
+
+    def stage_table(self, raw: str, table: str) -> str:
+        """raw_<source> over a table: every column as text, rows numbered by their values (a
+        table has no order of its own), so the numbering, and which copy of a duplicate id
+        comes first, does not depend on how the database stores it."""
+        quoted = _quoted_table(table)
+        try:
+            names = self.columns(quoted)
+        except self._psycopg.Error as exc:
+            raise EngineError(f"{self.label}: table {table}: {_first_line(exc)}") from None
+        texts = [f'CAST("{n}" AS TEXT) AS "{n}"' for n in names]
+        order = ", ".join(f'CAST("{n}" AS TEXT)' for n in names)
+        self.con.execute(f"DROP VIEW IF EXISTS {raw}")  # type: ignore[arg-type]
+        self.con.execute(  # type: ignore[arg-type]
+            f"CREATE TEMPORARY VIEW {raw} AS SELECT CAST('{table}' AS TEXT) AS _file, "
+            f"row_number() OVER (ORDER BY {order}) AS _n, {', '.join(texts)} FROM {quoted}"
+        )
+        return table
+
+    def close(self) -> None:
+        self.con.close()
+
+
+class SparkBackend(Backend):
+    name = "spark"
+
+    def __init__(self, spec: EngineSpec) -> None:
+        try:
+            from pyspark.sql import SparkSession
+        except ImportError:  # pragma: no cover - depends on the install
+            raise EngineError(
+                "the spark engine needs PySpark: pip install 'promise-audit[spark]'"
+            ) from None
+        self.label = spec.label
+        builder = (
+            SparkSession.builder.master(spec.target)
+            .appName("promise-audit")
+            .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
+            .config("spark.sql.shuffle.partitions", os.environ.get("SPARK_PARTITIONS", "8"))
+            .config("spark.driver.bindAddress", "127.0.0.1")
+            .config("spark.driver.host", "127.0.0.1")
+        )
+        try:
+            self.spark = builder.getOrCreate()
+        except Exception as exc:  # the JVM's errors are not typed in Python
+            raise EngineError(f"{spec.label}: cannot start: {_first_line(exc)}") from None
+        self.spark.sparkContext.setLogLevel("ERROR")
+        self.zone = "UTC"
+
+    def _run(self, statement: str) -> list[tuple[Any, ...]]:
+        frame = self.spark.sql(statement)
+        if not statement.lstrip().upper().startswith(("SELECT", "WITH")):
+            return []
+        return [tuple(self._value(v) for v in row) for row in frame.collect()]
+
+    def _value(self, value: Any) -> Any:
+        # PySpark hands back timestamps as naive datetimes in this process's local time
+        if isinstance(value, dt.datetime) and value.tzinfo is None:
+            from zoneinfo import ZoneInfo
+
+            return value.astimezone(ZoneInfo(self.zone))
+        return _plain(value)
+
+    def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> Any:
+        from promise_audit.engine.translate import EngineSQLError, translate
+
+        try:
+            statements = translate(sql, "spark")
+        except EngineSQLError as exc:
+            raise EngineError(f"{self.label}: {exc}") from None
+        rows: list[tuple[Any, ...]] = []
+        try:
+            for statement in statements:
+                rows = self._run(statement)
+        except Exception as exc:  # AnalysisException and the JVM's errors
+            if isinstance(exc, PromiseAuditError):
+                raise
+            raise EngineError(f"{self.label}: {_first_line(exc)}") from None
+        return Rows(rows)
+
+    def columns(self, table: str) -> list[str]:
+        return list(self.spark.table(table.strip('"').replace('"', "`")).columns)
+
+    def set_timezone(self, zone: str) -> None:
+        self.zone = zone
+        self.spark.conf.set("spark.sql.session.timeZone", zone)
+
+    def stage_files(self, raw: str, fmt: str, files: Sequence[str], source: Any) -> None:
+        """raw_<source> over files Spark reads itself: every column as text, rows numbered in
+        file order. CSV is read strictly (a malformed row stops the audit, exit status 2)."""
+        from functools import reduce
+
+        from pyspark.sql import functions as F
+
+        if fmt not in ("csv", "tsv", "parquet", "json", "jsonl"):
+            raise EngineError(
+                f"{self.label}: format {fmt!r} is read on the duckdb engine only: "
+                "convert it to CSV or Parquet, or run with --engine duckdb"
+            )
+        frames = []
+        try:
+            for index, path in enumerate(files):
+                frame = self._read(fmt, path, source)
+                frames.append(
+                    frame.withColumn("__file", F.lit(path)).withColumn("__index", F.lit(index))
+                )
+            frame = reduce(lambda a, b: a.unionByName(b, allowMissingColumns=True), frames)
+            self._register(raw, frame, F.col("__file"), file_order=True)
+        except Exception as exc:
+            raise EngineError(f"{self.label}: {files[0]}: {_first_line(exc)}") from None
+
+    def _read(self, fmt: str, path: str, source: Any) -> Any:
+        reader = self.spark.read
+        if fmt == "parquet":
+            return reader.parquet(path)
+        if fmt in ("json", "jsonl"):
+            return reader.json(path, multiLine=fmt == "json", mode="FAILFAST")
+        return reader.csv(
+            path,
+            header=True,
+            inferSchema=False,
+            sep=source.delimiter or ("\t" if fmt == "tsv" else ","),
+            multiLine=True,
+            escape='"',
+            encoding=source.encoding,
+            mode="FAILFAST",
+        )
+
+    def stage_table(self, raw: str, table: str) -> str:
+        from pyspark.sql import functions as F
+
+        try:
+            frame = self.spark.table(table)
+        except Exception as exc:
+            raise EngineError(f"{self.label}: table {table}: {_first_line(exc)}") from None
+        self._register(raw, frame, F.lit(table), file_order=False)
+        return table
+
+    def _register(self, raw: str, frame: Any, file_column: Any, *, file_order: bool) -> None:
+        from pyspark.sql import Window
+        from pyspark.sql import functions as F
+
+        names = [n for n in frame.columns if n not in ("__file", "__index")]
+        texts = [F.col(f"`{n}`").cast("string").alias(n) for n in names]
+        if file_order:
+            # ids grow with the partition and the place in it, so in file order
+            frame = frame.withColumn("__order", F.monotonically_increasing_id())
+            window = Window.orderBy("__index", "__order")
+        else:
+            window = Window.orderBy(*[F.col(f"`{n}`").cast("string") for n in names])
+        staged = frame.select(
+            file_column.alias("_file"), F.row_number().over(window).alias("_n"), *texts
+        )
+        staged.createOrReplaceTempView(raw.strip('"'))
+
+    def close(self) -> None:
+        # the session is kept for the process: starting a JVM again costs seconds
+        for table in self.spark.catalog.listTables():
+            if table.isTemporary:
+                self.spark.catalog.dropTempView(table.name)
+
+
+def _quoted_table(table: str) -> str:
+    if not TABLE_NAME.match(table):
+        raise EngineError(f"table {table!r} is not a [schema.]table name")
+    return ".".join(f'"{part}"' for part in table.split("."))
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def open_backend(spec: EngineSpec) -> Backend:
+    if spec.name == "postgres":
+        return PostgresBackend(spec)
+    if spec.name == "spark":
+        return SparkBackend(spec)
+    from promise_audit.audit import connect
+
+    backend: Backend = connect()
+    return backend
