@@ -62,7 +62,6 @@ def resolve_as_of(
     if value is None:
         return None
     from promise_audit.engine.plan import instant_sql
-    from promise_audit.records.loader import text_literal
 
     con.set_timezone(timezone)
     instant: dt.datetime = con.execute(f"SELECT {instant_sql(value)}").fetchone()[0]

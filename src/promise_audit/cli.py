@@ -183,6 +183,14 @@ def check(
         str | None,
         typer.Option("--report-format", help="html, md or pdf (default: from --report's name)."),
     ] = None,
+    engine: Annotated[
+        str | None,
+        typer.Option(
+            "--engine",
+            help="Where the audit runs, replacing the file's engine: duckdb (default), spark "
+            "(or a Spark master URL), or a postgresql://user@host/db URL.",
+        ),
+    ] = None,
     redact_salt: Annotated[
         str | None,
         typer.Option(
@@ -224,7 +232,7 @@ def check(
         branding = _branding(loaded)
         if redact_salt is not None and not redact_salt:
             raise UsageError("--redact needs a non-empty salt")
-        result = audit(loaded, records, rejects_path=rejects)
+        result = audit(loaded, records, rejects_path=rejects, engine=engine)
         data = to_dict(result)
         expired = apply_waivers(data, loaded, day)
         if before is not None and baseline is not None:

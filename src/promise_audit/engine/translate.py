@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Any
+from typing import Any, ClassVar
 
 import sqlglot
 from sqlglot import exp
@@ -64,7 +64,7 @@ def _postgres_try_cast(generator: Any, node: exp.TryCast) -> str:
     if target is exp.DataType.Type.DECIMAL:
         # a number that does not fit is null, as DuckDB's TRY_CAST gives
         params = [int(p.name) for p in node.to.expressions]
-        precision, scale = (params + [18, 3])[:2] if params else (18, 3)
+        precision, scale = [*params, 18, 3][:2] if params else (18, 3)
         value = f"pg_temp.pa_try_double(CAST({generator.sql(node.this)} AS TEXT))"
         return (
             f"CASE WHEN abs({value}) < 1e{precision - scale} "
@@ -77,7 +77,9 @@ def _postgres_try_cast(generator: Any, node: exp.TryCast) -> str:
 
 
 _POSTGRES_FUNCTIONS: dict[str, Callable[[list[str]], str]] = {
-    "isfinite": lambda a: f"({a[0]} NOT IN ('NaN'::float8, 'Infinity'::float8, '-Infinity'::float8))",
+    "isfinite": lambda a: (
+        f"({a[0]} NOT IN ('NaN'::float8, 'Infinity'::float8, '-Infinity'::float8))"
+    ),
     "epoch_us": lambda a: f"CAST(EXTRACT(EPOCH FROM {a[0]}) * 1000000 AS BIGINT)",
     "to_microseconds": lambda a: f"({a[0]} * INTERVAL '1 microsecond')",
 }
@@ -102,8 +104,8 @@ def _anonymous(table: dict[str, Callable[[list[str]], str]], base: Any) -> Any:
 
 
 class PostgresFromDuckDB(Postgres):
-    class Generator(Postgres.Generator):  # type: ignore[misc]
-        TRANSFORMS = {
+    class Generator(Postgres.Generator):  # type: ignore[misc,valid-type]
+        TRANSFORMS: ClassVar[dict[Any, Callable[..., str]]] = {
             **Postgres.Generator.TRANSFORMS,
             exp.TryCast: _postgres_try_cast,
             exp.RegexpFullMatch: lambda g, n: _full_match(g, n, "~"),
@@ -119,8 +121,8 @@ class PostgresFromDuckDB(Postgres):
 
 
 class SparkFromDuckDB(Spark):
-    class Generator(Spark.Generator):  # type: ignore[misc]
-        TRANSFORMS = {
+    class Generator(Spark.Generator):  # type: ignore[misc,valid-type]
+        TRANSFORMS: ClassVar[dict[Any, Callable[..., str]]] = {
             **Spark.Generator.TRANSFORMS,
             exp.RegexpFullMatch: lambda g, n: _full_match(g, n, "RLIKE"),
             exp.DayOfWeekIso: lambda g, n: f"(weekday({g.sql(n.this)}) + 1)",
@@ -140,7 +142,7 @@ _DIALECTS: dict[str, type[sqlglot.Dialect]] = {
 }
 
 
-def _working_table(statement: exp.Expression, engine: str) -> list[str] | None:
+def _working_table(statement: Any, engine: str) -> list[str] | None:
     """`CREATE OR REPLACE TABLE|VIEW x AS q` as the engine's session-local equivalent."""
     if not isinstance(statement, exp.Create):
         return None
@@ -163,7 +165,7 @@ def _working_table(statement: exp.Expression, engine: str) -> list[str] | None:
     return statements
 
 
-def _name_subqueries(statement: exp.Expression) -> None:
+def _name_subqueries(statement: Any) -> None:
     """PostgreSQL before 16 needs a name for every subquery in FROM; DuckDB does not."""
     for number, subquery in enumerate(statement.find_all(exp.Subquery)):
         if not subquery.alias and isinstance(subquery.parent, (exp.From, exp.Join)):
@@ -180,6 +182,11 @@ def translate(sql: str, engine: str) -> tuple[str, ...]:
         if statement is None:
             continue
         _name_subqueries(statement)
+        if any(join.args.get("method") == "ASOF" for join in statement.find_all(exp.Join)):
+            raise EngineSQLError(
+                "business-hours calendars need an as-of join, which only the duckdb engine "
+                "has: run this promise file with --engine duckdb"
+            )
         working = _working_table(statement, engine)
         if working is not None:
             out.extend(working)

@@ -140,6 +140,8 @@ def text_literal(value: str) -> str:
 
 def resolve_files(source: Source, base_dir: Path, override: str | None) -> tuple[str, ...]:
     pattern = override if override is not None else source.path
+    if pattern is None:
+        raise RecordsError("this source is a table, not a file", source.table or "")
     path = Path(pattern)
     if not path.is_absolute() and override is None:
         path = base_dir / path
@@ -767,9 +769,7 @@ def stage_source(
         + [quote(f) for f in CANONICAL_FIELDS if f in provided]
         + [quote(a) for a in attributes]
     )
-    file_index = " ".join(
-        f"WHEN {text_literal(f)} THEN {i}" for i, f in enumerate(files, start=1)
-    )
+    file_index = " ".join(f"WHEN {text_literal(f)} THEN {i}" for i, f in enumerate(files, start=1))
     parse_sql = f"""
         CREATE OR REPLACE TABLE {parsed_table} AS
         SELECT
@@ -812,7 +812,9 @@ def stage_source(
 def _stage_table(con: Any, raw: str, source: Source, override: str | None) -> tuple[str, ...]:
     """raw_<source> over a table of the engine's own database or catalog."""
     if override is not None:
-        raise RecordsError("--records replaces a file path; this source is a table", source.table or "")
+        raise RecordsError(
+            "--records replaces a file path; this source is a table", source.table or ""
+        )
     if con.name == "duckdb":
         raise RecordsError(
             "a table source is read where it lives: set engine: to its database "
