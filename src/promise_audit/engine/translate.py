@@ -28,10 +28,16 @@ POSTGRES_SETUP = (
     """CREATE OR REPLACE FUNCTION pg_temp.pa_try_bigint(value text) RETURNS bigint
     LANGUAGE plpgsql IMMUTABLE AS $$
     BEGIN RETURN value::bigint; EXCEPTION WHEN others THEN RETURN NULL; END $$""",
-    # STABLE, not IMMUTABLE: reading a naive time depends on the session's time zone
+    # STABLE, not IMMUTABLE: reading a naive time depends on the session's time zone. Only
+    # what DuckDB reads too: an ISO date first (PostgreSQL also reads 'yesterday', '10/01/2026')
     """CREATE OR REPLACE FUNCTION pg_temp.pa_try_timestamptz(value text) RETURNS timestamptz
     LANGUAGE plpgsql STABLE AS $$
-    BEGIN RETURN value::timestamptz; EXCEPTION WHEN others THEN RETURN NULL; END $$""",
+    BEGIN
+      IF value !~* '^\\s*(-?\\d+-\\d{1,2}-\\d{1,2}([ T]|$)|[+-]?infinity\\s*$|epoch\\s*$)' THEN
+        RETURN NULL;
+      END IF;
+      RETURN value::timestamptz;
+    EXCEPTION WHEN others THEN RETURN NULL; END $$""",
 )
 
 _TRY_FUNCTIONS = {
@@ -57,6 +63,19 @@ def _full_match(generator: Any, node: exp.RegexpFullMatch, operator: str) -> str
         raise EngineSQLError("a full-match pattern must be a literal")
     anchored = exp.Literal.string(f"^(?:{pattern.this})$")
     return f"({generator.sql(node.this)} {operator} {generator.sql(anchored)})"
+
+
+# the shape of a timestamp DuckDB reads: Spark would also read '2026' and '2026-10'
+_ISO_DATE_FIRST = r"^\s*-?\d+-\d{1,2}-\d{1,2}([ T]|$)"
+
+
+def _spark_try_cast(generator: Any, node: exp.TryCast) -> str:
+    text = f"TRY_CAST({generator.sql(node.this)} AS {generator.sql(node.to)})"
+    if node.to.this is not exp.DataType.Type.TIMESTAMPTZ:
+        return text
+    value = generator.sql(node.this)
+    pattern = generator.sql(exp.Literal.string(_ISO_DATE_FIRST))
+    return f"CASE WHEN {value} RLIKE {pattern} THEN {text} END"
 
 
 def _postgres_try_cast(generator: Any, node: exp.TryCast) -> str:
@@ -124,6 +143,7 @@ class SparkFromDuckDB(Spark):
     class Generator(Spark.Generator):  # type: ignore[misc,valid-type]
         TRANSFORMS: ClassVar[dict[Any, Callable[..., str]]] = {
             **Spark.Generator.TRANSFORMS,
+            exp.TryCast: _spark_try_cast,
             exp.RegexpFullMatch: lambda g, n: _full_match(g, n, "RLIKE"),
             exp.DayOfWeekIso: lambda g, n: f"(weekday({g.sql(n.this)}) + 1)",
             exp.TimeToUnix: lambda g, n: f"(unix_micros({g.sql(n.this)}) / 1000000.0)",

@@ -1,0 +1,209 @@
+"""The same promise file gives the same audit on DuckDB, PostgreSQL and Spark.
+
+The engines run one compiled audit (SQL in DuckDB's dialect, translated for the others), so
+every count, measure and breakdown in the JSON must agree; only the engine's name and where the
+records came from may differ.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from promise_audit.audit import audit
+from promise_audit.errors import PromiseAuditError
+from tests.conftest import write_csv
+from tests.engines.conftest import comparable
+
+ROOT = Path(__file__).resolve().parents[2]
+NORTHWIND = ROOT / "promises" / "northwind.yaml"
+NORTHWIND_SOURCE = "  contacts: {path: exports/northwind-contacts.csv, format: csv}\n"
+
+
+def as_table_source(promise_file: Path, table: str, folder: Path) -> Path:
+    """The promise file with its contacts read from `table`, on the same lines as before."""
+    text = promise_file.read_text(encoding="utf-8")
+    assert NORTHWIND_SOURCE in text
+    copy = folder / "northwind-table.yaml"
+    copy.write_text(text.replace(NORTHWIND_SOURCE, f"  contacts: {{table: {table}}}\n"))
+    return copy
+
+
+@pytest.fixture(scope="module")
+def northwind_on_duckdb() -> dict[str, Any]:
+    return comparable(audit(NORTHWIND))
+
+
+def test_the_example_audit_on_postgresql_is_the_duckdb_audit(
+    northwind_on_duckdb: dict[str, Any],
+    postgres_url: str,
+    postgres_table: Callable[[Path], str],
+    tmp_path: Path,
+) -> None:
+    table = postgres_table(ROOT / "promises" / "exports" / "northwind-contacts.csv")
+    result = audit(as_table_source(NORTHWIND, table, tmp_path), engine=postgres_url)
+    assert result.engine.startswith("postgres (")
+    assert comparable(result) == northwind_on_duckdb
+
+
+def test_the_example_audit_on_spark_is_the_duckdb_audit(
+    northwind_on_duckdb: dict[str, Any], spark_master: str
+) -> None:
+    result = audit(NORTHWIND, engine=spark_master)
+    assert result.engine == f"spark ({spark_master})"
+    assert comparable(result) == northwind_on_duckdb
+
+
+# A small export with a value of every awkward sort: each row's comment says what it tests.
+MESSY_ROWS: list[dict[str, Any]] = [
+    # answered 4:59 after queueing: kept
+    {"contact_id": "c01", "channel": "phone", "initiated_at": "2026-10-01T09:00:00Z",
+     "enqueued_at": "2026-10-01T09:00:00Z", "answered_at": "2026-10-01T09:04:59Z",
+     "ended_at": "2026-10-01T09:10:00Z", "transfers": "0", "csat": "5"},
+    # a naive time (read in the file's zone), waited exactly 5 minutes: kept
+    {"contact_id": "c02", "channel": "Phone", "initiated_at": "2026-10-01 10:00:00",
+     "enqueued_at": "2026-10-01 10:00:00", "answered_at": "2026-10-01 10:05:00",
+     "ended_at": "2026-10-01 10:09:00", "transfers": "2", "csat": "2"},
+    # an unreadable initiated_at: rejected
+    {"contact_id": "c03", "channel": "phone", "initiated_at": "yesterday"},
+    # a copy of c01: a duplicate
+    {"contact_id": "c01", "channel": "phone", "initiated_at": "2026-10-01T09:00:00Z",
+     "enqueued_at": "2026-10-01T09:00:00Z", "answered_at": "2026-10-01T09:04:59Z",
+     "ended_at": "2026-10-01T09:10:00Z", "transfers": "0", "csat": "5"},
+    # an ISO 8601 duration: 301 s, broken
+    {"contact_id": "c05", "channel": "phone", "initiated_at": "2026-10-02T09:00:00+02:00",
+     "enqueued_at": "2026-10-02T07:00:00Z", "wait_seconds": "PT5M1S", "abandoned": "no"},
+    # a thousands separator: 1234.5 s, broken
+    {"contact_id": "c06", "channel": "phone", "initiated_at": "2026-10-02T10:00:00Z",
+     "enqueued_at": "2026-10-02T10:00:00Z", "wait_seconds": "1,234.5", "abandoned": "N"},
+    # NaN is not a measure: rejected
+    {"contact_id": "c07", "channel": "phone", "initiated_at": "2026-10-02T11:00:00Z",
+     "wait_seconds": "nan"},
+    # -1 means "not applicable": no wait, so not in the wait promise's population
+    {"contact_id": "c08", "channel": "phone", "initiated_at": "2026-10-02T12:00:00Z",
+     "wait_seconds": "-1", "transfers": "1"},
+    # after as_of: out of period
+    {"contact_id": "c09", "channel": "phone", "initiated_at": "2026-11-02T12:00:00Z"},
+    # ended before it began: rejected
+    {"contact_id": "c10", "channel": "chat", "initiated_at": "2026-10-03T12:00:00Z",
+     "ended_at": "2026-10-03T11:00:00Z"},
+    # no contact id: rejected
+    {"contact_id": "", "channel": "chat", "initiated_at": "2026-10-03T13:00:00Z"},
+    # an Excel serial date (2026-10-01 12:00 local) and a clock duration of 6 minutes
+    {"contact_id": "c12", "channel": "phone", "initiated_at": "46296.5",
+     "enqueued_at": "2026-10-01T11:00:00Z", "wait_seconds": "00:06:00", "abandoned": "false",
+     "transfers": "3"},
+    # a clock duration of one minute two seconds; csat unreadable: rejected
+    {"contact_id": "c13", "channel": "phone", "initiated_at": "2026-10-04T08:00:00Z",
+     "wait_seconds": "1:02", "csat": "abc"},
+    # abandoned after 6 minutes: broken
+    {"contact_id": "c14", "channel": "phone", "initiated_at": "2026-10-04T09:00:00Z",
+     "enqueued_at": "2026-10-04T09:00:00Z", "ended_at": "2026-10-04T09:06:00Z",
+     "abandoned": "true"},
+    # queued, neither answered nor ended by as_of: no wait to measure, excluded
+    {"contact_id": "c15", "channel": "phone", "initiated_at": "2026-10-31T23:59:00Z",
+     "enqueued_at": "2026-10-31T23:59:00Z"},
+]  # fmt: skip
+
+MESSY_PROMISES = [
+    {"id": "wait", "kind": "wait_time", "limit": "5m", "scope": {"channel": ["phone"]}},
+    {"id": "transfers", "kind": "transfers", "max": 1},
+    {"id": "happy", "kind": "custom", "where": "csat is not null", "kept_if": "csat >= 4"},
+]
+
+
+def messy_promise_file(folder: Path, source: dict[str, Any]) -> Path:
+    document = {
+        "organization": "Messy Co",
+        "timezone": "Europe/London",
+        "as_of": "2026-11-01T00:00:00Z",
+        "sources": {"contacts": source},
+        "promises": MESSY_PROMISES,
+    }
+    path = folder / "messy.yaml"
+    path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def counts(result: Any) -> dict[str, Any]:
+    """Every count of the audit; reject samples name rows, which a table does not have."""
+    data = comparable(result)
+    for accounting in [data["records"], *data["sources"].values()]:
+        accounting.pop("rejects")
+    return data
+
+
+@pytest.fixture(scope="module")
+def messy_export(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("messy")
+    return write_csv(folder / "contacts.csv", MESSY_ROWS)
+
+
+@pytest.fixture(scope="module")
+def messy_on_duckdb(messy_export: Path) -> dict[str, Any]:
+    result = audit(messy_promise_file(messy_export.parent, {"path": str(messy_export)}))
+    return counts(result)
+
+
+def test_the_messy_export_is_accounted_for_on_duckdb(messy_on_duckdb: dict[str, Any]) -> None:
+    records = messy_on_duckdb["records"]
+    assert (records["read"], records["rejected"], records["duplicates"]) == (15, 5, 1)
+    assert (records["out_of_period"], records["used"]) == (1, 8)
+    assert records["rejects_by_reason"] == {
+        "ended_at_before_initiated_at": 1,
+        "missing_contact_id": 1,
+        "unparseable_csat": 1,
+        "unparseable_initiated_at": 1,
+        "unparseable_wait_seconds": 1,
+    }
+    wait = messy_on_duckdb["promises"][0]
+    # kept c01 (4:59), c02 (5:00); broken c05 (5:01), c06 (20:34.5), c12 (6:00), c14 (6:00);
+    # excluded c15 (no wait yet); c08 (-1) was never queued
+    assert (wait["kept"], wait["broken"], wait["excluded"], wait["population"]) == (2, 4, 1, 7)
+
+
+def test_the_messy_export_counts_the_same_on_postgresql(
+    messy_on_duckdb: dict[str, Any],
+    messy_export: Path,
+    postgres_url: str,
+    postgres_table: Callable[[Path], str],
+) -> None:
+    table = postgres_table(messy_export)
+    path = messy_promise_file(messy_export.parent, {"table": table})
+    assert counts(audit(path, engine=postgres_url)) == messy_on_duckdb
+
+
+def test_the_messy_export_counts_the_same_on_spark(
+    messy_on_duckdb: dict[str, Any], messy_export: Path, spark_master: str
+) -> None:
+    path = messy_promise_file(messy_export.parent, {"path": str(messy_export)})
+    assert counts(audit(path, engine=spark_master)) == messy_on_duckdb
+
+
+def test_postgresql_reads_tables_not_files(postgres_url: str, messy_export: Path) -> None:
+    path = messy_promise_file(messy_export.parent, {"path": str(messy_export)})
+    with pytest.raises(PromiseAuditError, match="reads tables, not files"):
+        audit(path, engine=postgres_url)
+
+
+def test_a_table_source_needs_a_database_engine(tmp_path: Path) -> None:
+    path = messy_promise_file(tmp_path, {"table": "contacts"})
+    with pytest.raises(PromiseAuditError, match="a table source is read where it lives"):
+        audit(path)
+
+
+def test_an_unreachable_database_is_one_line_naming_it_without_its_password(
+    tmp_path: Path,
+) -> None:
+    pytest.importorskip("psycopg")
+    path = messy_promise_file(tmp_path, {"table": "contacts"})
+    with pytest.raises(PromiseAuditError) as error:
+        audit(path, engine="postgresql://auditor:s3cret@127.0.0.1:1/nowhere")
+    message = error.value.one_line()
+    assert "cannot connect" in message
+    assert "s3cret" not in message
+    assert "auditor:***@127.0.0.1:1" in message
