@@ -50,6 +50,52 @@ def test_the_example_audit_on_postgresql_is_the_duckdb_audit(
     assert comparable(result) == northwind_on_duckdb
 
 
+def test_typed_columns_of_a_postgresql_table_give_the_same_audit(
+    northwind_on_duckdb: dict[str, Any],
+    postgres_url: str,
+    postgres_table: Callable[[Path], str],
+    tmp_path: Path,
+) -> None:
+    """Timestamps with time zone, numbers and booleans are read through their text."""
+    import psycopg
+
+    from promise_audit.records.schema import CANONICAL_FIELDS, FieldType
+
+    sql_types = {
+        FieldType.TIMESTAMP: "timestamptz",
+        FieldType.DURATION: "double precision",
+        FieldType.NUMBER: "double precision",
+        FieldType.BOOLEAN: "boolean",
+    }
+    text_table = postgres_table(ROOT / "promises" / "exports" / "northwind-contacts.csv")
+    typed = f"{text_table}_typed"
+    with psycopg.connect(postgres_url, autocommit=True) as con:
+        names = [
+            d.name for d in con.execute(f"SELECT * FROM {text_table} LIMIT 0").description or ()
+        ]
+        casts = []
+        for name in names:
+            field_type = CANONICAL_FIELDS.get(name, FieldType.TEXT)
+            casts.append(f'CAST("{name}" AS {sql_types.get(field_type, "text")}) AS "{name}"')
+        # the text is read in the file's zone; the typed table's session zone is another
+        con.execute("SET TimeZone = 'Asia/Tokyo'")
+        con.execute(f"CREATE TABLE {typed} AS SELECT {', '.join(casts)} FROM {text_table}")
+        kinds = dict(
+            con.execute(
+                "SELECT column_name, data_type FROM information_schema.columns "
+                f"WHERE table_name = '{typed}'"
+            ).fetchall()
+        )
+    try:
+        assert kinds["initiated_at"] == "timestamp with time zone"
+        assert kinds["abandoned"] == "boolean"
+        result = audit(as_table_source(NORTHWIND, typed, tmp_path), engine=postgres_url)
+        assert comparable(result) == northwind_on_duckdb
+    finally:
+        with psycopg.connect(postgres_url, autocommit=True) as con:
+            con.execute(f"DROP TABLE IF EXISTS {typed}")
+
+
 def test_the_example_audit_on_spark_is_the_duckdb_audit(
     northwind_on_duckdb: dict[str, Any], spark_master: str
 ) -> None:

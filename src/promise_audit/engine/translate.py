@@ -33,7 +33,7 @@ POSTGRES_SETUP = (
     """CREATE OR REPLACE FUNCTION pg_temp.pa_try_timestamptz(value text) RETURNS timestamptz
     LANGUAGE plpgsql STABLE AS $$
     BEGIN
-      IF value !~* '^\\s*(-?\\d+-\\d{1,2}-\\d{1,2}([ T]|$)|[+-]?infinity\\s*$|epoch\\s*$)' THEN
+      IF value !~ '^\\s*-?\\d+-\\d{1,2}-\\d{1,2}([ T]|$)' THEN
         RETURN NULL;
       END IF;
       RETURN value::timestamptz;
