@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from promise_audit.errors import PromiseFileError, RecordsError, UsageError
+from promise_audit.progress import EngineWatcher, StageCallback
 from promise_audit.promises.loader import LoadedPromiseFile, load_promise_file
-from promise_audit.promises.model import PromiseSpec
+from promise_audit.promises.model import PromiseSpec, Source
 from promise_audit.records.loader import (
     Accounting,
     LoadedRecords,
@@ -76,6 +78,7 @@ def audit(
     rejects_path: str | Path | None = None,
     explain: Sequence[str] = (),
     engine: str | None = None,
+    progress: StageCallback | None = None,
 ) -> AuditResult:
     """Check every promise of the file against its records; raise PromiseAuditError on bad input.
 
@@ -83,6 +86,13 @@ def audit(
     `--records` does on the command line; `as_of` replaces the file's as_of; `rejects_path`
     receives every rejected record as CSV (source, file, row, line, column, reason, value);
     `engine` replaces the file's engine (see `promise_audit.engine.backends`).
+
+    `progress`, if given, is called with one short line as each stage starts: "reading
+    contacts: export.csv" and "de-duplicating contacts" for each source, "writing the
+    rejects", then for each source "deciding 18 promises" (with "on <source>" when there are
+    several), "summarising contacts" and, with `explain`, "explaining 2 contacts". If it also
+    has `attach(backend)` and `detach()` (`promise_audit.progress.EngineWatcher`), they are
+    called once the engine is open and before it is closed. Without it nothing is printed.
     """
     loaded = (
         promise_file
@@ -109,28 +119,42 @@ def audit(
         if engine is not None:
             raise UsageError(f"--engine: {exc}") from None
         raise loaded.error(str(exc), ("engine",)) from None
+    stage: StageCallback = progress or _silent
+    watcher = progress if isinstance(progress, EngineWatcher) else None
     con = open_backend(spec)
     try:
+        if watcher is not None:
+            watcher.attach(con)
         staged: dict[str, StagedSource] = {}
         for name in needed:
+            override = records if name == override_target else None
+            stage(f"reading {name}: {_source_label(model.sources[name], override)}")
             staged[name] = stage_source(
                 con,
                 name,
                 model.sources[name],
                 base_dir=loaded.base_dir,
                 timezone=timezone,
-                override=records if name == override_target else None,
+                override=override,
             )
         cutoff = as_of or resolve_as_of(con, model.as_of, timezone) or _latest(con, staged.values())
-        finished: dict[str, LoadedRecords] = {
-            name: finish_source(con, source, cutoff) for name, source in staged.items()
-        }
+        finished: dict[str, LoadedRecords] = {}
+        for name, source in staged.items():
+            stage(f"de-duplicating {name}")
+            finished[name] = finish_source(con, source, cutoff)
         if rejects_path is not None:
+            stage("writing the rejects")
             _write_rejects(con, staged, Path(rejects_path))
-        results, explanations = _evaluate(con, loaded, finished, cutoff, timezone, explain)
+        results, explanations = _evaluate(
+            con, loaded, finished, cutoff, timezone, explain, stage=progress
+        )
         local_iso = _local_iso(con, cutoff, timezone)
     finally:
-        con.close()
+        try:
+            if watcher is not None:
+                watcher.detach()
+        finally:
+            con.close()
 
     by_id = {r.id: r for r in results}
     ordered = tuple(by_id[p.id] for p in loaded.promises)
@@ -146,6 +170,41 @@ def audit(
         promises=ordered,
         explanations=explanations,
     )
+
+
+def _silent(stage: str) -> None:
+    """The library's default: no progress at all."""
+
+
+def _source_label(source: Source, override: str | None) -> str:
+    """What a source is read from, for the progress line: a file's (or a glob's) name, or a
+    table."""
+    if override is not None:
+        return Path(override).name if source.table is None else override
+    if source.path is not None:
+        return Path(source.path).name
+    return source.table or ""
+
+
+class _Summarising:
+    """The backend as `run_plan` sees it when progress is shown: once the last of the plan's
+    statements (which decide every record) has run, the rest is summarising, and `then` is
+    called. Everything else is the backend's own."""
+
+    def __init__(self, con: Any, last: str, then: Callable[[], None]) -> None:
+        self._con = con
+        self._last = last
+        self._then: Callable[[], None] | None = then
+
+    def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> Any:
+        result = self._con.execute(sql, parameters)
+        if self._then is not None and sql == self._last:
+            then, self._then = self._then, None
+            then()
+        return result
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._con, name)
 
 
 def _write_rejects(con: Any, staged: dict[str, StagedSource], path: Path) -> None:
@@ -201,6 +260,8 @@ def _evaluate(
     as_of: dt.datetime | None,
     timezone: str,
     explain: Sequence[str] = (),
+    *,
+    stage: StageCallback | None = None,
 ) -> tuple[list[PromiseResult], tuple[Explanation, ...]]:
     from promise_audit.engine.plan import build_plan
     from promise_audit.engine.run import explain_contacts, run_plan
@@ -232,9 +293,21 @@ def _evaluate(
             calendars=loaded.model.calendars,
             first_day=first.date() if first is not None else None,
         )
+        runner = con
+        if stage is not None:
+            count = f"{len(specs)} promise{'s' if len(specs) != 1 else ''}"
+            stage(f"deciding {count}" + (f" on {name}" if len(finished) > 1 else ""))
+            summarising = f"summarising {name}"
+            if plan.statements:
+                runner = _Summarising(con, plan.statements[-1], partial(stage, summarising))
+            else:
+                stage(summarising)
         try:
-            results += run_plan(con, plan, timezone=timezone, positions=positions)
+            results += run_plan(runner, plan, timezone=timezone, positions=positions)
             if explain:
+                if stage is not None:
+                    many = "s" if len(explain) != 1 else ""
+                    stage(f"explaining {len(explain)} contact{many}")
                 explanations += explain_contacts(con, plan, explain)
         except Exception as exc:  # a DuckDB failure here is a bug or an unreadable value
             import duckdb

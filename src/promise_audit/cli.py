@@ -202,6 +202,7 @@ def check(
     ] = None,
 ) -> None:
     """Audit the promises against the records and print the gap."""
+    from promise_audit import progress
     from promise_audit.audit import audit
     from promise_audit.baseline import apply_baseline, load_baseline, regressions
     from promise_audit.promises import load_promise_file
@@ -232,24 +233,28 @@ def check(
         branding = _branding(loaded)
         if redact_salt is not None and not redact_salt:
             raise UsageError("--redact needs a non-empty salt")
-        result = audit(loaded, records, rejects_path=rejects, engine=engine)
-        data = to_dict(result)
-        expired = apply_waivers(data, loaded, day)
-        if before is not None and baseline is not None:
-            apply_baseline(data, before, path=baseline)
-        if redact_salt:
-            from promise_audit.redact import redact, redact_audit, redact_rejects_file
+        # progress on standard error, a terminal only; gone before anything else is printed
+        with progress.shown_on_stderr() as display:
+            result = audit(loaded, records, rejects_path=rejects, engine=engine, progress=display)
+            data = to_dict(result)
+            expired = apply_waivers(data, loaded, day)
+            if before is not None and baseline is not None:
+                apply_baseline(data, before, path=baseline)
+            if redact_salt:
+                from promise_audit.redact import redact, redact_audit, redact_rejects_file
 
-            data = redact(data, redact_salt)
-            result = redact_audit(result, redact_salt)
-            if rejects is not None:
-                redact_rejects_file(rejects, redact_salt)
-        for kind, path in targets:
-            if path is not None:
-                content = _render_output(
-                    kind, data, fail_on=fail_on.value, root=root, branding=branding
-                )
-                _write(path, content)
+                data = redact(data, redact_salt)
+                result = redact_audit(result, redact_salt)
+                if rejects is not None:
+                    redact_rejects_file(rejects, redact_salt)
+            for kind, path in targets:
+                if path is not None:
+                    if display is not None:
+                        display(f"writing {path.name}")
+                    content = _render_output(
+                        kind, data, fail_on=fail_on.value, root=root, branding=branding
+                    )
+                    _write(path, content)
         summary = os.environ.get("GITHUB_STEP_SUMMARY")
         if github and summary:
             from promise_audit.render.github import append_summary, summary_markdown
@@ -304,11 +309,13 @@ def explain(
     ] = None,
 ) -> None:
     """Show how every promise judged the given contacts, and why."""
+    from promise_audit import progress
     from promise_audit.audit import audit
     from promise_audit.promises.units import humanize_duration
 
     try:
-        result = audit(promise_file, records, explain=contact_ids)
+        with progress.shown_on_stderr() as display:
+            result = audit(promise_file, records, explain=contact_ids, progress=display)
     except PromiseAuditError as error:
         _fail(error)
     kinds = {p.id: p for p in result.promises}
