@@ -33,7 +33,7 @@ POSTGRES_SETUP = (
     """CREATE OR REPLACE FUNCTION pg_temp.pa_try_timestamptz(value text) RETURNS timestamptz
     LANGUAGE plpgsql STABLE AS $$
     BEGIN
-      IF value !~ '^\\s*-?\\d+-\\d{1,2}-\\d{1,2}([ T]|$)' THEN
+      IF value !~ '^\\s*\\d+-\\d{1,2}-\\d{1,2}([ T]|$)' THEN
         RETURN NULL;
       END IF;
       RETURN value::timestamptz;
@@ -66,7 +66,7 @@ def _full_match(generator: Any, node: exp.RegexpFullMatch, operator: str) -> str
 
 
 # the shape of a timestamp DuckDB reads: Spark would also read '2026' and '2026-10'
-_ISO_DATE_FIRST = r"^\s*-?\d+-\d{1,2}-\d{1,2}([ T]|$)"
+_ISO_DATE_FIRST = r"^\s*\d+-\d{1,2}-\d{1,2}([ T]|$)"
 
 
 def _spark_try_cast(generator: Any, node: exp.TryCast) -> str:

@@ -468,9 +468,10 @@ def parse_text_as(field_type: FieldType, value: str, mapping: ColumnMapping | No
             f"CAST(TIMESTAMP '1899-12-30' + to_microseconds(CAST(round(CAST({v} AS DOUBLE) "
             f"* 86400000000) AS BIGINT)) AS TIMESTAMPTZ) END"
         )
-        # an ISO date first: DuckDB would also read the words 'epoch' and 'infinity', and the
-        # other engines other words and shapes; none of them is a time a contact began
-        iso = f"CASE WHEN regexp_matches({v}, '^-?\\d+-\\d{{1,2}}-\\d{{1,2}}([ T]|$)') THEN "
+        # a digit first: DuckDB would also read the words 'epoch' and 'infinity' (and the other
+        # engines other words), none of them a time a contact began; a comparison, not a
+        # pattern, as it runs on every value of every timestamp column
+        iso = f"CASE WHEN {v} >= '0' AND {v} < ':' THEN "
         return f"coalesce({iso}TRY_CAST({v} AS TIMESTAMPTZ) END, {serial})"
     unit = mapping.unit if mapping is not None else None
     return _finite(_duration(value, unit))
