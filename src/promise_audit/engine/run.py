@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,14 +54,39 @@ def run_plan(
     timezone: str,
     positions: dict[int, tuple[int | None, int | None]],
 ) -> list[PromiseResult]:
+    """Every promise's result, from a few scans of the outcomes table shared by all promises:
+    the status counts, the breakdowns, the whole-table aggregates (distributions, debt,
+    ratings) and the histograms each take one query for every promise at once; only the
+    evidence, a LIMIT query, is read promise by promise, and only for a broken promise."""
     # hour(), weekday() and date() in expressions, and the weekly trend, read local time
     con.set_timezone(timezone)
     for statement in plan.statements:
         con.execute(statement)
+    auditable = [p for p in plan.promises if p.rule is not None]
+    counts = _counts(con, plan, auditable)
+    breakdowns = _breakdowns(con, plan, auditable)
+    aggregates = _aggregates(con, plan, auditable)
+    shapes = [(p, aggregates[p.index].distribution) for p in auditable]
+    histograms = _histograms(con, plan, shapes)
     results = []
     for promise in plan.promises:
         line, column = positions.get(promise.index, (None, None))
-        results.append(_result(con, plan, promise, line, column))
+        if promise.rule is None:
+            results.append(_unauditable(promise, line, column))
+            continue
+        results.append(
+            _result(
+                con,
+                plan,
+                promise,
+                line,
+                column,
+                counts=counts[promise.index],
+                breakdowns=breakdowns[promise.index],
+                aggregates=aggregates[promise.index],
+                histogram=histograms.get(promise.index, ()),
+            )
+        )
     return results
 
 
@@ -87,24 +112,29 @@ def _common(promise: PromisePlan, line: int | None, column: int | None) -> dict[
     }
 
 
+def _unauditable(promise: PromisePlan, line: int | None, column: int | None) -> PromiseResult:
+    return PromiseResult(
+        **_common(promise, line, column),
+        verdict="unauditable",
+        sentence=f"Cannot be audited: the records have no {', no '.join(promise.missing)}.",
+        missing_fields=promise.missing,
+    )
+
+
 def _result(
-    con: Any, plan: SourcePlan, promise: PromisePlan, line: int | None, column: int | None
+    con: Any,
+    plan: SourcePlan,
+    promise: PromisePlan,
+    line: int | None,
+    column: int | None,
+    *,
+    counts: dict[str, int],
+    breakdowns: Breakdowns,
+    aggregates: Aggregates,
+    histogram: tuple[Bin, ...],
 ) -> PromiseResult:
     common = _common(promise, line, column)
     kind, spec = promise.kind, promise.spec
-    if promise.rule is None:
-        return PromiseResult(
-            **common,
-            verdict="unauditable",
-            sentence=f"Cannot be audited: the records have no {', no '.join(promise.missing)}.",
-            missing_fields=promise.missing,
-        )
-    table, status = plan.outcomes_table, promise.status_column
-    counts: dict[str, int] = {}
-    for label, count in con.execute(
-        f"SELECT {status}, count(*) FROM {table} WHERE {status} IS NOT NULL GROUP BY 1 ORDER BY 1"
-    ).fetchall():
-        counts[str(label)] = int(count)
     kept = counts.get("kept", 0)
     pending = counts.get("pending", 0)
     broken_by_reason = _by_prefix(counts, "broken")
@@ -116,34 +146,6 @@ def _result(
     interval = wilson_interval(kept, decided)
     verdict = verdict_for(compliance, spec.target, spec.warn_below)
     gap_is_clear = None if interval is None else not (interval[0] <= spec.target <= interval[1])
-    decided_sql = f"({status} = 'kept' OR {status} LIKE 'broken%')"
-    broken_sql = f"{status} LIKE 'broken%'"
-    rule = promise.rule
-    breakdowns = _breakdowns(con, plan, status)
-    distribution = None
-    debt = None
-    measure = promise.measure_column
-    if rule.measure is not None:
-        row = con.execute(
-            f"SELECT count({measure}), quantile_disc({measure}, 0.5), "
-            f"quantile_disc({measure}, 0.9), quantile_disc({measure}, 0.99), max({measure}) "
-            f"FROM {table} WHERE {decided_sql}"
-        ).fetchone()
-        distribution = Distribution(
-            unit=rule.measure_unit,
-            count=int(row[0]),
-            median=_num(row[1]),
-            p90=_num(row[2]),
-            p99=_num(row[3]),
-            max=_num(row[4]),
-            limit=rule.limit,
-        )
-    if rule.debt is not None:
-        value = con.execute(
-            f"SELECT coalesce(sum(greatest({promise.debt_column}, 0)), 0) FROM {table} "
-            f"WHERE {broken_sql}"
-        ).fetchone()[0]
-        debt = float(value)
     if verdict == "no_data":
         sentence = (
             f"No {kind.noun} to judge yet ({pending:,} pending, {excluded:,} excluded); "
@@ -170,16 +172,55 @@ def _result(
         ci_low=interval[0] if interval else None,
         ci_high=interval[1] if interval else None,
         gap_is_clear=gap_is_clear,
-        distribution=distribution,
-        debt_seconds=debt,
-        histogram=_histogram(con, table, promise, decided_sql, distribution),
+        distribution=aggregates.distribution,
+        debt_seconds=aggregates.debt,
+        histogram=histogram,
         hour_grid=breakdowns.hour_grid,
         promised_hours=promise.promised_hours,
         weakest_links=breakdowns.weakest_links if broken else (),
         trend=breakdowns.trend,
-        evidence=_evidence(con, plan, promise, broken_sql),
-        ratings=_ratings(con, plan, status),
+        # a promise with no broken record has no evidence: no query to find none
+        evidence=_evidence(con, plan, promise) if broken else (),
+        ratings=aggregates.ratings,
     )
+
+
+def _decided_sql(status: str) -> str:
+    return f"({status} = 'kept' OR {status} LIKE 'broken%')"
+
+
+def _broken_sql(status: str) -> str:
+    return f"{status} LIKE 'broken%'"
+
+
+def _only(rows: list[tuple[Any, ...]], width: int) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    """The rows of `GROUP BY GROUPING SETS ((k0), (k1), ...)` as (i, row) for set ki. A row of
+    set ki has null in every other key, so the one key that is not null names its set; a row
+    whose keys are all null is the null group of some set, which no caller wants."""
+    for row in rows:
+        present = [i for i in range(width) if row[i] is not None]
+        if len(present) == 1:
+            yield present[0], row
+
+
+def _counts(
+    con: Any, plan: SourcePlan, promises: Sequence[PromisePlan]
+) -> dict[int, dict[str, int]]:
+    """Each promise's count of records by status label, in one pass for every promise."""
+    counts: dict[int, dict[str, int]] = {p.index: {} for p in promises}
+    if not promises:
+        return counts
+    statuses = [p.status_column for p in promises]
+    rows = con.execute(
+        f"""
+        SELECT {", ".join(statuses)}, count(*)
+        FROM {plan.outcomes_table}
+        GROUP BY GROUPING SETS ({", ".join(f"({s})" for s in statuses)})
+        """
+    ).fetchall()
+    for position, row in _only(rows, len(statuses)):
+        counts[promises[position].index][str(row[position])] = int(row[-1])
+    return counts
 
 
 def explain_contacts(con: Any, plan: SourcePlan, contact_ids: Sequence[str]) -> list[Explanation]:
@@ -224,39 +265,137 @@ def _num(value: Any) -> float | None:
 HISTOGRAM_BINS = 20
 
 
-def _histogram(
+@dataclass(frozen=True)
+class Aggregates:
+    distribution: Distribution | None
+    debt: float | None
+    ratings: tuple[Ratings, ...]
+
+
+def _aggregates(
+    con: Any, plan: SourcePlan, promises: Sequence[PromisePlan]
+) -> dict[int, Aggregates]:
+    """Every promise's measure distribution, debt and ratings, in one pass: each is a
+    whole-table aggregate of a CASE that is the value for the records of the outcome it
+    reads and null for the others, which aggregates skip. (The same as FILTER (WHERE ...),
+    but with hundreds of aggregates DuckDB runs FILTER several times slower.)"""
+    columns: list[str] = []
+    for promise in promises:
+        rule, status = promise.rule, promise.status_column
+        assert rule is not None
+        kept, broken = f"{status} = 'kept'", _broken_sql(status)
+        if rule.measure is not None:
+            decided = f"CASE WHEN {_decided_sql(status)} THEN {promise.measure_column} END"
+            columns += [
+                f"count({decided})",
+                f"quantile_disc({decided}, 0.5)",
+                f"quantile_disc({decided}, 0.9)",
+                f"quantile_disc({decided}, 0.99)",
+                f"max({decided})",
+            ]
+        if rule.debt is not None:
+            columns.append(
+                f"coalesce(sum(CASE WHEN {broken} THEN greatest({promise.debt_column}, 0) END), 0)"
+            )
+        for field in plan.ratings:
+            columns += [
+                f"avg(CASE WHEN {kept} THEN {field} END)",
+                f"count(CASE WHEN {kept} THEN {field} END)",
+                f"avg(CASE WHEN {broken} THEN {field} END)",
+                f"count(CASE WHEN {broken} THEN {field} END)",
+            ]
+    row: tuple[Any, ...] = ()
+    if columns:
+        row = con.execute(f"SELECT {', '.join(columns)} FROM {plan.outcomes_table}").fetchone()
+    values = iter(row)
+    aggregates = {}
+    for promise in promises:
+        rule = promise.rule
+        assert rule is not None
+        distribution = None
+        debt = None
+        if rule.measure is not None:
+            count, median, p90, p99, most = (next(values) for _ in range(5))
+            distribution = Distribution(
+                unit=rule.measure_unit,
+                count=int(count),
+                median=_num(median),
+                p90=_num(p90),
+                p99=_num(p99),
+                max=_num(most),
+                limit=rule.limit,
+            )
+        if rule.debt is not None:
+            debt = float(next(values))
+        ratings = []
+        for field in plan.ratings:
+            kept_avg, kept_count, broken_avg, broken_count = (next(values) for _ in range(4))
+            if kept_count or broken_count:
+                ratings.append(
+                    Ratings(
+                        field,
+                        _round(kept_avg),
+                        int(kept_count),
+                        _round(broken_avg),
+                        int(broken_count),
+                    )
+                )
+        aggregates[promise.index] = Aggregates(distribution, debt, tuple(ratings))
+    return aggregates
+
+
+def _histograms(
     con: Any,
-    table: str,
-    promise: PromisePlan,
-    decided_sql: str,
-    distribution: Distribution | None,
-) -> tuple[Bin, ...]:
-    """Equal-width bins from 0 to a ceiling that shows both the limit and the p99 tail."""
-    if distribution is None or distribution.count == 0 or distribution.max is None:
-        return ()
-    candidates = [distribution.p99 or 0.0, (distribution.limit or 0.0) * 1.5]
-    ceiling = max(candidates) or distribution.max or 1.0
-    width = ceiling / HISTOGRAM_BINS
-    status, measure = promise.status_column, promise.measure_column
+    plan: SourcePlan,
+    promises: Sequence[tuple[PromisePlan, Distribution | None]],
+) -> dict[int, tuple[Bin, ...]]:
+    """Equal-width bins from 0 to a ceiling that shows both the limit and the p99 tail, for
+    every promise with a distribution in one pass: per promise, a key that is the bin of a
+    kept record, HISTOGRAM_BINS + the bin of a broken one, and null otherwise."""
+    shapes: list[tuple[PromisePlan, float, float, float]] = []  # ceiling, width, maximum
+    for promise, distribution in promises:
+        if distribution is None or distribution.count == 0 or distribution.max is None:
+            continue
+        candidates = [distribution.p99 or 0.0, (distribution.limit or 0.0) * 1.5]
+        ceiling = max(candidates) or distribution.max or 1.0
+        shapes.append((promise, ceiling, ceiling / HISTOGRAM_BINS, distribution.max))
+    if not shapes:
+        return {}
+    keys = []
+    for number, (promise, _, width, _) in enumerate(shapes):
+        status, measure = promise.status_column, promise.measure_column
+        bin_sql = f"least(greatest(floor({measure} / {width!r}), 0), {HISTOGRAM_BINS - 1})"
+        keys.append(
+            f"CASE WHEN {measure} IS NULL THEN NULL "
+            f"WHEN {status} = 'kept' THEN {bin_sql} "
+            f"WHEN {status} LIKE 'broken%' THEN {HISTOGRAM_BINS} + {bin_sql} END AS h{number}"
+        )
+    names = [f"h{number}" for number in range(len(shapes))]
     rows = con.execute(
         f"""
-        SELECT least(greatest(floor({measure} / {width!r}), 0), {HISTOGRAM_BINS - 1}) AS bin,
-               count(*) FILTER (WHERE {status} = 'kept'),
-               count(*) FILTER (WHERE {status} LIKE 'broken%')
-        FROM {table} WHERE {decided_sql} AND {measure} IS NOT NULL
-        GROUP BY 1 ORDER BY 1
+        SELECT {", ".join(names)}, count(*)
+        FROM (SELECT {", ".join(keys)} FROM {plan.outcomes_table}) AS binned
+        GROUP BY GROUPING SETS ({", ".join(f"({n})" for n in names)})
         """
     ).fetchall()
-    counts = {int(b): (int(k), int(x)) for b, k, x in rows}
-    bins = []
-    for index in range(HISTOGRAM_BINS):
-        kept, broken = counts.get(index, (0, 0))
-        high = (index + 1) * width if index < HISTOGRAM_BINS - 1 else max(ceiling, distribution.max)
-        bins.append(Bin(round(index * width, 6), round(high, 6), kept, broken))
-    return tuple(bins)
+    counts: dict[int, dict[int, list[int]]] = {number: {} for number in range(len(shapes))}
+    for number, row in _only(rows, len(names)):
+        key = int(row[number])
+        tally = counts[number].setdefault(key % HISTOGRAM_BINS, [0, 0])
+        tally[key // HISTOGRAM_BINS] += int(row[-1])
+    histograms = {}
+    for number, (promise, ceiling, width, maximum) in enumerate(shapes):
+        bins = []
+        for index in range(HISTOGRAM_BINS):
+            kept, broken = counts[number].get(index, (0, 0))
+            high = (index + 1) * width if index < HISTOGRAM_BINS - 1 else max(ceiling, maximum)
+            bins.append(Bin(round(index * width, 6), round(high, 6), kept, broken))
+        histograms[promise.index] = tuple(bins)
+    return histograms
 
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+OUTCOME_COUNTS = 5  # kept, broken, pending, excluded, and any status at all
 
 
 @dataclass(frozen=True)
@@ -266,20 +405,37 @@ class Breakdowns:
     trend: tuple[WeekPoint, ...]
 
 
-def _breakdowns(con: Any, plan: SourcePlan, status: str) -> Breakdowns:
-    """Every group the report shows (each dimension, hour of the week, week), in one pass."""
+def _breakdowns(
+    con: Any, plan: SourcePlan, promises: Sequence[PromisePlan]
+) -> dict[int, Breakdowns]:
+    """Every group the report shows (each dimension, hour of the week, week), for every
+    promise, in one pass: each promise's counts are columns of the same groups."""
+    if not promises:
+        return {}
     dimensions = [quote(d) for d in plan.dimensions]
     keys = [*dimensions, "_weekday", "_hour", "_week"]
     sets = [f"({d})" for d in dimensions] + ["(_weekday, _hour)", "(_week)"]
+    flags, tallies = [], []
+    for number, promise in enumerate(promises):
+        # each outcome as a column that is 1 for it and null otherwise, computed once per
+        # record rather than once per grouping set, and counted like count(*) FILTER
+        status = promise.status_column
+        for name, condition in (
+            ("k", f"{status} = 'kept'"),
+            ("b", _broken_sql(status)),
+            ("p", f"{status} = 'pending'"),
+            ("e", f"{status} LIKE 'excluded%'"),
+        ):
+            flags.append(f"CASE WHEN {condition} THEN 1 END AS _{name}{number}")
+            tallies.append(f"count(_{name}{number})")
+        flags.append(status)
+        tallies.append(f"count({status})")
     rows = con.execute(
         f"""
         SELECT {", ".join(f"CAST({k} AS VARCHAR)" for k in keys)},
                grouping({", ".join(keys)}) AS grouped,
-               count(*) FILTER (WHERE {status} = 'kept'),
-               count(*) FILTER (WHERE {status} LIKE 'broken%'),
-               count(*) FILTER (WHERE {status} = 'pending'),
-               count(*) FILTER (WHERE {status} LIKE 'excluded%')
-        FROM {plan.outcomes_table} WHERE {status} IS NOT NULL
+               {", ".join(tallies)}
+        FROM (SELECT {", ".join([*keys, *flags])} FROM {plan.outcomes_table}) AS flagged
         GROUP BY GROUPING SETS ({", ".join(sets)})
         """
     ).fetchall()
@@ -287,6 +443,31 @@ def _breakdowns(con: Any, plan: SourcePlan, status: str) -> Breakdowns:
     by_set: dict[int, list[tuple[Any, ...]]] = {}
     for row in rows:
         by_set.setdefault(int(row[width]), []).append(row)
+    breakdowns = {}
+    for number, promise in enumerate(promises):
+        first = width + 1 + number * OUTCOME_COUNTS
+        # the promise's groups: those with a record it decided, as (keys, its four counts)
+        groups = {
+            mask: [
+                (*row[:width], *row[first : first + OUTCOME_COUNTS - 1])
+                for row in set_rows
+                if row[first + OUTCOME_COUNTS - 1]
+            ]
+            for mask, set_rows in by_set.items()
+        }
+        breakdowns[promise.index] = _breakdown(plan, keys, dimensions, groups)
+    return breakdowns
+
+
+def _breakdown(
+    plan: SourcePlan,
+    keys: list[str],
+    dimensions: list[str],
+    by_set: dict[int, list[tuple[Any, ...]]],
+) -> Breakdowns:
+    """One promise's breakdowns from its groups: rows of the keys, then kept, broken,
+    pending and excluded, by the grouping() mask of their set."""
+    width = len(keys)
 
     def rows_of(*names: str) -> list[tuple[Any, ...]]:
         # grouping() sets a bit, most significant first, for each key NOT grouped by
@@ -295,7 +476,7 @@ def _breakdowns(con: Any, plan: SourcePlan, status: str) -> Breakdowns:
 
     grid, links, trend = [], [], []
     for row in rows_of("_weekday", "_hour"):
-        kept, broken = int(row[width + 1]), int(row[width + 2])
+        kept, broken = int(row[width]), int(row[width + 1])
         if kept + broken:
             grid.append(HourCell(int(row[width - 3]), int(row[width - 2]), kept, broken))
     candidates: list[tuple[str, str, int, int]] = []
@@ -303,7 +484,7 @@ def _breakdowns(con: Any, plan: SourcePlan, status: str) -> Breakdowns:
         for row in rows_of(dimensions[index]):
             if row[index] is not None:
                 candidates.append(
-                    (dimension, str(row[index]), int(row[width + 1]), int(row[width + 2]))
+                    (dimension, str(row[index]), int(row[width]), int(row[width + 1]))
                 )
     candidates += [
         ("hour_of_week", f"{WEEKDAYS[int(c.weekday) - 1]} {int(c.hour):02d}:00", c.kept, c.broken)
@@ -319,7 +500,7 @@ def _breakdowns(con: Any, plan: SourcePlan, status: str) -> Breakdowns:
         links += [Link(*c) for c in eligible[:LINKS_PER_DIMENSION]]
     for row in rows_of("_week"):
         if row[width - 1] is not None:
-            trend.append(WeekPoint(str(row[width - 1]), *(int(v) for v in row[width + 1 :])))
+            trend.append(WeekPoint(str(row[width - 1]), *(int(v) for v in row[width:])))
     return Breakdowns(
         hour_grid=tuple(sorted(grid, key=lambda c: (c.weekday, c.hour))),
         weakest_links=tuple(links),
@@ -327,16 +508,14 @@ def _breakdowns(con: Any, plan: SourcePlan, status: str) -> Breakdowns:
     )
 
 
-def _evidence(
-    con: Any, plan: SourcePlan, promise: PromisePlan, broken_sql: str
-) -> tuple[Evidence, ...]:
+def _evidence(con: Any, plan: SourcePlan, promise: PromisePlan) -> tuple[Evidence, ...]:
     details = [d for d in ("channel", "queue", "team", "agent_id") if d in plan.dimensions]
     detail_sql = "".join(f", {quote(d)}" for d in details)
     rows = con.execute(
         f"""
         SELECT contact_id, initiated_at, {promise.status_column}, {promise.measure_column}
                {detail_sql}
-        FROM {plan.outcomes_table} WHERE {broken_sql}
+        FROM {plan.outcomes_table} WHERE {_broken_sql(promise.status_column)}
         ORDER BY {promise.measure_column} DESC NULLS LAST, contact_id
         LIMIT {EVIDENCE_ROWS}
         """
@@ -363,23 +542,6 @@ def _iso(value: Any) -> str:
     if isinstance(value, dt.datetime):
         return value.isoformat()
     return str(value)
-
-
-def _ratings(con: Any, plan: SourcePlan, status: str) -> tuple[Ratings, ...]:
-    result = []
-    for field in plan.ratings:
-        row = con.execute(
-            f"""
-            SELECT avg({field}) FILTER (WHERE {status} = 'kept'),
-                   count({field}) FILTER (WHERE {status} = 'kept'),
-                   avg({field}) FILTER (WHERE {status} LIKE 'broken%'),
-                   count({field}) FILTER (WHERE {status} LIKE 'broken%')
-            FROM {plan.outcomes_table}
-            """
-        ).fetchone()
-        if row[1] or row[3]:
-            result.append(Ratings(field, _round(row[0]), int(row[1]), _round(row[2]), int(row[3])))
-    return tuple(result)
 
 
 def _round(value: Any) -> float | None:
