@@ -116,3 +116,19 @@ def test_a_memory_limit_gives_the_same_result(
     in_memory = render_json(audit(example))
     monkeypatch.setenv("PROMISE_AUDIT_MEMORY_LIMIT", "500MB")
     assert render_json(audit(example)) == in_memory
+
+
+def test_the_memory_limit_option_gives_the_same_result() -> None:
+    from promise_audit.render.json import render_json
+
+    example = Path(__file__).resolve().parents[1] / "promises" / "northwind.yaml"
+    assert render_json(audit(example, memory_limit="300MB")) == render_json(audit(example))
+
+
+@pytest.mark.parametrize("size", ["lots", "1GB'; DROP TABLE x; --", "-1GB", "1 parsec"])
+def test_a_memory_limit_that_is_not_a_size_is_a_usage_error(size: str) -> None:
+    from promise_audit.errors import UsageError
+
+    example = Path(__file__).resolve().parents[1] / "promises" / "northwind.yaml"
+    with pytest.raises(UsageError, match="give a size such as 512MB or 4GB"):
+        audit(example, memory_limit=size)

@@ -23,13 +23,16 @@ from promise_audit.records.loader import (
 )
 from promise_audit.results import AuditResult, Explanation, PromiseResult
 
+MEMORY_LIMIT = re.compile(r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$", re.IGNORECASE)
 
-def connect() -> Any:
+
+def connect(memory_limit: str | None = None) -> Any:
     """A DuckDB backend that never reaches the network for extensions.
 
-    In memory by default. With PROMISE_AUDIT_MEMORY_LIMIT set (e.g. `4GB`), the working tables
-    live in a temporary database file instead, so DuckDB can evict them to disk and stay
-    within that limit: slower, but large exports fit on a small machine.
+    In memory by default. With a memory limit (`memory_limit`, else PROMISE_AUDIT_MEMORY_LIMIT;
+    e.g. `4GB`), the working tables live in a temporary database file instead, so DuckDB can
+    evict them to disk and stay within that limit: slower, but large exports fit on a small
+    machine.
     """
     import os
 
@@ -41,7 +44,9 @@ def connect() -> Any:
         "autoinstall_known_extensions": False,
         "autoload_known_extensions": False,
     }
-    limit = os.environ.get("PROMISE_AUDIT_MEMORY_LIMIT")
+    limit = (memory_limit or os.environ.get("PROMISE_AUDIT_MEMORY_LIMIT") or "").strip()
+    if limit and not MEMORY_LIMIT.match(limit):
+        raise UsageError(f"memory limit {limit!r}: give a size such as 512MB or 4GB")
     if not limit:
         return DuckDBBackend(duckdb.connect(":memory:", config=config))
     import atexit
@@ -51,7 +56,7 @@ def connect() -> Any:
     folder = tempfile.mkdtemp(prefix="promise-audit-")
     atexit.register(shutil.rmtree, folder, True)
     con = duckdb.connect(os.path.join(folder, "audit.duckdb"), config=config)
-    con.execute(f"SET memory_limit = '{limit.replace(chr(39), '')}'")
+    con.execute(f"SET memory_limit = '{limit}'")
     con.execute(f"SET temp_directory = '{folder}'")
     return DuckDBBackend(con)
 
@@ -79,13 +84,15 @@ def audit(
     explain: Sequence[str] = (),
     engine: str | None = None,
     progress: StageCallback | None = None,
+    memory_limit: str | None = None,
 ) -> AuditResult:
     """Check every promise of the file against its records; raise PromiseAuditError on bad input.
 
     `records` replaces the path of the `contacts` source (or of the only source), as
     `--records` does on the command line; `as_of` replaces the file's as_of; `rejects_path`
     receives every rejected record as CSV (source, file, row, line, column, reason, value);
-    `engine` replaces the file's engine (see `promise_audit.engine.backends`).
+    `engine` replaces the file's engine (see `promise_audit.engine.backends`); `memory_limit`
+    (e.g. "1GB") keeps DuckDB's working tables on disk beyond that size (see `connect`).
 
     `progress`, if given, is called with one short line as each stage starts: "reading
     contacts: export.csv" and "de-duplicating contacts" for each source, "writing the
@@ -121,7 +128,7 @@ def audit(
         raise loaded.error(str(exc), ("engine",)) from None
     stage: StageCallback = progress or _silent
     watcher = progress if isinstance(progress, EngineWatcher) else None
-    con = open_backend(spec)
+    con = open_backend(spec, memory_limit=memory_limit)
     try:
         if watcher is not None:
             watcher.attach(con)

@@ -191,6 +191,16 @@ def check(
             "(or a Spark master URL), or a postgresql://user@host/db URL.",
         ),
     ] = None,
+    memory_limit: Annotated[
+        str | None,
+        typer.Option(
+            "--memory-limit",
+            metavar="SIZE",
+            help="Keep DuckDB's working tables on disk beyond SIZE (e.g. 1GB): slower, but "
+            "large exports fit in little memory (default: $PROMISE_AUDIT_MEMORY_LIMIT, else "
+            "all in memory).",
+        ),
+    ] = None,
     redact_salt: Annotated[
         str | None,
         typer.Option(
@@ -235,7 +245,14 @@ def check(
             raise UsageError("--redact needs a non-empty salt")
         # progress on standard error, a terminal only; gone before anything else is printed
         with progress.shown_on_stderr() as display:
-            result = audit(loaded, records, rejects_path=rejects, engine=engine, progress=display)
+            result = audit(
+                loaded,
+                records,
+                rejects_path=rejects,
+                engine=engine,
+                progress=display,
+                memory_limit=memory_limit,
+            )
             data = to_dict(result)
             expired = apply_waivers(data, loaded, day)
             if before is not None and baseline is not None:

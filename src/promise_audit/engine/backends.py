@@ -350,12 +350,13 @@ def _first_line(exc: BaseException) -> str:
     return text[0] if text else type(exc).__name__
 
 
-def open_backend(spec: EngineSpec) -> Backend:
+def open_backend(spec: EngineSpec, *, memory_limit: str | None = None) -> Backend:
+    """The engine's backend; `memory_limit` applies to DuckDB (the others manage their own)."""
     if spec.name == "postgres":
         return PostgresBackend(spec)
     if spec.name == "spark":
         return SparkBackend(spec)
     from promise_audit.audit import connect
 
-    backend: Backend = connect()
+    backend: Backend = connect(memory_limit)
     return backend
