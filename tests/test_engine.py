@@ -132,3 +132,38 @@ def test_a_memory_limit_that_is_not_a_size_is_a_usage_error(size: str) -> None:
     example = Path(__file__).resolve().parents[1] / "promises" / "northwind.yaml"
     with pytest.raises(UsageError, match="give a size such as 512MB or 4GB"):
         audit(example, memory_limit=size)
+
+
+def test_under_a_memory_limit_rows_are_numbered_in_each_file_as_in_memory(
+    tmp_path: Path,
+) -> None:
+    """On disk the rows are numbered from their place in a stored table, not by a window: the
+    rejects' rows, the duplicates kept and every count must not change."""
+    from promise_audit.render.json import render_json
+
+    header = "contact_id,initiated_at,wait_seconds,enqueued_at\n"
+    (tmp_path / "a.csv").write_text(
+        header
+        + "c1,2026-10-01T09:00:00Z,60,2026-10-01T09:00:00Z\n"
+        + "c2,not a time,60,\n"
+        + "c3,2026-10-01T09:10:00Z,400,2026-10-01T09:10:00Z\n"
+        + "c4,2026-10-01T09:20:00Z,60,2026-10-01T09:20:00Z,one field too many\n"
+    )
+    (tmp_path / "b.csv").write_text(
+        header
+        + "c1,2026-10-02T09:00:00Z,999,2026-10-02T09:00:00Z\n"
+        + "c5,2026-10-02T09:10:00Z,nan,2026-10-02T09:10:00Z\n"
+        + "c6,2026-10-02T09:20:00Z,30,2026-10-02T09:20:00Z\n"
+    )
+    path = write_promise_file(
+        tmp_path / "p.yaml",
+        [{"id": "wait", "kind": "wait_time", "limit": "5m"}],
+        records="*.csv",
+    )
+    in_memory = audit(path)
+    on_disk = audit(path, memory_limit="300MB")
+    assert render_json(on_disk) == render_json(in_memory)
+    rejects = [(r.file.rsplit("/", 1)[-1], r.row, r.reason) for r in on_disk.records.reject_sample]
+    assert ("a.csv", 2, "unparseable_initiated_at") in rejects
+    assert ("b.csv", 2, "unparseable_wait_seconds") in rejects
+    assert (on_disk.records.read, on_disk.records.duplicates) == (7, 1)

@@ -58,7 +58,7 @@ def connect(memory_limit: str | None = None) -> Any:
     con = duckdb.connect(os.path.join(folder, "audit.duckdb"), config=config)
     con.execute(f"SET memory_limit = '{limit}'")
     con.execute(f"SET temp_directory = '{folder}'")
-    return DuckDBBackend(con)
+    return DuckDBBackend(con, on_disk=True)
 
 
 def resolve_as_of(

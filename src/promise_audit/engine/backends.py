@@ -110,8 +110,10 @@ class Backend:
 
 
 class DuckDBBackend(Backend):
-    def __init__(self, con: Any) -> None:
+    def __init__(self, con: Any, *, on_disk: bool = False) -> None:
         self.con = con
+        # working tables in a database file, evicted to disk under a memory limit
+        self.on_disk = on_disk
 
     def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> Any:
         if parameters is None:
