@@ -279,6 +279,10 @@ def _aggregates(
     whole-table aggregate of a CASE that is the value for the records of the outcome it
     reads and null for the others, which aggregates skip. (The same as FILTER (WHERE ...),
     but with hundreds of aggregates DuckDB runs FILTER several times slower.)"""
+    # A quantile holds every value it is given and cannot spill: under a memory limit each
+    # promise's quantiles are one query of their own, so at most one promise's values are held.
+    apart = bool(getattr(con, "on_disk", False))
+    quantiles: dict[int, tuple[Any, ...]] = {}
     columns: list[str] = []
     for promise in promises:
         rule, status = promise.rule, promise.status_column
@@ -286,13 +290,13 @@ def _aggregates(
         kept, broken = f"{status} = 'kept'", _broken_sql(status)
         if rule.measure is not None:
             decided = f"CASE WHEN {_decided_sql(status)} THEN {promise.measure_column} END"
-            columns += [
-                f"count({decided})",
-                f"quantile_disc({decided}, 0.5)",
-                f"quantile_disc({decided}, 0.9)",
-                f"quantile_disc({decided}, 0.99)",
-                f"max({decided})",
-            ]
+            spread = [f"quantile_disc({decided}, {q})" for q in ("0.5", "0.9", "0.99")]
+            if apart:
+                quantiles[promise.index] = con.execute(
+                    f"SELECT {', '.join(spread)} FROM {plan.outcomes_table}"
+                ).fetchone()
+                spread = []
+            columns += [f"count({decided})", *spread, f"max({decided})"]
         if rule.debt is not None:
             columns.append(
                 f"coalesce(sum(CASE WHEN {broken} THEN greatest({promise.debt_column}, 0) END), 0)"
@@ -315,7 +319,11 @@ def _aggregates(
         distribution = None
         debt = None
         if rule.measure is not None:
-            count, median, p90, p99, most = (next(values) for _ in range(5))
+            if apart:
+                count, most = next(values), next(values)
+                median, p90, p99 = quantiles[promise.index]
+            else:
+                count, median, p90, p99, most = (next(values) for _ in range(5))
             distribution = Distribution(
                 unit=rule.measure_unit,
                 count=int(count),
