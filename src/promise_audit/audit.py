@@ -118,14 +118,29 @@ def audit(
             )
         override_target = next(iter(model.sources))
 
-    from promise_audit.engine.backends import open_backend, parse_engine
+    from promise_audit.engine.backends import open_backend, parse_engine, redact_url
 
+    # a table source may name its database; the audit then runs there
+    urls = sorted({u for n in needed if (u := model.sources[n].url) is not None})
+    if len(urls) > 1:
+        raise loaded.error(
+            "the sources' tables are in different databases; one audit runs in one",
+            ("sources", needed[-1], "url"),
+        )
+    file_engine = model.engine
+    if urls and "engine" not in model.model_fields_set:
+        file_engine = urls[0]
     try:
-        spec = parse_engine(engine or model.engine)
+        spec = parse_engine(engine or file_engine)
     except ValueError as exc:
         if engine is not None:
             raise UsageError(f"--engine: {exc}") from None
         raise loaded.error(str(exc), ("engine",)) from None
+    if urls and spec.target != urls[0]:
+        raise UsageError(
+            f"the tables are in {redact_url(urls[0])}, but the engine is {spec.label}: "
+            "run it where the tables are (leave engine: out, or give that URL)"
+        )
     stage: StageCallback = progress or _silent
     watcher = progress if isinstance(progress, EngineWatcher) else None
     con = open_backend(spec, memory_limit=memory_limit)

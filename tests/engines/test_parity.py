@@ -253,3 +253,37 @@ def test_an_unreachable_database_is_one_line_naming_it_without_its_password(
     assert "cannot connect" in message
     assert "s3cret" not in message
     assert "auditor:***@127.0.0.1:1" in message
+
+
+def test_a_table_source_naming_its_database_runs_there(
+    messy_on_duckdb: dict[str, Any],
+    messy_export: Path,
+    postgres_url: str,
+    postgres_table: Callable[[Path], str],
+) -> None:
+    table = postgres_table(messy_export)
+    path = messy_promise_file(messy_export.parent, {"table": table, "url": postgres_url})
+    result = audit(path)
+    assert result.engine.startswith("postgres (")
+
+    def without_lines(data: dict[str, Any]) -> dict[str, Any]:
+        # the url: line moves the promises down the file
+        return {**data, "promises": [{**p, "line": None} for p in data["promises"]]}
+
+    assert without_lines(counts(result)) == without_lines(messy_on_duckdb)
+
+
+def test_a_table_in_a_database_cannot_run_on_another_engine(tmp_path: Path) -> None:
+    source = {"table": "contacts", "url": "postgresql://auditor:s3cret@db.example/cc"}
+    path = messy_promise_file(tmp_path, source)
+    with pytest.raises(PromiseAuditError) as error:
+        audit(path, engine="duckdb")
+    message = error.value.one_line()
+    assert "the tables are in postgresql://auditor:***@db.example/cc" in message
+    assert "s3cret" not in message
+
+
+def test_a_database_url_without_a_table_is_a_promise_file_error(tmp_path: Path) -> None:
+    path = messy_promise_file(tmp_path, {"path": "contacts.csv", "url": "postgresql://db/cc"})
+    with pytest.raises(PromiseAuditError, match="url: names the database of a table"):
+        audit(path)

@@ -125,6 +125,8 @@ class Source(Strict):
     table: str | None = Field(
         default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$"
     )
+    # the database the table is in; the audit then runs there (postgresql://user@host/db)
+    url: str | None = Field(default=None, pattern=r"^(?i:postgres(ql)?)://")
     format: SourceFormat | None = None
     timezone: str | None = None
     columns: dict[str, ColumnMapping] = Field(default_factory=dict)
@@ -156,6 +158,8 @@ class Source(Strict):
                 "a source is a file (path: FILE) or a table of the engine's database "
                 "(table: [schema.]NAME), exactly one of them"
             )
+        if self.url is not None and self.table is None:
+            raise ValueError("url: names the database of a table: give table: [schema.]NAME")
         return self
 
 
