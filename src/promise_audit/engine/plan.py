@@ -17,14 +17,7 @@ from promise_audit.kinds import KINDS, Kind
 from promise_audit.kinds.base import Outcome, Rule, Window, seconds
 from promise_audit.promises.model import Calendar, PromiseSpec
 from promise_audit.records.loader import LoadedRecords, quote, text_literal
-from promise_audit.records.schema import CANONICAL_FIELDS, LINK_DIMENSIONS, FieldType
-
-# Values the engine computes for a rule with a clock or a calendar, by name in expressions.
-CLOCK_FIELDS = {
-    "clock_elapsed": FieldType.DURATION,
-    "clock_deadline": FieldType.TIMESTAMP,
-    "in_calendar": FieldType.BOOLEAN,
-}
+from promise_audit.records.schema import CANONICAL_FIELDS, CLOCK_FIELDS, LINK_DIMENSIONS, FieldType
 
 Locate = Callable[[int, tuple[str | int, ...], str], Exception]
 

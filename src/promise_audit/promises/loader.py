@@ -420,9 +420,8 @@ def _check_expression(
     types too (a `kept_if` must be a condition, a `measure` a number or a duration), so the
     error points at the expression rather than at the rule the kind builds from it. Source
     columns are only known once the records are read, and are checked then."""
-    from promise_audit.engine.plan import CLOCK_FIELDS
     from promise_audit.expressions import ExpressionError, compile_sql, fields_of, parse
-    from promise_audit.records.schema import FieldType
+    from promise_audit.records.schema import CLOCK_FIELDS, FieldType
 
     def fail(message: str, offset: int) -> PromiseFileError:
         position = loaded.position_of(location)

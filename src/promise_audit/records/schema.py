@@ -71,3 +71,10 @@ CHANNELS = ("phone", "chat", "email", "messaging", "social", "web_form", "in_per
 
 # Dimensions the weakest-links analysis groups by, when the records have them.
 LINK_DIMENSIONS = ("queue", "team", "agent_id", "segment", "channel", "topic", "language")
+
+# Values the engine computes for a rule with a clock or a calendar, by name in expressions.
+CLOCK_FIELDS = {
+    "clock_elapsed": FieldType.DURATION,
+    "clock_deadline": FieldType.TIMESTAMP,
+    "in_calendar": FieldType.BOOLEAN,
+}
