@@ -105,6 +105,15 @@ class Backend:
     def set_timezone(self, zone: str) -> None:
         self.execute(f"SET TimeZone = '{zone}'")
 
+    def translated(self, sql: str) -> tuple[str, ...]:
+        """The engine's statements for SQL in DuckDB's dialect."""
+        from promise_audit.engine.translate import EngineSQLError, translate
+
+        try:
+            return translate(sql, self.name)
+        except EngineSQLError as exc:
+            raise EngineError(f"{self.label}: {exc}") from None
+
     def close(self) -> None:
         raise NotImplementedError
 
@@ -153,12 +162,7 @@ class PostgresBackend(Backend):
             self.con.execute(statement)
 
     def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> Any:
-        from promise_audit.engine.translate import EngineSQLError, translate
-
-        try:
-            statements = translate(sql, "postgres")
-        except EngineSQLError as exc:
-            raise EngineError(f"{self.label}: {exc}") from None
+        statements = self.translated(sql)
         rows: list[tuple[Any, ...]] = []
         try:
             for statement in statements:
@@ -243,12 +247,7 @@ class SparkBackend(Backend):
         return _plain(value)
 
     def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> Any:
-        from promise_audit.engine.translate import EngineSQLError, translate
-
-        try:
-            statements = translate(sql, "spark")
-        except EngineSQLError as exc:
-            raise EngineError(f"{self.label}: {exc}") from None
+        statements = self.translated(sql)
         rows: list[tuple[Any, ...]] = []
         try:
             for statement in statements:

@@ -1,0 +1,65 @@
+"""The rules that turn the engine's DuckDB SQL into PostgreSQL and Spark SQL.
+
+The parity tests prove the rules on real servers; these say what each rule writes, so that a
+change to one (or to SQLGlot) shows here first, without a server.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from promise_audit.engine.translate import EngineSQLError, translate
+
+
+def test_a_working_table_is_a_temporary_table_on_postgresql() -> None:
+    assert translate('CREATE OR REPLACE TABLE "t" AS SELECT 1 AS x', "postgres") == (
+        'DROP TABLE IF EXISTS "t"',
+        'CREATE TEMPORARY TABLE "t" AS SELECT 1 AS x',
+    )
+
+
+def test_a_working_table_is_a_cached_temporary_view_on_spark() -> None:
+    assert translate('CREATE OR REPLACE TABLE "t" AS SELECT 1 AS x', "spark") == (
+        "CREATE OR REPLACE TEMPORARY VIEW `t` AS SELECT 1 AS x",
+        "CACHE TABLE `t`",
+    )
+
+
+def test_spark_keeps_dropped_views_for_the_views_defined_over_them() -> None:
+    assert translate('DROP VIEW "raw_contacts"', "spark") == ()
+
+
+def test_try_cast_on_postgresql_calls_a_session_function_that_returns_null() -> None:
+    (sql,) = translate("SELECT TRY_CAST(x AS DOUBLE)", "postgres")
+    assert sql == "SELECT pg_temp.pa_try_double(CAST(x AS TEXT))"
+
+
+def test_a_full_match_is_an_anchored_pattern() -> None:
+    assert translate("SELECT regexp_full_match(x, 'a|b')", "postgres") == (
+        "SELECT (x ~ '^(?:a|b)$')",
+    )
+    assert translate("SELECT regexp_full_match(x, 'a|b')", "spark") == (
+        "SELECT (x RLIKE '^(?:a|b)$')",
+    )
+
+
+def test_the_iso_weekday_on_spark_counts_from_monday() -> None:
+    assert translate("SELECT isodow(t)", "spark") == ("SELECT (weekday(t) + 1)",)
+
+
+def test_grouping_of_several_columns_is_spark_grouping_id() -> None:
+    (sql,) = translate("SELECT grouping(a, b) FROM t GROUP BY GROUPING SETS ((a), (b))", "spark")
+    assert sql.startswith("SELECT grouping_id(a, b) FROM t")
+
+
+def test_a_subquery_in_from_gets_a_name_for_postgresql() -> None:
+    (sql,) = translate("SELECT * FROM (SELECT 1 AS x)", "postgres")
+    assert sql == "SELECT * FROM (SELECT 1 AS x) AS _q0"
+
+
+@pytest.mark.parametrize("engine", ["postgres", "spark"])
+def test_an_as_of_join_for_business_hours_is_refused_naming_the_engine_that_has_it(
+    engine: str,
+) -> None:
+    with pytest.raises(EngineSQLError, match="only the duckdb engine has"):
+        translate("SELECT * FROM a ASOF LEFT JOIN b ON a.x >= b.y", engine)
