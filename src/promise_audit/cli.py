@@ -324,6 +324,12 @@ def explain(
         str | None,
         typer.Option("--records", help="Records to audit, replacing the 'contacts' source path."),
     ] = None,
+    engine: Annotated[
+        str | None,
+        typer.Option(
+            "--engine", help="Where the audit runs, as for check: duckdb, spark or a URL."
+        ),
+    ] = None,
 ) -> None:
     """Show how every promise judged the given contacts, and why."""
     from promise_audit import progress
@@ -332,7 +338,9 @@ def explain(
 
     try:
         with progress.shown_on_stderr() as display:
-            result = audit(promise_file, records, explain=contact_ids, progress=display)
+            result = audit(
+                promise_file, records, explain=contact_ids, progress=display, engine=engine
+            )
     except PromiseAuditError as error:
         _fail(error)
     kinds = {p.id: p for p in result.promises}

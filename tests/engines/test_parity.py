@@ -287,3 +287,15 @@ def test_a_database_url_without_a_table_is_a_promise_file_error(tmp_path: Path) 
     path = messy_promise_file(tmp_path, {"path": "contacts.csv", "url": "postgresql://db/cc"})
     with pytest.raises(PromiseAuditError, match="url: names the database of a table"):
         audit(path)
+
+
+def test_explaining_contacts_on_postgresql_gives_the_duckdb_explanations(
+    postgres_url: str, postgres_table: Callable[[Path], str], tmp_path: Path
+) -> None:
+    contacts = ["CT00000001", "CT00000002", "CT00004999", "no-such-contact"]
+    on_duckdb = audit(NORTHWIND, explain=contacts).explanations
+    table = postgres_table(ROOT / "promises" / "exports" / "northwind-contacts.csv")
+    path = as_table_source(NORTHWIND, table, tmp_path)
+    on_postgres = audit(path, engine=postgres_url, explain=contacts).explanations
+    assert len(on_duckdb) > len(contacts)
+    assert on_postgres == on_duckdb
