@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -208,27 +208,6 @@ def _source_label(source: Source, override: str | None) -> str:
     return source.table or ""
 
 
-class _Summarising:
-    """The backend as `run_plan` sees it when progress is shown: once the last of the plan's
-    statements (which decide every record) has run, the rest is summarising, and `then` is
-    called. Everything else is the backend's own."""
-
-    def __init__(self, con: Any, last: str, then: Callable[[], None]) -> None:
-        self._con = con
-        self._last = last
-        self._then: Callable[[], None] | None = then
-
-    def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> Any:
-        result = self._con.execute(sql, parameters)
-        if self._then is not None and sql == self._last:
-            then, self._then = self._then, None
-            then()
-        return result
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._con, name)
-
-
 def _write_rejects(con: Any, staged: dict[str, StagedSource], path: Path) -> None:
     from promise_audit.records.loader import all_rejects
     from promise_audit.render.csv_safe import write_rows
@@ -315,17 +294,15 @@ def _evaluate(
             calendars=loaded.model.calendars,
             first_day=first.date() if first is not None else None,
         )
-        runner = con
+        on_decided = None
         if stage is not None:
             count = f"{len(specs)} promise{'s' if len(specs) != 1 else ''}"
             stage(f"deciding {count}" + (f" on {name}" if len(finished) > 1 else ""))
-            summarising = f"summarising {name}"
-            if plan.statements:
-                runner = _Summarising(con, plan.statements[-1], partial(stage, summarising))
-            else:
-                stage(summarising)
+            on_decided = partial(stage, f"summarising {name}")
         try:
-            results += run_plan(runner, plan, timezone=timezone, positions=positions)
+            results += run_plan(
+                con, plan, timezone=timezone, positions=positions, on_decided=on_decided
+            )
             if explain:
                 if stage is not None:
                     many = "s" if len(explain) != 1 else ""

@@ -157,6 +157,27 @@ def waiver_note(promise: Mapping[str, Any]) -> str | None:
     return None
 
 
+def waiver_state(waiver: Mapping[str, Any], promise: Mapping[str, Any]) -> str:
+    """What a waiver does for its promise: broken_waived, at_risk_waived, expired, not_needed."""
+    if promise.get("waived"):
+        return "broken_waived" if promise["verdict"] == "broken" else "at_risk_waived"
+    return "expired" if waiver["expired"] else "not_needed"
+
+
+_TERMINAL_STATES = {
+    "broken_waived": "BROKEN-WAIVED",
+    "at_risk_waived": "AT-RISK-WAIVED",
+    "expired": "EXPIRED",
+    "not_needed": "NOT NEEDED",
+}
+_MARKDOWN_STATES = {
+    "broken_waived": "broken, waived",
+    "at_risk_waived": "at risk, waived",
+    "expired": "**expired**",
+    "not_needed": "not needed",
+}
+
+
 def terminal_lines(data: Mapping[str, Any]) -> list[str]:
     """The waivers section of the terminal view (nothing when the file has no waivers)."""
     waivers: Sequence[Mapping[str, Any]] = data.get("waivers") or ()
@@ -165,13 +186,7 @@ def terminal_lines(data: Mapping[str, Any]) -> list[str]:
     verdicts = {str(p["id"]): p for p in data["promises"]}
     lines = ["Waivers:"]
     for waiver in waivers:
-        promise = verdicts.get(str(waiver["promise"]), {})
-        if promise.get("waived"):
-            state = "BROKEN-WAIVED" if promise["verdict"] == "broken" else "AT-RISK-WAIVED"
-        elif waiver["expired"]:
-            state = "EXPIRED"
-        else:
-            state = "NOT NEEDED"
+        state = _TERMINAL_STATES[waiver_state(waiver, verdicts.get(str(waiver["promise"]), {}))]
         until = "expired" if waiver["expired"] else "until"
         lines.append(
             f"  {state:<16}{waiver['promise']}  {until} {waiver['expires']}, approved by "
@@ -195,13 +210,7 @@ def markdown_section(data: Mapping[str, Any]) -> str:
         "| --- | --- | --- | --- | --- |",
     ]
     for waiver in waivers:
-        promise = promises.get(str(waiver["promise"]), {})
-        if promise.get("waived"):
-            state = "broken, waived" if promise["verdict"] == "broken" else "at risk, waived"
-        elif waiver["expired"]:
-            state = "**expired**"
-        else:
-            state = "not needed"
+        state = _MARKDOWN_STATES[waiver_state(waiver, promises.get(str(waiver["promise"]), {}))]
         rows.append(
             f"| {code_span(waiver['promise'])} | {state} | {escape_markdown(waiver['expires'])} "
             f"| {escape_markdown(waiver['approved_by'])} | {escape_markdown(waiver['reason'])} |"

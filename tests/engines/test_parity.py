@@ -299,3 +299,14 @@ def test_explaining_contacts_on_postgresql_gives_the_duckdb_explanations(
     on_postgres = audit(path, engine=postgres_url, explain=contacts).explanations
     assert len(on_duckdb) > len(contacts)
     assert on_postgres == on_duckdb
+
+
+def test_a_table_the_database_does_not_have_is_one_line_naming_it(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    path = messy_promise_file(tmp_path, {"table": "no_such_table"})
+    with pytest.raises(PromiseAuditError) as error:
+        audit(path, engine=postgres_url)
+    message = error.value.one_line()
+    assert "table no_such_table: " in message
+    assert "does not exist" in message

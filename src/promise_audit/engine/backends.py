@@ -95,6 +95,8 @@ class Backend:
 
     name = "duckdb"
     label = "duckdb"
+    # working tables in a database file, evicted to disk under a memory limit (DuckDB only)
+    on_disk = False
 
     def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> Any:
         raise NotImplementedError
@@ -121,7 +123,6 @@ class Backend:
 class DuckDBBackend(Backend):
     def __init__(self, con: Any, *, on_disk: bool = False) -> None:
         self.con = con
-        # working tables in a database file, evicted to disk under a memory limit
         self.on_disk = on_disk
 
     def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> Any:
@@ -144,12 +145,7 @@ class PostgresBackend(Backend):
     name = "postgres"
 
     def __init__(self, spec: EngineSpec) -> None:
-        try:
-            import psycopg
-        except ImportError:  # pragma: no cover - depends on the install
-            raise EngineError(
-                "the postgresql engine needs psycopg: pip install 'promise-audit[postgres]'"
-            ) from None
+        psycopg = _require("psycopg", "the postgresql engine needs psycopg", "postgres")
         from promise_audit.engine.translate import POSTGRES_SETUP
 
         self.label = spec.label
@@ -159,45 +155,48 @@ class PostgresBackend(Backend):
         except psycopg.Error as exc:
             raise EngineError(f"{spec.label}: cannot connect: {_first_line(exc)}") from None
         for statement in POSTGRES_SETUP:
-            self.con.execute(statement)
+            self._cursor(statement, context="setting up the session: ")
+
+    def _cursor(
+        self, statement: str, parameters: Sequence[Any] | None = None, *, context: str = ""
+    ) -> Any:
+        """The statement run; the server's refusal is one line naming the engine."""
+        try:
+            return self.con.execute(statement, parameters)
+        except self._psycopg.Error as exc:
+            raise EngineError(f"{self.label}: {context}{_first_line(exc)}") from None
 
     def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> Any:
-        statements = self.translated(sql)
         rows: list[tuple[Any, ...]] = []
-        try:
-            for statement in statements:
-                cursor = self.con.execute(statement)  # type: ignore[arg-type]
-                rows = (
-                    [tuple(_plain(v) for v in row) for row in cursor.fetchall()]
-                    if cursor.description
-                    else []
-                )
-        except self._psycopg.Error as exc:
-            raise EngineError(f"{self.label}: {_first_line(exc)}") from None
+        for statement in self.translated(sql):
+            cursor = self._cursor(statement)
+            rows = (
+                [tuple(_plain(v) for v in row) for row in cursor.fetchall()]
+                if (cursor.description)
+                else []
+            )
         return Rows(rows)
 
-    def columns(self, table: str) -> list[str]:
-        cursor = self.con.execute(f"SELECT * FROM {table} LIMIT 0")  # type: ignore[arg-type]
+    def columns(self, table: str, *, context: str = "") -> list[str]:
+        cursor = self._cursor(f"SELECT * FROM {table} LIMIT 0", context=context)
         return [d.name for d in cursor.description or ()]
 
     def set_timezone(self, zone: str) -> None:
-        self.con.execute("SELECT set_config('TimeZone', %s, false)", [zone])
+        self._cursor("SELECT set_config('TimeZone', %s, false)", [zone])
 
     def stage_table(self, raw: str, table: str) -> str:
         """raw_<source> over a table: every column as text, rows numbered by their values (a
         table has no order of its own), so the numbering, and which copy of a duplicate id
         comes first, does not depend on how the database stores it."""
         quoted = _quoted_table(table)
-        try:
-            names = self.columns(quoted)
-        except self._psycopg.Error as exc:
-            raise EngineError(f"{self.label}: table {table}: {_first_line(exc)}") from None
+        names = self.columns(quoted, context=f"table {table}: ")
         texts = [f'CAST("{n}" AS TEXT) AS "{n}"' for n in names]
         order = ", ".join(f'CAST("{n}" AS TEXT)' for n in names)
-        self.con.execute(f"DROP VIEW IF EXISTS {raw}")  # type: ignore[arg-type]
-        self.con.execute(  # type: ignore[arg-type]
+        self._cursor(f"DROP VIEW IF EXISTS {raw}")
+        self._cursor(
             f"CREATE TEMPORARY VIEW {raw} AS SELECT CAST('{table}' AS TEXT) AS _file, "
-            f"row_number() OVER (ORDER BY {order}) AS _n, {', '.join(texts)} FROM {quoted}"
+            f"row_number() OVER (ORDER BY {order}) AS _n, {', '.join(texts)} FROM {quoted}",
+            context=f"table {table}: ",
         )
         return table
 
@@ -209,12 +208,9 @@ class SparkBackend(Backend):
     name = "spark"
 
     def __init__(self, spec: EngineSpec) -> None:
-        try:
-            from pyspark.sql import SparkSession
-        except ImportError:  # pragma: no cover - depends on the install
-            raise EngineError(
-                "the spark engine needs PySpark: pip install 'promise-audit[spark]'"
-            ) from None
+        SparkSession = _require(
+            "pyspark.sql", "the spark engine needs PySpark", "spark"
+        ).SparkSession
         self.label = spec.label
         builder = (
             SparkSession.builder.master(spec.target)
@@ -338,6 +334,16 @@ class SparkBackend(Backend):
         for table in self.spark.catalog.listTables():
             if table.isTemporary:
                 self.spark.catalog.dropTempView(table.name)
+
+
+def _require(module: str, needs: str, extra: str) -> Any:
+    """An engine's client library, or a one-line error naming the extra that installs it."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise EngineError(f"{needs}: pip install 'promise-audit[{extra}]'") from None
 
 
 def _quoted_table(table: str) -> str:

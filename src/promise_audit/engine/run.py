@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,15 +53,19 @@ def run_plan(
     *,
     timezone: str,
     positions: dict[int, tuple[int | None, int | None]],
+    on_decided: Callable[[], None] | None = None,
 ) -> list[PromiseResult]:
     """Every promise's result, from a few scans of the outcomes table shared by all promises:
     the status counts, the breakdowns, the whole-table aggregates (distributions, debt,
     ratings) and the histograms each take one query for every promise at once; only the
-    evidence, a LIMIT query, is read promise by promise, and only for a broken promise."""
+    evidence, a LIMIT query, is read promise by promise, and only for a broken promise.
+    `on_decided` is called once every record is decided, before the summarising."""
     # hour(), weekday() and date() in expressions, and the weekly trend, read local time
     con.set_timezone(timezone)
     for statement in plan.statements:
         con.execute(statement)
+    if on_decided is not None:
+        on_decided()
     auditable = [p for p in plan.promises if p.rule is not None]
     counts = _counts(con, plan, auditable)
     breakdowns = _breakdowns(con, plan, auditable)
@@ -281,7 +285,7 @@ def _aggregates(
     but with hundreds of aggregates DuckDB runs FILTER several times slower.)"""
     # A quantile holds every value it is given and cannot spill: under a memory limit each
     # promise's quantiles are one query of their own, so at most one promise's values are held.
-    apart = bool(getattr(con, "on_disk", False))
+    apart = con.on_disk
     quantiles: dict[int, tuple[Any, ...]] = {}
     columns: list[str] = []
     for promise in promises:

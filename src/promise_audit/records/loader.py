@@ -293,7 +293,7 @@ def _create_raw(
                 for copy, original in renamed.items()
             )
             file_sql = f"CASE {file_sql} {pairs} END"
-        if getattr(con, "on_disk", False):
+        if con.on_disk:
             # Under a memory limit the rows are stored first, in file order (DuckDB keeps the
             # insertion order), and numbered by their place in the table: a window over the
             # scan would hold, and spill, every column of every row (110 s of 187 s at 10M)
@@ -780,7 +780,7 @@ def stage_source(
     lazy = raw_read is None
     if not lazy:
         row_number = "row_number() OVER (PARTITION BY r._file ORDER BY r.rowid)"
-    elif getattr(con, "on_disk", False):
+    elif con.on_disk:
         row_number = "r._n"  # numbered in each file already (see _create_raw)
     else:
         row_number = "r._n - min(r._n) OVER (PARTITION BY r._file) + 1"
@@ -816,7 +816,7 @@ def stage_source(
     available = derive_available(frozenset(provided))
     # the text copy is no longer needed: free its memory before the next stage
     con.execute(f"DROP {'VIEW' if lazy else 'TABLE'} {raw}")
-    if lazy and getattr(con, "on_disk", False):
+    if lazy and con.on_disk:
         con.execute(f"DROP TABLE IF EXISTS {quote(f'raw_{name}_rows')}")
     return StagedSource(
         name=name,
