@@ -987,6 +987,8 @@ def derive_available(provided: frozenset[str]) -> frozenset[str]:
         available.add("longest_hold_seconds")
     if "escalated" not in provided and "escalations" in provided:
         available.add("escalated")
+    if "answered_at" in provided:
+        available.add("answered")
     return frozenset(available)
 
 
@@ -1036,6 +1038,9 @@ def _derivation(field_name: str, provided: frozenset[str], as_of: str) -> str | 
         return "CASE WHEN hold_count <= 1 THEN hold_seconds END"
     if field_name == "escalated" and "escalations" in provided:
         return "escalations > 0"
+    if field_name == "answered" and "answered_at" in provided:
+        # answered by as_of when answered_at is; an answer after as_of has not happened yet
+        return f"CASE WHEN {answered} IS NULL THEN false WHEN {answered} <= {as_of} THEN true END"
     return None
 
 

@@ -30,6 +30,7 @@ CANONICAL_FIELDS: dict[str, FieldType] = {
     "initiated_at": FieldType.TIMESTAMP,
     "enqueued_at": FieldType.TIMESTAMP,
     "answered_at": FieldType.TIMESTAMP,
+    "answered": FieldType.BOOLEAN,
     "first_response_at": FieldType.TIMESTAMP,
     "ended_at": FieldType.TIMESTAMP,
     "resolved_at": FieldType.TIMESTAMP,
