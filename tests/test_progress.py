@@ -15,8 +15,9 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from promise_audit import progress
-from promise_audit.audit import audit, connect
+from promise_audit.audit import audit
 from promise_audit.cli import app
+from promise_audit.engine.backends import connect
 from tests.conftest import write_csv, write_promise_file
 
 runner = CliRunner()

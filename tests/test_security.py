@@ -26,8 +26,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from promise_audit.audit import audit, connect
+from promise_audit.audit import audit
 from promise_audit.cli import app
+from promise_audit.engine.backends import connect
 from promise_audit.errors import PromiseFileError, UsageError
 from promise_audit.expressions import (
     Binary,

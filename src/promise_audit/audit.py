@@ -9,6 +9,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from promise_audit.engine.backends import open_backend, parse_engine, redact_url
 from promise_audit.errors import PromiseFileError, RecordsError, UsageError
 from promise_audit.progress import EngineWatcher, StageCallback
 from promise_audit.promises.loader import LoadedPromiseFile, load_promise_file
@@ -22,43 +23,6 @@ from promise_audit.records.loader import (
     stage_source,
 )
 from promise_audit.results import AuditResult, Explanation, PromiseResult
-
-MEMORY_LIMIT = re.compile(r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$", re.IGNORECASE)
-
-
-def connect(memory_limit: str | None = None) -> Any:
-    """A DuckDB backend that never reaches the network for extensions.
-
-    In memory by default. With a memory limit (`memory_limit`, else PROMISE_AUDIT_MEMORY_LIMIT;
-    e.g. `4GB`), the working tables live in a temporary database file instead, so DuckDB can
-    evict them to disk and stay within that limit: slower, but large exports fit on a small
-    machine.
-    """
-    import os
-
-    import duckdb
-
-    from promise_audit.engine.backends import DuckDBBackend
-
-    config: dict[str, str | bool | int | float | list[str]] = {
-        "autoinstall_known_extensions": False,
-        "autoload_known_extensions": False,
-    }
-    limit = (memory_limit or os.environ.get("PROMISE_AUDIT_MEMORY_LIMIT") or "").strip()
-    if limit and not MEMORY_LIMIT.match(limit):
-        raise UsageError(f"memory limit {limit!r}: give a size such as 512MB or 4GB")
-    if not limit:
-        return DuckDBBackend(duckdb.connect(":memory:", config=config))
-    import atexit
-    import shutil
-    import tempfile
-
-    folder = tempfile.mkdtemp(prefix="promise-audit-")
-    atexit.register(shutil.rmtree, folder, True)
-    con = duckdb.connect(os.path.join(folder, "audit.duckdb"), config=config)
-    con.execute(f"SET memory_limit = '{limit}'")
-    con.execute(f"SET temp_directory = '{folder}'")
-    return DuckDBBackend(con, on_disk=True)
 
 
 def resolve_as_of(
@@ -117,8 +81,6 @@ def audit(
                 str(loaded.path),
             )
         override_target = next(iter(model.sources))
-
-    from promise_audit.engine.backends import open_backend, parse_engine, redact_url
 
     # a table source may name its database; the audit then runs there
     urls = sorted({u for n in needed if (u := model.sources[n].url) is not None})

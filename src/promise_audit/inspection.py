@@ -43,7 +43,7 @@ def inspect_export(
     promise_file: str | Path | None = None,
     timezone: str = "UTC",
 ) -> Inspection:
-    from promise_audit.audit import connect
+    from promise_audit.engine.backends import connect
     from promise_audit.engine.plan import missing_fields
     from promise_audit.kinds import KINDS
     from promise_audit.promises import load_promise_file

@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from promise_audit.audit import audit, connect
+from promise_audit.audit import audit
+from promise_audit.engine.backends import connect
 from promise_audit.errors import RecordsError
 from promise_audit.promises.model import Source
 from promise_audit.records.formats.genesys import read

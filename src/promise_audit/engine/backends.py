@@ -22,7 +22,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from promise_audit.errors import PromiseAuditError
+from promise_audit.errors import PromiseAuditError, UsageError
 
 SPARK_MASTERS = re.compile(r"^(spark://\S+|local(\[(\*|\d+)\])?|yarn|k8s://\S+|mesos://\S+)$")
 POSTGRES_URL = re.compile(r"^postgres(ql)?://", re.IGNORECASE)
@@ -363,7 +363,39 @@ def open_backend(spec: EngineSpec, *, memory_limit: str | None = None) -> Backen
         return PostgresBackend(spec)
     if spec.name == "spark":
         return SparkBackend(spec)
-    from promise_audit.audit import connect
-
     backend: Backend = connect(memory_limit)
     return backend
+
+
+MEMORY_LIMIT = re.compile(r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$", re.IGNORECASE)
+
+
+def connect(memory_limit: str | None = None) -> Any:
+    """A DuckDB backend that never reaches the network for extensions.
+
+    In memory by default. With a memory limit (`memory_limit`, else PROMISE_AUDIT_MEMORY_LIMIT;
+    e.g. `4GB`), the working tables live in a temporary database file instead, so DuckDB can
+    evict them to disk and stay within that limit: slower, but large exports fit on a small
+    machine.
+    """
+    import duckdb
+
+    config: dict[str, str | bool | int | float | list[str]] = {
+        "autoinstall_known_extensions": False,
+        "autoload_known_extensions": False,
+    }
+    limit = (memory_limit or os.environ.get("PROMISE_AUDIT_MEMORY_LIMIT") or "").strip()
+    if limit and not MEMORY_LIMIT.match(limit):
+        raise UsageError(f"memory limit {limit!r}: give a size such as 512MB or 4GB")
+    if not limit:
+        return DuckDBBackend(duckdb.connect(":memory:", config=config))
+    import atexit
+    import shutil
+    import tempfile
+
+    folder = tempfile.mkdtemp(prefix="promise-audit-")
+    atexit.register(shutil.rmtree, folder, True)
+    con = duckdb.connect(os.path.join(folder, "audit.duckdb"), config=config)
+    con.execute(f"SET memory_limit = '{limit}'")
+    con.execute(f"SET temp_directory = '{folder}'")
+    return DuckDBBackend(con, on_disk=True)

@@ -476,12 +476,10 @@ def _strptime_problem(pattern: str) -> str | None:
     """Why the engine cannot use a strptime pattern (it reads the timestamps), or None."""
     import duckdb
 
-    from promise_audit.audit import connect
-    from promise_audit.records.loader import text_literal
-
-    con = connect()
+    # a bare in-memory engine: the pattern is checked where the records will be read
+    con = duckdb.connect(":memory:", config={"autoload_known_extensions": False})
     try:
-        con.execute(f"SELECT try_strptime('2026-01-01', {text_literal(pattern)})")
+        con.execute("SELECT try_strptime('2026-01-01', ?)", [pattern])
     except duckdb.Error as exc:
         text = str(exc).strip().splitlines()[0].removeprefix("Invalid Input Error: ")
         return f"{text} in {pattern!r} (see strftime patterns: %Y-%m-%d %H:%M:%S)"
