@@ -1,3 +1,3 @@
-from promise_audit.cli import app
+from promise_audit.cli import main
 
-app(prog_name="promise-audit")
+main()

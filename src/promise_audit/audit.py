@@ -9,6 +9,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from promise_audit import interrupts
 from promise_audit.engine.backends import open_backend, parse_engine, redact_url
 from promise_audit.errors import PromiseFileError, RecordsError, UsageError
 from promise_audit.progress import EngineWatcher, StageCallback
@@ -138,6 +139,7 @@ def audit(
             if watcher is not None:
                 watcher.detach()
         finally:
+            interrupts.unregister(con)
             con.close()
 
     by_id = {r.id: r for r in results}

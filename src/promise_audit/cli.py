@@ -492,5 +492,28 @@ def sample(
     typer.echo(f"{out}: {written:,} contacts")
 
 
-def main() -> None:  # pragma: no cover - the console script entry point is `app`
-    app()
+def main() -> None:
+    """The console script: the app, ended by SIGINT or SIGTERM with one line and 130 or 143
+    (never a traceback), the temporary working files removed on the way out."""
+    from promise_audit.interrupts import Interrupted, received, watching
+
+    status: int | str | None = 0
+    try:
+        with watching():
+            try:
+                app(prog_name="promise-audit")
+            except SystemExit as exit_:
+                status = exit_.code
+            except BaseException:
+                if received() is None:
+                    raise
+                # the engine's own error for the query it was asked to stop
+    except Interrupted:
+        pass
+    signum = received()
+    if signum is not None:
+        # whatever the engine made of its interrupted query (an error, a partial result) is void
+        name = {2: "SIGINT", 15: "SIGTERM"}.get(signum, f"signal {signum}")
+        typer.echo(f"promise-audit: interrupted ({name}); no result was written", err=True)
+        status = 128 + signum
+    sys.exit(status)

@@ -22,6 +22,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from promise_audit import interrupts
 from promise_audit.errors import PromiseAuditError, UsageError
 
 SPARK_MASTERS = re.compile(r"^(spark://\S+|local(\[(\*|\d+)\])?|yarn|k8s://\S+|mesos://\S+)$")
@@ -119,6 +120,9 @@ class Backend:
     def close(self) -> None:
         raise NotImplementedError
 
+    def interrupt(self) -> None:
+        """Stop the running statement (from another thread: see `promise_audit.interrupts`)."""
+
 
 class DuckDBBackend(Backend):
     def __init__(self, con: Any, *, on_disk: bool = False) -> None:
@@ -132,6 +136,9 @@ class DuckDBBackend(Backend):
 
     def close(self) -> None:
         self.con.close()
+
+    def interrupt(self) -> None:
+        self.con.interrupt()
 
 
 def _plain(value: Any) -> Any:
@@ -202,6 +209,9 @@ class PostgresBackend(Backend):
 
     def close(self) -> None:
         self.con.close()
+
+    def interrupt(self) -> None:
+        self.con.cancel_safe()
 
 
 class SparkBackend(Backend):
@@ -329,6 +339,9 @@ class SparkBackend(Backend):
         )
         staged.createOrReplaceTempView(raw.strip('"'))
 
+    def interrupt(self) -> None:
+        self.spark.sparkContext.cancelAllJobs()
+
     def close(self) -> None:
         # the session is kept for the process: starting a JVM again costs seconds
         for table in self.spark.catalog.listTables():
@@ -358,12 +371,16 @@ def _first_line(exc: BaseException) -> str:
 
 
 def open_backend(spec: EngineSpec, *, memory_limit: str | None = None) -> Backend:
-    """The engine's backend; `memory_limit` applies to DuckDB (the others manage their own)."""
+    """The engine's backend; `memory_limit` applies to DuckDB (the others manage their own).
+    Until it is closed, SIGINT and SIGTERM stop its running statement (`interrupts`)."""
+    backend: Backend
     if spec.name == "postgres":
-        return PostgresBackend(spec)
-    if spec.name == "spark":
-        return SparkBackend(spec)
-    backend: Backend = connect(memory_limit)
+        backend = PostgresBackend(spec)
+    elif spec.name == "spark":
+        backend = SparkBackend(spec)
+    else:
+        backend = connect(memory_limit)
+    interrupts.register(backend)
     return backend
 
 
