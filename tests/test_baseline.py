@@ -167,6 +167,8 @@ def test_baseline_adds_the_comparison_to_each_promise_in_the_json(tmp_path: Path
         "compliance": 1.0,
         "ci_low": pytest.approx(0.9124, abs=1e-4),
         "ci_high": 1.0,
+        "compliance_worst": 1.0,
+        "verdict_reason": None,
         "change": -0.5,
         "direction": "down",
         "clear_regression": True,

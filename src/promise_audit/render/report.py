@@ -41,7 +41,7 @@ REPORT_FORMATS: dict[str, ReportFormat] = {
     ".pdf": "pdf",
 }
 PAGE_SIZES: tuple[PageSize, ...] = ("A4", "Letter")
-SUPPORTED_SCHEMA = 1
+SUPPORTED_SCHEMA = 2
 DEFAULT_ACCENT = "#1F3A5F"
 LOGO_LIMIT = 512 * 1024
 EVIDENCE_DETAILS = ("channel", "queue", "team", "agent_id")

@@ -62,6 +62,8 @@ def render_terminal(result: AuditResult, out: TextIO, *, color: bool, width: int
         if not promise.blocking:
             header += Text("  (not blocking)", style="dim")
         console.print(header)
+        if promise.verdict_note:
+            console.print(Text(f"    {safe(promise.verdict_note)}", style=f"bold {style}"))
         if promise.statement:
             console.print(Text(f'    Promised: "{safe(promise.statement)}"', style="italic"))
         console.print(Text(f"    Delivered: {safe(promise.sentence)}"))
