@@ -7,7 +7,7 @@ object:
 | --- | --- |
 | `new` | the baseline has no promise with this id (every other key is then null or false) |
 | `verdict`, `compliance`, `ci_low`, `ci_high` | the baseline's values |
-| `compliance_worst`, `verdict_reason` | the baseline's values (null in a baseline written before they existed) |
+| `compliance_worst`, `verdict_reason` | the baseline's values (null in an older baseline) |
 | `change` | compliance now minus compliance then (a fraction; null when either is null) |
 | `direction` | `up`, `down` or `same` (null when `change` is) |
 | `clear_regression` | the two 95% intervals do not overlap and this one is below |

@@ -126,7 +126,9 @@ def build_plan(
         f"false) AS {quote(flag)}"
         for flag, (text, _) in MEASURES_ENDING_AFTER_AS_OF.items()
     ]
-    nulled_by = {name: flag for flag, (_, names) in MEASURES_ENDING_AFTER_AS_OF.items() for name in names}
+    nulled_by = {
+        name: flag for flag, (_, names) in MEASURES_ENDING_AFTER_AS_OF.items() for name in names
+    }
     base_columns = []
     for name, field_type in CANONICAL_FIELDS.items():
         if field_type is FieldType.TIMESTAMP and name != "initiated_at":

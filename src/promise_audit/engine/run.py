@@ -247,9 +247,11 @@ def describe_verdict_reason(
     if len(missing) == 1:
         what = _missing_words(next(iter(missing)))
     else:
-        what = "missing data (" + "; ".join(
-            f"{_missing_words(r)}: {n:,}" for r, n in sorted(missing.items())
-        ) + ")"
+        what = (
+            "missing data ("
+            + "; ".join(f"{_missing_words(r)}: {n:,}" for r, n in sorted(missing.items()))
+            + ")"
+        )
     them = f"the {count:,} {noun} with {what}"
     goal = f"the {percent(target)} target"
     if reason == "missing_data":
