@@ -1,4 +1,5 @@
-"""The JSON result: the stable, versioned contract (PROMISES.md section 4)."""
+"""The JSON result: the stable, versioned contract (docs/report.md says what each version
+changed)."""
 
 from __future__ import annotations
 
