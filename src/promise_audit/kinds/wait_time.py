@@ -33,8 +33,10 @@ class WaitTime(Kind):
     A missing wait is excluded (missing_wait_seconds) only where the outcome depends on it:
     an abandon whose wait is missing is broken under `abandoned: broken` with no
     `short_abandon` threshold (every wait it could have had breaks the promise). A wait at or
-    under the limit with the abandoned flag missing is excluded (missing_abandoned) where the
-    convention would count an abandon differently, unless the contact is known answered.
+    under the limit whose abandoned flag is missing, in an export that has the flag, is
+    excluded (missing_abandoned) where an abandon would count differently from an answer,
+    unless the contact is known answered; an export with no abandoned flag at all is judged
+    on its waits alone.
     Kept: every other contact, i.e. a wait at or under the limit (exactly at it is kept).
     """
 
