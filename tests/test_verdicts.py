@@ -198,6 +198,16 @@ def test_fail_on_at_risk_fails_a_verdict_missing_data_could_flip(audited: Path):
     assert run("check", str(audited), "--fail-on", "at-risk", "-q").exit_code == 1
 
 
+def test_a_promise_kept_only_if_the_missing_were_is_not_counted_kept_in_the_headline(
+    audited: Path, tmp_path: Path
+):
+    assert run("check", str(audited)).stdout.startswith("Test Co: 0 of 1 promises kept")
+    done = run("check", str(audited), "-q", "-o", f"md={tmp_path / 'r.md'}")
+    assert done.exit_code == 0
+    first = (tmp_path / "r.md").read_text(encoding="utf-8").splitlines()[0]
+    assert first == "## Promise audit: Test Co, 0 of 1 promise kept"
+
+
 def test_terminal_says_it_under_the_verdict(audited: Path):
     done = run("check", str(audited))
     lines = done.stdout.splitlines()
@@ -247,6 +257,27 @@ def test_report_from_a_saved_result_says_it(audited: Path, tmp_path: Path):
     done = run("report", str(saved), "--format", "md")
     assert done.exit_code == 0
     assert NOTE in done.stdout
+
+
+def test_a_promise_with_only_missing_data_is_at_risk_not_no_data(tmp_path: Path):
+    # 3 answered calls, none with a recorded wait: nothing judged, anything from 0% to 100%
+    write_csv(tmp_path / "contacts.csv", ROWS[-3:])
+    path = tmp_path / "promises.yaml"
+    path.write_text(PROMISES, encoding="utf-8")
+    done = run("check", str(path), "--format", "json")
+    assert done.exit_code == 0
+    (promise,) = json.loads(done.stdout)["promises"]
+    assert (promise["verdict"], promise["verdict_reason"]) == ("at_risk", "missing_data")
+    assert (promise["compliance"], promise["compliance_worst"], promise["compliance_best"]) == (
+        None,
+        0.0,
+        1.0,
+    )
+    assert promise["sentence"] == "No contacts to judge yet (0 pending, 3 excluded); target 90.0%."
+    assert promise["verdict_note"] == (
+        "Kept only if the 3 contacts with no recorded wait all reached a person within 2 "
+        "minutes: counted broken, they bring compliance to 0% against the 90.0% target."
+    )
 
 
 def test_a_result_written_before_the_new_fields_still_renders():

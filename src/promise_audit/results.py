@@ -51,6 +51,12 @@ def missing_data_count(excluded_by_reason: dict[str, int]) -> int:
     return sum(n for reason, n in excluded_by_reason.items() if is_missing_data(reason))
 
 
+def counts_as_kept(verdict: str, reason: str | None) -> bool:
+    """Whether a headline's "N of M promises kept" counts it: kept, or at risk only for being
+    under `warn_below` (at risk for missing data is kept only if the missing records were)."""
+    return verdict == "kept" or (verdict == "at_risk" and reason != "missing_data")
+
+
 def compliance_bounds(kept: int, broken: int, missing: int) -> tuple[float | None, float | None]:
     """(worst, best): the compliance had every record excluded for missing data been broken,
     or kept; None when there is nothing to count."""

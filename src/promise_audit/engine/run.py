@@ -155,7 +155,7 @@ def _result(
     worst, best = compliance_bounds(kept, broken, missing)
     verdict, reason = verdict_for(compliance, spec.target, spec.warn_below, worst=worst, best=best)
     gap_is_clear = None if interval is None else not (interval[0] <= spec.target <= interval[1])
-    if verdict == "no_data":
+    if decided == 0:
         sentence = (
             f"No {kind.noun} to judge yet ({pending:,} pending, {excluded:,} excluded); "
             f"target {percent(spec.target)}."
