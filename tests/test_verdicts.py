@@ -287,3 +287,44 @@ def test_a_result_written_before_the_new_fields_still_renders():
     html = render_html(data)
     assert "verdict-note" not in html
     assert html == (GOLDEN / "report.html").read_text(encoding="utf-8")
+
+
+def test_unanswered_calls_with_a_blank_wait_break_availability_from_the_cli(tmp_path: Path):
+    # the shape of a real call log: a Y/N answered flag, and a speed of answer left blank when
+    # nobody answered. 6 answered within 2 minutes, 1 answered after 3, 3 never answered:
+    # 6 kept, 4 broken, 60% (it once read 6/7 = 85.7%, the 3 excluded for their blank wait)
+    rows = [{"Call Id": f"a{i}", "Answered (Y/N)": "Y", "Speed of answer": 30} for i in range(6)]
+    rows += [{"Call Id": "slow", "Answered (Y/N)": "Y", "Speed of answer": 180}]
+    rows += [{"Call Id": f"n{i}", "Answered (Y/N)": "N", "Speed of answer": None} for i in range(3)]
+    for row in rows:
+        row["Date"] = "2026-10-05 09:00:00"
+    write_csv(tmp_path / "calls.csv", rows)
+    path = tmp_path / "promises.yaml"
+    path.write_text(
+        """\
+organization: Test Co
+timezone: UTC
+as_of: 2026-10-10T00:00:00+00:00
+sources:
+  contacts:
+    path: calls.csv
+    columns:
+      contact_id: Call Id
+      initiated_at: Date
+      wait_seconds: Speed of answer
+      abandoned: {expr: "`Answered (Y/N)` = 'N'"}
+promises:
+  - id: person-2m
+    kind: availability
+    limit: 2m
+    abandoned: broken
+    target: 80%
+""",
+        encoding="utf-8",
+    )
+    done = run("check", str(path), "--format", "json")
+    assert done.exit_code == 1
+    (promise,) = json.loads(done.stdout)["promises"]
+    assert (promise["kept"], promise["broken"], promise["excluded"]) == (6, 4, 0)
+    assert promise["broken_by_reason"] == {"abandoned": 3, "answered_late": 1}
+    assert (promise["verdict"], promise["compliance"]) == ("broken", 0.6)
