@@ -45,6 +45,37 @@ class SourcePlan:
     promises: tuple[PromisePlan, ...]
 
 
+# A measure the export gives is known only once the event it measures has ended. Each flag is
+# true when that end is after as_of; the measures it names are then unknown at as_of (NULL),
+# and the kinds judge the contact as still under way. The anchors:
+# - the wait runs from coalesce(enqueued_at, initiated_at) for wait_seconds, and ends when a
+#   person answers (answered_at) or the customer gives up; answered and abandoned, decided at
+#   the wait's end, are unknown too. A queued contact with no answer, no wait and no abandon
+#   flag is still waiting.
+# - the phone tree runs from initiated_at for ivr_seconds.
+# - holds happen during the conversation, so they are known when it ends (ended_at), or, with
+#   no ended_at, no earlier than answered_at + the hold time.
+MEASURES_ENDING_AFTER_AS_OF: dict[str, tuple[str, tuple[str, ...]]] = {
+    "wait_ends_after_as_of": (
+        "(answered_at is not null and answered_at > as_of) or (answered_at is null and ("
+        "(wait_seconds is not null and coalesce(enqueued_at, initiated_at) + wait_seconds > as_of)"
+        " or (wait_seconds is null and not coalesce(answered, false) and enqueued_at is not null"
+        " and abandoned is null)))",
+        ("wait_seconds", "answered", "abandoned"),
+    ),
+    "ivr_ends_after_as_of": (
+        "ivr_seconds is not null and initiated_at + ivr_seconds > as_of",
+        ("ivr_seconds", "ivr_steps"),
+    ),
+    "hold_ends_after_as_of": (
+        "(ended_at is not null and ended_at > as_of) or (ended_at is null and answered_at is not "
+        "null and answered_at <= as_of and answered_at + coalesce(hold_seconds, "
+        "longest_hold_seconds, 0s) > as_of)",
+        ("hold_seconds", "longest_hold_seconds", "hold_count"),
+    ),
+}
+
+
 def missing_fields(kind: Kind, spec: PromiseSpec, available: frozenset[str]) -> tuple[str, ...]:
     missing: list[str] = []
     for alternatives in kind.requirements(spec):
@@ -83,7 +114,21 @@ def build_plan(
     field_types["as_of"] = FieldType.TIMESTAMP
     as_of_sql = f"TIMESTAMPTZ {text_literal(as_of.isoformat())}"
 
-    # Events after as_of have not happened yet, as far as the audit knows.
+    # Events after as_of have not happened yet, as far as the audit knows; nor have the
+    # measures that end after it (see MEASURES_ENDING_AFTER_AS_OF).
+    known = {**field_types}
+
+    def raw_column(name: str) -> str:
+        return as_of_sql if name == "as_of" else f"r.{quote(name)}"
+
+    flag_columns = [
+        f"coalesce({compile_sql(parse(text), known, dialect=dialect, column=raw_column).sql}, "
+        f"false) AS {quote(flag)}"
+        for flag, (text, _) in MEASURES_ENDING_AFTER_AS_OF.items()
+    ]
+    nulled_by = {
+        name: flag for flag, (_, names) in MEASURES_ENDING_AFTER_AS_OF.items() for name in names
+    }
     base_columns = []
     for name, field_type in CANONICAL_FIELDS.items():
         if field_type is FieldType.TIMESTAMP and name != "initiated_at":
@@ -91,12 +136,23 @@ def build_plan(
                 f"CASE WHEN {quote(name)} > {as_of_sql} THEN NULL ELSE {quote(name)} END "
                 f"AS {quote(name)}"
             )
+        elif name in nulled_by:
+            base_columns.append(
+                f"CASE WHEN {quote(nulled_by[name])} THEN NULL ELSE {quote(name)} END "
+                f"AS {quote(name)}"
+            )
         else:
             base_columns.append(quote(name))
     base_columns += [quote(a) for a in records.attributes]
+    base_columns += [quote(flag) for flag in MEASURES_ENDING_AFTER_AS_OF]
     base_columns.append(f"{as_of_sql} AS as_of")
+    for flag in MEASURES_ENDING_AFTER_AS_OF:
+        field_types[flag] = FieldType.BOOLEAN
 
-    ctes = [f"base AS (SELECT {', '.join(base_columns)} FROM {records.table})"]
+    ctes = [
+        f"raw AS (SELECT r.*, {', '.join(flag_columns)} FROM {records.table} r)",
+        f"base AS (SELECT {', '.join(base_columns)} FROM raw)",
+    ]
     joins: list[str] = []
     # local week, weekday and hour, computed once for every promise's trend and heat map
     selects = [

@@ -20,6 +20,9 @@ from promise_audit.results import (
     PromiseResult,
     Ratings,
     WeekPoint,
+    compliance_bounds,
+    is_missing_data,
+    missing_data_count,
     verdict_for,
     wilson_interval,
 )
@@ -148,9 +151,11 @@ def _result(
     decided = kept + broken
     compliance = kept / decided if decided else None
     interval = wilson_interval(kept, decided)
-    verdict = verdict_for(compliance, spec.target, spec.warn_below)
+    missing = missing_data_count(excluded_by_reason)
+    worst, best = compliance_bounds(kept, broken, missing)
+    verdict, reason = verdict_for(compliance, spec.target, spec.warn_below, worst=worst, best=best)
     gap_is_clear = None if interval is None else not (interval[0] <= spec.target <= interval[1])
-    if verdict == "no_data":
+    if decided == 0:
         sentence = (
             f"No {kind.noun} to judge yet ({pending:,} pending, {excluded:,} excluded); "
             f"target {percent(spec.target)}."
@@ -186,7 +191,90 @@ def _result(
         # a promise with no broken record has no evidence: no query to find none
         evidence=_evidence(con, plan, promise) if broken else (),
         ratings=aggregates.ratings,
+        compliance_worst=worst,
+        compliance_best=best,
+        verdict_reason=reason,
+        verdict_note=describe_verdict_reason(
+            reason,
+            excluded_by_reason=excluded_by_reason,
+            noun=kind.noun,
+            kept_phrase=kind.kept_phrase(spec),
+            compliance=compliance,
+            worst=worst,
+            best=best,
+            target=spec.target,
+            warn_below=spec.warn_below,
+        ),
     )
+
+
+# How a missing or invalid field reads in a sentence ("... with no recorded wait").
+FIELD_WORDS = {
+    "wait_seconds": "wait",
+    "hold_seconds": "hold time",
+    "longest_hold_seconds": "longest hold",
+    "ivr_seconds": "time in the phone tree",
+    "ivr_steps": "count of phone-tree menus",
+    "answered": "answer",
+    "abandoned": "abandon flag",
+    "first_response_at": "first reply time",
+    "resolved_at": "resolution time",
+}
+
+
+def _missing_words(reason: str) -> str:
+    sort, _, name = reason.partition("_")
+    words = FIELD_WORDS.get(name, name)
+    return f"no recorded {words}" if sort == "missing" else f"an invalid {words}"
+
+
+def describe_verdict_reason(
+    reason: str | None,
+    *,
+    excluded_by_reason: dict[str, int],
+    noun: str,
+    kept_phrase: str,
+    compliance: float | None,
+    worst: float | None,
+    best: float | None,
+    target: float,
+    warn_below: float | None,
+) -> str | None:
+    """Why the verdict is what it is, in one sentence every output puts in its headline
+    (None when there is nothing to add: kept, no data, or broken with no missing data)."""
+    missing = {r: n for r, n in excluded_by_reason.items() if is_missing_data(r)}
+    count = sum(missing.values())
+    if len(missing) == 1:
+        what = _missing_words(next(iter(missing)))
+    else:
+        what = (
+            "missing data ("
+            + "; ".join(f"{_missing_words(r)}: {n:,}" for r, n in sorted(missing.items()))
+            + ")"
+        )
+    them = f"the {count:,} {noun} with {what}"
+    goal = f"the {percent(target)} target"
+    if reason == "missing_data":
+        return (
+            f"Kept only if {them} all {kept_phrase}: counted broken, they bring compliance "
+            f"to {percent(worst, target)} against {goal}."
+        )
+    if reason == "below_warn_below" and warn_below is not None:
+        return (
+            f"At risk: {percent(compliance, warn_below)} meets {goal} but not the warning "
+            f"level of {percent(warn_below)}."
+        )
+    if reason == "broken_unless_missing_kept":
+        return (
+            f"Broken unless {them} were kept: counted kept, they bring compliance to "
+            f"{percent(best)} against {goal}."
+        )
+    if reason == "broken_even_if_missing_kept" and count:
+        return (
+            f"Broken even if all {count:,} {noun} with {what} were kept "
+            f"({percent(best, target)} at best against {goal})."
+        )
+    return None
 
 
 def _decided_sql(status: str) -> str:

@@ -9,23 +9,37 @@ from promise_audit.promises.units import humanize_duration
 
 AbandonRule = Literal["exclude", "kept", "broken"]
 
+IS_ABANDON = "coalesce(abandoned, false)"
+
 
 def abandon_cases(limit: float, short_abandon: float, abandoned: AbandonRule) -> tuple[Case, ...]:
     """Cases for abandons at or under the limit (those over it are broken before these)."""
-    is_abandon = "coalesce(abandoned, false)"
     counted = {
-        "exclude": Case(is_abandon, Outcome.EXCLUDED, "abandoned_within_limit"),
-        "kept": Case(is_abandon, Outcome.KEPT),
-        "broken": Case(is_abandon, Outcome.BROKEN, "abandoned"),
+        "exclude": Case(IS_ABANDON, Outcome.EXCLUDED, "abandoned_within_limit"),
+        "kept": Case(IS_ABANDON, Outcome.KEPT),
+        "broken": Case(IS_ABANDON, Outcome.BROKEN, "abandoned"),
     }[abandoned]
     return (
         Case(
-            f"{is_abandon} and wait_seconds <= {seconds(short_abandon)}",
+            f"{IS_ABANDON} and wait_seconds <= {seconds(short_abandon)}",
             Outcome.EXCLUDED,
             "short_abandon",
         ),
         counted,
     )
+
+
+def abandon_with_unknown_wait(
+    limit: float | None, short_abandon: float, abandoned: AbandonRule
+) -> Case:
+    """An abandon whose wait is missing: broken where every wait it could have had breaks it
+    (no short-abandon threshold, and every abandon within the limit counts as broken, or there
+    is no limit), else excluded for the missing wait. A missing wait is not a zero wait: the
+    default threshold of 0 s (no wait at all) does not make it a short abandon."""
+    when = f"{IS_ABANDON} and wait_seconds is null"
+    if short_abandon == 0 and (limit is None or abandoned == "broken"):
+        return Case(when, Outcome.BROKEN, "abandoned")
+    return Case(when, Outcome.EXCLUDED, "missing_wait_seconds")
 
 
 def describe(limit: float | None, short_abandon: float, abandoned: AbandonRule) -> str:

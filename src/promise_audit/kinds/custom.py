@@ -40,9 +40,10 @@ class Custom(Kind):
     Population: the records where `where` is true (all, without it). The expressions may use
     any canonical field (one the export lacks makes the promise unauditable) and any other
     source column of the export (a scope attribute).
-    Broken: `kept_if` is false, or `measure` is over `limit`.
-    Excluded: `kept_if` or `measure` is null because a field it needs is missing
-    (missing_<field>, naming the first such field, or null_expression).
+    Broken: `kept_if` is false, or `measure` is over `limit` (either one is enough, whatever
+    the other's value).
+    Excluded: neither broke it and `kept_if` or `measure` is null because a field it needs is
+    missing (missing_<field>, naming the first such field, or null_expression).
     """
 
     name = "custom"
@@ -66,23 +67,26 @@ class Custom(Kind):
         from promise_audit.expressions import fields_of, parse
 
         assert isinstance(options, CustomOptions)
-        cases: list[Case] = []
+        # a record that breaks one rule is broken whatever the other's missing value would say
+        broken_cases: list[Case] = []
+        missing_cases: list[Case] = []
         for text, broken in (
             (options.kept_if, f"not ({options.kept_if})"),
             (options.measure, f"({options.measure}) > {seconds(options.limit or 0)}"),
         ):
             if text is None:
                 continue
+            broken_cases.append(Case(broken, Outcome.BROKEN, "custom_rule"))
             for name in sorted(fields_of(parse(text)) - {"as_of"}):
-                cases.append(
+                missing_cases.append(
                     Case(
                         f"({text}) is null and {field_reference(name)} is null",
                         Outcome.EXCLUDED,
                         f"missing_{name}",
                     )
                 )
-            cases.append(Case(f"({text}) is null", Outcome.EXCLUDED, "null_expression"))
-            cases.append(Case(broken, Outcome.BROKEN, "custom_rule"))
+            missing_cases.append(Case(f"({text}) is null", Outcome.EXCLUDED, "null_expression"))
+        cases = broken_cases + missing_cases
         return Rule(
             population=options.where or "true",
             cases=tuple(cases),

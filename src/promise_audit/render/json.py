@@ -1,4 +1,5 @@
-"""The JSON result: the stable, versioned contract (PROMISES.md section 4)."""
+"""The JSON result: the stable, versioned contract (docs/report.md says what each version
+changed)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from promise_audit import __version__
 from promise_audit.records.loader import Accounting
 from promise_audit.results import AuditResult, PromiseResult
 
-SCHEMA_VERSION = 1
+# 2: compliance_worst, compliance_best, verdict_reason and verdict_note; `kept` now means kept
+# even with every record excluded for missing data counted broken (docs/report.md).
+SCHEMA_VERSION = 2
 
 
 def accounting_dict(accounting: Accounting) -> dict[str, Any]:
@@ -40,6 +43,10 @@ def promise_dict(promise: PromiseResult) -> dict[str, Any]:
         "compliance": promise.compliance,
         "ci_low": promise.ci_low,
         "ci_high": promise.ci_high,
+        "compliance_worst": promise.compliance_worst,
+        "compliance_best": promise.compliance_best,
+        "verdict_reason": promise.verdict_reason,
+        "verdict_note": promise.verdict_note,
         "target": promise.target,
         "warn_below": promise.warn_below,
         "gap_is_clear": promise.gap_is_clear,

@@ -26,6 +26,7 @@ from markupsafe import Markup, escape
 from promise_audit.engine.run import percent
 from promise_audit.errors import UsageError
 from promise_audit.render import charts
+from promise_audit.results import counts_as_kept
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -41,7 +42,7 @@ REPORT_FORMATS: dict[str, ReportFormat] = {
     ".pdf": "pdf",
 }
 PAGE_SIZES: tuple[PageSize, ...] = ("A4", "Letter")
-SUPPORTED_SCHEMA = 1
+SUPPORTED_SCHEMA = 2
 DEFAULT_ACCENT = "#1F3A5F"
 LOGO_LIMIT = 512 * 1024
 EVIDENCE_DETAILS = ("channel", "queue", "team", "agent_id")
@@ -273,7 +274,7 @@ def _build_view(
     promises = tuple(
         _promise_view(position, raw, with_charts) for position, (_, raw) in enumerate(indexed)
     )
-    kept = sum(1 for p in promises if p.verdict in ("kept", "at_risk"))
+    kept = sum(1 for p in promises if counts_as_kept(p.verdict, p.raw.get("verdict_reason")))
     organization = str(result.get("organization") or "")
     tool = result.get("tool") or {}
     sources = result.get("sources") or {}

@@ -6,7 +6,7 @@ import re
 from typing import TextIO
 
 from promise_audit.engine.run import percent
-from promise_audit.results import AuditResult, PromiseResult
+from promise_audit.results import AuditResult, PromiseResult, counts_as_kept
 
 MARKS = {
     "kept": ("KEPT", "green"),
@@ -45,7 +45,7 @@ def render_terminal(result: AuditResult, out: TextIO, *, color: bool, width: int
         highlight=False,
         emoji=False,
     )
-    kept = sum(1 for p in result.promises if p.verdict in ("kept", "at_risk"))
+    kept = sum(1 for p in result.promises if counts_as_kept(p.verdict, p.verdict_reason))
     console.print(
         Text(
             f"{safe(result.organization)}: {kept} of {len(result.promises)} promises kept",
@@ -62,6 +62,8 @@ def render_terminal(result: AuditResult, out: TextIO, *, color: bool, width: int
         if not promise.blocking:
             header += Text("  (not blocking)", style="dim")
         console.print(header)
+        if promise.verdict_note:
+            console.print(Text(f"    {safe(promise.verdict_note)}", style=f"bold {style}"))
         if promise.statement:
             console.print(Text(f'    Promised: "{safe(promise.statement)}"', style="italic"))
         console.print(Text(f"    Delivered: {safe(promise.sentence)}"))
