@@ -228,10 +228,11 @@ def test_abandon_with_no_recorded_wait(audit_one, options, expected):
     assert outcome(result) == expected
 
 
-def test_an_abandon_is_a_queued_contact_even_without_a_recorded_wait(audit_one):
-    # the export has no enqueued_at: the abandon flag says the customer queued
+def test_an_abandon_with_no_wait_and_no_enqueued_at_column_is_outside(audit_one):
+    # the export has no enqueued_at: only a wait says a contact queued (availability, not
+    # wait_time, is the promise that breaks a contact nobody answered)
     rows = [call(None, abandoned=True)]
-    assert outcome(audit_one(rows, {**WAIT_5M, "abandoned": "broken"})) == "broken:abandoned"
+    assert outcome(audit_one(rows, {**WAIT_5M, "abandoned": "broken"})) == "outside"
 
 
 def test_contact_with_no_wait_and_no_abandon_did_not_queue(audit_one):

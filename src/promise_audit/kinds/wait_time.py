@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from promise_audit.kinds._abandons import (
-    IS_ABANDON,
     AbandonRule,
     abandon_cases,
     abandon_with_unknown_wait,
@@ -22,8 +21,8 @@ class WaitTime(Kind):
     """Nobody waits in a queue for a person longer than `limit`.
 
     Population: contacts that queued for a person (enqueued_at present or, where the export
-    has no enqueued_at, a wait present or the contact marked abandoned: an abandon gave up in
-    the queue).
+    has no enqueued_at, a wait present; an abandon with neither is outside it, as nothing
+    says it reached a queue).
     Broken: wait_seconds over `limit`, whether the contact was answered or abandoned.
     Pending: still waiting at as_of (answered or ended after it, an exported wait that ends
     after it, or neither yet) while the deadline, the wait's start (enqueued_at, else
@@ -52,7 +51,7 @@ class WaitTime(Kind):
         queued = (
             "enqueued_at is not null"
             if "enqueued_at" in available
-            else f"wait_seconds is not null or wait_ends_after_as_of or {IS_ABANDON}"
+            else "wait_seconds is not null or wait_ends_after_as_of"
         )
         limit = seconds(options.limit)
         cases = [
