@@ -466,15 +466,45 @@ def inspect(
         Path | None,
         typer.Option("--promises", help="A promise file: which of its promises are auditable."),
     ] = None,
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", help="table (for people) or json (for machines).")
+    ] = OutputFormat.table,
 ) -> None:
-    """Describe an export: format, rows, time range, columns, canonical fields it fills."""
-    from promise_audit.inspection import inspect_export, render_inspection
+    """Describe an export: format, encoding, rows, columns, and a suggested mapping to canonical
+    fields; with --promises, which of its promises the export can audit."""
+    import json
+    from dataclasses import asdict
 
+    from promise_audit.inspection import (
+        inspect_export,
+        profile_dict,
+        render_inspection,
+        render_profile,
+    )
+
+    if promises is None:
+        from promise_audit.profiling import profile_export
+        from promise_audit.suggest import suggest_mapping
+
+        try:
+            profile = profile_export(records, format_in=format_in)
+        except PromiseAuditError as error:
+            _fail(error)
+        suggested = suggest_mapping(profile)
+        if output_format is OutputFormat.json:
+            text = json.dumps(profile_dict(profile, suggested), indent=2, ensure_ascii=False)
+            sys.stdout.write(text + "\n")
+        else:
+            sys.stdout.write(render_profile(profile, suggested))
+        return
     try:
         report = inspect_export(records, format_in=format_in, promise_file=promises)
     except PromiseAuditError as error:
         _fail(error)
-    sys.stdout.write(render_inspection(report))
+    if output_format is OutputFormat.json:
+        sys.stdout.write(json.dumps(asdict(report), indent=2, ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(render_inspection(report))
     if any(p.missing for p in report.promises):
         raise typer.Exit(3)
 
