@@ -510,6 +510,42 @@ def inspect(
 
 
 @app.command()
+def init(
+    export: Annotated[str, typer.Option("--export", help="The export to map: a file or a glob.")],
+    policy: Annotated[
+        str | None,
+        typer.Option(
+            "--policy", help="A policy page (text, Markdown or HTML; '-': standard input)."
+        ),
+    ] = None,
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="The promise file to write.")
+    ] = Path("promises.yaml"),
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
+    format_in: Annotated[
+        str | None, typer.Option("--format-in", help="csv, jsonl, parquet, zendesk, ...")
+    ] = None,
+) -> None:
+    """Write a starter promise file: the export's suggested mapping, and the promises drafted
+    from the policy's published sentences."""
+    from promise_audit.starter import write_starter
+
+    try:
+        _, suggested, drafted = write_starter(
+            export, output, policy=policy, force=force, format_in=format_in
+        )
+    except PromiseAuditError as error:
+        _fail(error)
+    unsure = sum(1 for s in suggested.suggestions if s.confidence != "high")
+    promises = len(drafted.drafts) if drafted is not None else 0
+    words = f"{len(suggested.suggestions)} fields mapped ({unsure} to check)"
+    if drafted is not None:
+        words += f", {promises} promises drafted, {len(drafted.unplaced)} sentences to place"
+    typer.echo(f"{output}: {words}")
+    typer.echo(f"next: promise-audit validate {output} && promise-audit check {output}")
+
+
+@app.command()
 def sample(
     out: Annotated[Path, typer.Argument(help="File to write: .csv, .csv.gz, .parquet or .jsonl")],
     rows: Annotated[int, typer.Option("--rows", min=1, help="How many contacts.")] = 5000,

@@ -1,0 +1,330 @@
+"""`inspect FILE` (no promise file) and `init` on the real public exports and platform files:
+the suggested mapping checked field by field, then init -> validate -> check end to end."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from promise_audit.cli import app
+from promise_audit.profiling import profile_export
+from promise_audit.suggest import suggest_mapping
+from tests.real._support import REAL_DATA
+
+runner = CliRunner()
+needs_real = pytest.mark.skipif(not REAL_DATA.is_dir(), reason="../shared/data/real absent")
+
+NYC_TIME = "%m/%d/%Y %I:%M:%S %p"
+SERVICENOW_TIME = "%d/%m/%Y %H:%M"
+# export -> the suggested mapping, field by field (None: given by a platform reader)
+EXPECTED: dict[str, dict[str, Any]] = {
+    "pwc-call-centre/call_center_dataset.csv": {
+        "contact_id": "Call Id",
+        "channel": {"const": "phone"},
+        "agent_id": "Agent",
+        "topic": "Topic",
+        "initiated_at": {"date": "Date", "time": "Time", "format": "%Y-%m-%d %H:%M:%S"},
+        "abandoned": {"expr": "`Answered (Y/N)` = 'N'"},
+        "wait_seconds": "Speed of answer in seconds",
+        "csat": "Satisfaction rating",
+    },
+    "pwc-call-centre/call_center_dataset.xlsx": {
+        "contact_id": "Call Id",
+        "channel": {"const": "phone"},
+        "agent_id": "Agent",
+        "topic": "Topic",
+        "initiated_at": {"date": "Date", "time": "Time", "format": "%Y-%m-%d %H:%M:%S"},
+        "abandoned": {"expr": "`Answered (Y/N)` = 'N'"},
+        "wait_seconds": "Speed of answer in seconds",
+        "csat": "Satisfaction rating",
+    },
+    "nyc-311-sample/311_subset.micro.csv": {
+        "contact_id": "Unique Key",
+        "channel": "Open Data Channel Type",
+        "team": "Agency",
+        "topic": "Complaint Type",
+        "initiated_at": {"column": "Created Date", "format": NYC_TIME},
+        "resolved_at": {"column": "Closed Date", "format": NYC_TIME},
+    },
+    "servicenow-incident-eventlog/incident_event_log_head.csv": {
+        "contact_id": "number",
+        "customer_id": "caller_id",
+        "channel": "contact_type",
+        "team": "assignment_group",
+        "agent_id": "assigned_to",
+        "topic": "category",
+        "initiated_at": {"column": "opened_at", "format": SERVICENOW_TIME},
+        "resolved_at": {"column": "resolved_at", "format": SERVICENOW_TIME},
+        "transfers": "reassignment_count",
+    },
+    "twitter-customer-support/twcs_head5000.csv": {
+        "contact_id": "tweet_id",
+        "customer_id": "author_id",
+        "channel": {"const": "social"},
+        "initiated_at": {"column": "created_at", "format": "%a %b %d %H:%M:%S %z %Y"},
+    },
+    "volvo-bpi2013-incidents/VINST-new_head.csv": {
+        "contact_id": "SR Number",
+        "initiated_at": "Change Date+Time",
+    },
+    "zendesk-fivetran-seeds/ticket_data.csv": {
+        "contact_id": "id",
+        "customer_id": "requester_id",
+        "channel": "via_channel",
+        "team": "group_id",
+        "agent_id": "assignee_id",
+        "topic": "type",
+        "initiated_at": "created_at",
+    },
+}
+# confidence of the fields a first audit stands on
+CONFIDENCE = {
+    ("pwc-call-centre/call_center_dataset.csv", "wait_seconds"): "high",
+    ("pwc-call-centre/call_center_dataset.csv", "channel"): "medium",
+    ("servicenow-incident-eventlog/incident_event_log_head.csv", "transfers"): "medium",
+    ("volvo-bpi2013-incidents/VINST-new_head.csv", "initiated_at"): "low",
+    ("nyc-311-sample/311_subset.micro.csv", "contact_id"): "high",
+}
+
+
+@needs_real
+@pytest.mark.parametrize("export", sorted(EXPECTED))
+def test_the_suggested_mapping_of_a_real_export_field_by_field(export: str) -> None:
+    suggested = suggest_mapping(profile_export(str(REAL_DATA / export)))
+    assert {s.field: s.mapping for s in suggested.suggestions} == EXPECTED[export]
+    for (name, field), confidence in CONFIDENCE.items():
+        if name == export:
+            assert suggested.get(field).confidence == confidence  # type: ignore[union-attr]
+
+
+@needs_real
+def test_a_day_first_date_is_decided_from_the_values_and_said_so() -> None:
+    profile = profile_export(
+        str(REAL_DATA / "servicenow-incident-eventlog/incident_event_log_head.csv")
+    )
+    opened = profile.column("opened_at")
+    assert opened.date_order == "day-first"
+    assert opened.date_order_evidence == (
+        "day-first: the first number reaches 29, the second at most 12"
+    )
+    # 29/2/2016 01:16 is the earliest; day-first, 2/3/2016 11:53 the latest
+    assert (opened.first, opened.last) == ("2016-02-29 01:16:00+00", "2016-03-02 11:53:00+00")
+    assert profile.null_values == ("", "?")
+
+
+@needs_real
+def test_a_column_with_no_day_above_twelve_takes_the_order_of_its_siblings() -> None:
+    profile = profile_export(str(REAL_DATA / "nyc-311-sample/311_subset.micro.csv"))
+    created = profile.column("Created Date")
+    assert created.date_order == "month-first"
+    assert "as 'Closed Date'" in (created.date_order_evidence or "")
+
+
+@needs_real
+def test_the_profile_counts_rows_nulls_and_the_range_of_a_call_log() -> None:
+    profile = profile_export(str(REAL_DATA / "pwc-call-centre/call_center_dataset.csv"))
+    assert (profile.format, profile.platform, profile.encoding, profile.rows) == (
+        "csv",
+        None,
+        "utf-8",
+        5000,
+    )
+    wait = profile.column("Speed of answer in seconds")
+    # 946 unanswered calls have no speed of answer; waits run from 10 to 125 seconds
+    assert (wait.type, wait.nulls, wait.first, wait.last) == ("number", 946, "10", "125")
+    date = profile.column("Date")
+    assert (date.type, date.first, date.last) == ("date", "2021-01-01", "2021-03-31")
+    assert profile.column("Call Id").distinct == 5000
+
+
+@needs_real
+def test_a_byte_order_mark_and_windows_line_endings_are_noted() -> None:
+    profile = profile_export(str(REAL_DATA / "volvo-bpi2013-incidents/VINST-new_head.csv"))
+    assert profile.columns[0].name == "SR Number"
+    assert "Windows line endings (CRLF)" in profile.notes
+
+
+@needs_real
+def test_a_genesys_conversation_is_recognised_and_its_reader_maps_it() -> None:
+    export = REAL_DATA / "genesys-conversation-details/conversation1.json"
+    profile = profile_export(str(export))
+    assert (profile.format, profile.platform) == (
+        "genesys-cloud",
+        "Genesys Cloud conversation details",
+    )
+    suggested = suggest_mapping(profile)
+    assert {"contact_id", "initiated_at", "wait_seconds"} <= {
+        s.field for s in suggested.suggestions
+    }
+    assert all(s.mapping is None for s in suggested.suggestions)
+
+
+def _platform_files(tmp_path: Path) -> dict[str, Path]:
+    ctr = tmp_path / "ctr.json"
+    ctr.write_text(
+        json.dumps(
+            {
+                "ContactId": "c-1",
+                "InitiationTimestamp": "2026-10-01T09:00:00Z",
+                "LastUpdateTimestamp": "2026-10-01T09:10:00Z",
+                "DisconnectTimestamp": "2026-10-01T09:10:00Z",
+                "Channel": "VOICE",
+                "InitiationMethod": "INBOUND",
+            }
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    zendesk = tmp_path / "tickets.json"
+    zendesk.write_text(
+        json.dumps(
+            {"tickets": [{"id": 7, "created_at": "2026-10-01T09:00:00Z", "status": "open"}]}
+        ),
+        encoding="utf-8",
+    )
+    freshdesk = tmp_path / "freshdesk.csv"
+    freshdesk.write_text(
+        "Ticket ID,Subject,Status,Source,Created time,Resolved time,"
+        "First response time (in hrs),Resolution status\n"
+        "1,Help,Open,Email,2026-10-01 09:00:00,,,\n",
+        encoding="utf-8",
+    )
+    return {"amazon-connect-ctr": ctr, "zendesk": zendesk, "freshdesk": freshdesk}
+
+
+@pytest.mark.parametrize("platform", ["amazon-connect-ctr", "zendesk", "freshdesk"])
+def test_a_platform_export_is_recognised_by_its_keys_or_columns(
+    tmp_path: Path, platform: str
+) -> None:
+    path = _platform_files(tmp_path)[platform]
+    profile = profile_export(str(path))
+    assert profile.format == platform
+    assert profile.platform is not None
+    fields = {s.field for s in suggest_mapping(profile).suggestions}
+    assert {"contact_id", "initiated_at"} <= fields
+
+
+def test_inspect_prints_json_for_machines(tmp_path: Path) -> None:
+    path = tmp_path / "calls.csv"
+    path.write_text(
+        "Call Id,Created,Answered,Wait (min)\n1,2026-10-01 09:00,Y,1.5\n2,2026-10-02 10:00,N,\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["inspect", str(path), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    mapping = {m["field"]: m["mapping"] for m in data["mapping"]}
+    assert mapping["contact_id"] == "Call Id"
+    assert mapping["initiated_at"] == "Created"
+    assert mapping["abandoned"] == {"expr": "Answered = 'N'"}
+    assert mapping["wait_seconds"] == {"column": "Wait (min)", "unit": "min"}
+    assert data["rows"] == 2
+    wait = next(c for c in data["columns"] if c["name"] == "Wait (min)")
+    assert (wait["nulls"], wait["null_share"]) == (1, 0.5)
+
+
+def test_inspect_of_a_raw_export_no_longer_stops_on_a_missing_contact_id(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "raw.csv"
+    path.write_text("Ticket Number,Opened\nA1,01/02/2026\nA2,25/02/2026\n", encoding="utf-8")
+    result = runner.invoke(app, ["inspect", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "day-first: the first number reaches 25" in result.output
+
+
+POLICY = """# Our service promises
+
+- We answer 80% of calls within 2 minutes.
+- Our phone lines are open 9am to 6pm, Monday to Sunday.
+- We will resolve your complaint within 5 working days.
+- We reply on social within 1 hour, 8am-8pm.
+- We strive for excellent service.
+- We will answer your call quickly.
+"""
+
+
+@needs_real
+@pytest.mark.parametrize("export", sorted(EXPECTED))
+@pytest.mark.parametrize("with_policy", [False, True])
+def test_init_then_validate_then_check_runs_on_every_real_export(
+    tmp_path: Path, export: str, with_policy: bool
+) -> None:
+    out = tmp_path / "promises.yaml"
+    arguments = ["init", "--export", str(REAL_DATA / export), "-o", str(out)]
+    if with_policy:
+        policy = tmp_path / "charter.md"
+        policy.write_text(POLICY, encoding="utf-8")
+        arguments += ["--policy", str(policy)]
+    result = runner.invoke(app, arguments)
+    assert result.exit_code == 0, result.output
+    validated = runner.invoke(app, ["validate", str(out)])
+    assert validated.exit_code == 0, validated.output
+    checked = runner.invoke(app, ["check", str(out), "--format", "json"])
+    assert checked.exit_code in (0, 1, 3), checked.output
+
+
+@needs_real
+def test_init_drafts_the_policy_and_its_calendars_into_the_file(tmp_path: Path) -> None:
+    import yaml
+
+    policy = tmp_path / "charter.md"
+    policy.write_text(POLICY, encoding="utf-8")
+    out = tmp_path / "promises.yaml"
+    export = REAL_DATA / "pwc-call-centre/call_center_dataset.csv"
+    result = runner.invoke(
+        app, ["init", "--export", str(export), "--policy", str(policy), "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    document = yaml.safe_load(out.read_text(encoding="utf-8"))
+    promises = {p["id"]: p for p in document["promises"]}
+    assert promises["wait-time-2m"]["statement"] == "We answer 80% of calls within 2 minutes."
+    assert promises["wait-time-2m"]["published_in"] == "charter.md"
+    assert promises["resolution-time-5d"]["calendar"] == "working-days"
+    assert set(document["calendars"]) == {
+        "open-mon-sun-0900-1800",
+        "working-days",
+        "open-mon-sun-0800-2000",
+    }
+    # the policy speaks of calls, so the constant phone channel is mapped, not left commented
+    assert document["sources"]["contacts"]["columns"]["channel"] == {"const": "phone"}
+    text = out.read_text(encoding="utf-8")
+    assert '# - "We will answer your call quickly."' in text
+    # a social scope on a phone log has no channel to filter on? it does: the const phone
+    checked = runner.invoke(app, ["check", str(out), "--format", "json"])
+    data = json.loads(checked.output)
+    wait = next(p for p in data["promises"] if p["id"] == "wait-time-2m")
+    # the published example's figures: 3,878 of 4,054 answered within 2 minutes
+    assert (wait["kept"], wait["broken"]) == (3878, 176)
+
+
+def test_init_never_overwrites_a_file_without_force(tmp_path: Path) -> None:
+    export = tmp_path / "calls.csv"
+    export.write_text("Call Id,Created\n1,2026-10-01 09:00\n", encoding="utf-8")
+    out = tmp_path / "promises.yaml"
+    out.write_text("keep me\n", encoding="utf-8")
+    result = runner.invoke(app, ["init", "--export", str(export), "-o", str(out)])
+    assert result.exit_code == 2
+    assert "--force" in result.output
+    assert out.read_text(encoding="utf-8") == "keep me\n"
+    forced = runner.invoke(app, ["init", "--export", str(export), "-o", str(out), "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert "contact_id" in out.read_text(encoding="utf-8")
+
+
+def test_init_reads_the_policy_from_standard_input(tmp_path: Path) -> None:
+    export = tmp_path / "calls.csv"
+    export.write_text("Call Id,Created\n1,2026-10-01 09:00\n", encoding="utf-8")
+    out = tmp_path / "promises.yaml"
+    result = runner.invoke(
+        app,
+        ["init", "--export", str(export), "--policy", "-", "-o", str(out)],
+        input="We will resolve your request within 3 days.\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert "resolution-time-3d" in out.read_text(encoding="utf-8")
+    assert runner.invoke(app, ["validate", str(out)]).exit_code == 0
