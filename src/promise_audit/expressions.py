@@ -610,7 +610,9 @@ class _Compiler:
     def _field(self, e: Field) -> Compiled:
         if e.name not in self.field_types:
             hint = _did_you_mean(e.name, list(self.field_types))
-            raise ExpressionError(f"unknown field {e.name!r}{hint}", e.pos)
+            raise ExpressionError(
+                f"unknown field {e.name!r}{hint} (the fields: docs/fields.md)", e.pos
+            )
         # Parentheses keep whatever the caller's column() returns a single operand.
         column = self.column
         sql = self.d.quote_identifier(e.name) if column is None else f"({column(e.name)})"
