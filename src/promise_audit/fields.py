@@ -29,8 +29,7 @@ MEANINGS: dict[str, str] = {
     "ended_at": "When the contact ended.",
     "resolved_at": "When the customer's issue was resolved.",
     "abandoned": "The customer gave up before a person answered.",
-    "wait_seconds": "Time in the queue before a person answered (or before the customer gave "
-    "up).",
+    "wait_seconds": "Time in the queue before a person answered (or before the customer gave up).",
     "hold_seconds": "Time on hold during the conversation, in total.",
     "longest_hold_seconds": "The longest single hold during the conversation.",
     "hold_count": "How many times the customer was put on hold.",
@@ -72,8 +71,7 @@ DERIVATIONS: dict[str, str] = {
     "longest_hold_seconds": "Where the source gives hold_seconds and hold_count: "
     "hold_seconds when there was at most one hold.",
     "escalated": "From escalations: true when it is above 0.",
-    "failure_at": "service_recovery starts its clock here, or at initiated_at where it is "
-    "missing.",
+    "failure_at": "service_recovery starts its clock here, or at initiated_at where it is missing.",
     "recovered_at": "service_recovery reads resolved_at where recovered_at is missing.",
     "transfers": "Platform readers count the legs of a journey (see docs/formats/).",
 }
