@@ -355,7 +355,12 @@ def _profile_columns(
             for group in (1, 2):
                 part = f"TRY_CAST(regexp_extract({value}, '{_SQL_DATE_PARTS}', {group}) AS INTEGER)"
                 selects.append(f"max({part})")
-    result = con.execute(f"SELECT {', '.join(selects)} FROM {table}").fetchone()
+    # stored, not only fetched: DuckDB keeps the CSV reader's rejected rows only for a scan
+    # whose result is stored, and those are the malformed rows `inspect` counts
+    con.execute(
+        f'CREATE OR REPLACE TEMP TABLE "profile_inspect" AS SELECT {", ".join(selects)} FROM {table}'
+    )
+    result = con.execute('SELECT * FROM "profile_inspect"').fetchone()
     rows = int(result[0])
     position = 1
     profiles: list[ColumnProfile] = []

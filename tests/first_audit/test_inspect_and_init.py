@@ -328,3 +328,11 @@ def test_init_reads_the_policy_from_standard_input(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "resolution-time-3d" in out.read_text(encoding="utf-8")
     assert runner.invoke(app, ["validate", str(out)]).exit_code == 0
+
+
+@needs_real
+def test_a_record_no_strict_reading_accepts_is_counted_as_malformed() -> None:
+    # tweet 3399 holds two bare carriage returns: read leniently, as two malformed pieces
+    profile = profile_export(str(REAL_DATA / "twitter-customer-support/twcs_head5000.csv"))
+    assert (profile.rows, profile.malformed) == (5001, 2)
+    assert profile.column("tweet_id").rows == 4999
