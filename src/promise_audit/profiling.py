@@ -358,7 +358,8 @@ def _profile_columns(
     # stored, not only fetched: DuckDB keeps the CSV reader's rejected rows only for a scan
     # whose result is stored, and those are the malformed rows `inspect` counts
     con.execute(
-        f'CREATE OR REPLACE TEMP TABLE "profile_inspect" AS SELECT {", ".join(selects)} FROM {table}'
+        f'CREATE OR REPLACE TEMP TABLE "profile_inspect" AS '
+        f"SELECT {', '.join(selects)} FROM {table}"
     )
     result = con.execute('SELECT * FROM "profile_inspect"').fetchone()
     rows = int(result[0])
