@@ -336,3 +336,117 @@ def test_a_record_no_strict_reading_accepts_is_counted_as_malformed() -> None:
     profile = profile_export(str(REAL_DATA / "twitter-customer-support/twcs_head5000.csv"))
     assert (profile.rows, profile.malformed) == (5001, 2)
     assert profile.column("tweet_id").rows == 4999
+
+
+ROWS = "Case Number,Created At,Reply Minutes\nC1,2026-10-01 09:00:00,15\nC2,2026-10-02 10:30:00,\n"
+
+
+def _write(tmp_path: Path, kind: str) -> Path:
+    import gzip
+
+    import duckdb
+
+    if kind == "csv":
+        path = tmp_path / "export.csv"
+        path.write_text(ROWS, encoding="utf-8")
+    elif kind == "csv.gz":
+        path = tmp_path / "export.csv.gz"
+        path.write_bytes(gzip.compress(ROWS.encode("utf-8")))
+    elif kind == "tsv":
+        path = tmp_path / "export.tsv"
+        path.write_text(ROWS.replace(",", "\t"), encoding="utf-8")
+    elif kind == "csv with tabs":
+        path = tmp_path / "export.csv"
+        path.write_text(ROWS.replace(",", "\t"), encoding="utf-8")
+    elif kind == "jsonl":
+        path = tmp_path / "export.jsonl"
+        path.write_text(
+            '{"Case Number": "C1", "Created At": "2026-10-01 09:00:00", "Reply Minutes": 15}\n'
+            '{"Case Number": "C2", "Created At": "2026-10-02 10:30:00", "Reply Minutes": null}\n',
+            encoding="utf-8",
+        )
+    elif kind == "json":
+        path = tmp_path / "export.json"
+        path.write_text(
+            '[{"Case Number": "C1", "Created At": "2026-10-01 09:00:00", "Reply Minutes": 15},'
+            ' {"Case Number": "C2", "Created At": "2026-10-02 10:30:00", "Reply Minutes": null}]',
+            encoding="utf-8",
+        )
+    elif kind == "parquet":
+        source = _write(tmp_path, "csv")
+        path = tmp_path / "export.parquet"
+        con = duckdb.connect()
+        con.execute(
+            f"COPY (SELECT * FROM read_csv('{source}', all_varchar=true)) TO '{path}' "
+            "(FORMAT parquet)"
+        )
+        con.close()
+    else:  # xlsx
+        from openpyxl import Workbook
+
+        path = tmp_path / "export.xlsx"
+        book = Workbook()
+        sheet = book.active
+        assert sheet is not None
+        for line in ROWS.strip().split("\n"):
+            sheet.append(line.split(","))
+        book.save(path)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("kind", "fmt"),
+    [
+        ("csv", "csv"),
+        ("csv.gz", "csv"),
+        ("tsv", "tsv"),
+        ("csv with tabs", "tsv"),
+        ("jsonl", "jsonl"),
+        ("json", "json"),
+        ("parquet", "parquet"),
+        ("xlsx", "xlsx"),
+    ],
+)
+def test_every_supported_file_is_profiled_alike(tmp_path: Path, kind: str, fmt: str) -> None:
+    profile = profile_export(str(_write(tmp_path, kind)))
+    assert (profile.format, profile.rows) == (fmt, 2)
+    created = profile.column("Created At")
+    assert (created.type, created.first, created.last) == (
+        "timestamp",
+        "2026-10-01 09:00:00+00",
+        "2026-10-02 10:30:00+00",
+    )
+    assert profile.column("Reply Minutes").nulls == 1
+    mapping = {s.field: s.mapping for s in suggest_mapping(profile).suggestions}
+    assert mapping["contact_id"] == "Case Number"
+    assert mapping["initiated_at"] == "Created At"
+
+
+def test_a_windows_encoded_export_is_detected_and_read(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_bytes("Call Id,Agent,Created\n1,Ren\xe9e,2026-10-01 09:00\n".encode("cp1252"))
+    profile = profile_export(str(path))
+    assert profile.encoding == "cp1252"
+    assert profile.column("Agent").samples == ("Renée",)
+
+
+@pytest.mark.parametrize("platform", ["amazon-connect-ctr", "zendesk", "freshdesk"])
+def test_init_then_validate_then_check_runs_on_a_platform_export(
+    tmp_path: Path, platform: str
+) -> None:
+    import yaml
+
+    export = _platform_files(tmp_path)[platform]
+    out = tmp_path / "promises.yaml"
+    policy = tmp_path / "charter.md"
+    policy.write_text(POLICY, encoding="utf-8")
+    result = runner.invoke(
+        app, ["init", "--export", str(export), "--policy", str(policy), "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    source = yaml.safe_load(out.read_text(encoding="utf-8"))["sources"]["contacts"]
+    assert source["format"] == platform
+    assert "columns" not in source  # the reader maps its own fields
+    assert runner.invoke(app, ["validate", str(out)]).exit_code == 0
+    checked = runner.invoke(app, ["check", str(out), "--format", "json"])
+    assert checked.exit_code in (0, 1, 3), checked.output
