@@ -542,6 +542,9 @@ def init(
     if drafted is not None:
         words += f", {promises} promises drafted, {len(drafted.unplaced)} sentences to place"
     typer.echo(f"{output}: {words}")
+    for note in suggested.notes:
+        # the file is written all the same: the columns listed in it are where to look
+        typer.echo(f"promise-audit: {note} (under sources.contacts.columns)", err=True)
     typer.echo(f"next: promise-audit validate {output} && promise-audit check {output}")
 
 

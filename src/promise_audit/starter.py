@@ -128,9 +128,7 @@ def starter_file(
 
 
 def _columns(suggested: Suggested) -> list[str]:
-    lines = ["    columns:"]
-    if not suggested.suggestions:
-        lines[0] = "    columns: {}"
+    lines = ["    columns:" if suggested.suggestions else "    columns: {}"]
     for suggestion in suggested.suggestions:
         mapping = inline(suggestion.mapping) if suggestion.mapping is not None else "null"
         line = f"{suggestion.field}: {mapping}"
@@ -145,6 +143,18 @@ def _columns(suggested: Suggested) -> list[str]:
             lines.append(f"      # {line}")
         for alternative in suggestion.alternatives:
             lines.append(f"      # or: {alternative}")
+    for note in suggested.notes:
+        lines.append(f"      # check: {note}")
+    if suggested.attributes:
+        import textwrap
+
+        listed = ", ".join(suggested.attributes)
+        lines += textwrap.wrap(
+            f"the other columns, kept as they are (usable in scopes and expressions): {listed}",
+            width=92,
+            initial_indent="      # ",
+            subsequent_indent="      #   ",
+        )
     return lines
 
 
