@@ -64,7 +64,7 @@ _ASPIRATION_ONLY = re.compile(
     re.IGNORECASE,
 )
 _HOURS = re.compile(
-    r"\b(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?\s*(?:-|–|to|until|till)\s*"
+    r"\b(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?\s*(?:-|–|to|until|till|and)\s*"
     r"(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?",
     re.IGNORECASE,
 )
@@ -230,6 +230,8 @@ def _durations(sentence: str) -> list[_Duration]:
             continue  # "a m" is not a minute
         business = match.group(2) is not None and match.group(2).lower() in ("working", "business")
         before = sentence[: match.start()].lower().rstrip()
+        # "within 5-7 days": the bound is the upper end, said after the range's first number
+        before = re.sub(r"\d+(?:\.\d+)?\s*(?:-|–|to)\s*$", "", before).rstrip()
         bounded = "-" in match.group(0) or re.search(_BOUND_WORDS, before) is not None
         found.append(
             _Duration(
@@ -359,7 +361,7 @@ def _calendar_for(
 
 _COMMITMENT = re.compile(
     r"\b(will|won't|we'll|you'll|never|always|guarantee[ds]?|promise[sd]?|pledge|commit\w*|"
-    r"shall|must|should)\b",
+    r"shall|must|should|aims? to)\b",
     re.IGNORECASE,
 )
 
@@ -375,15 +377,31 @@ def _has(sentence: str, pattern: str) -> bool:
     return re.search(pattern, sentence, re.IGNORECASE) is not None
 
 
-def _place(sentence: str, drafted: Drafted) -> Draft | Unplaced | None:
-    """The promise a sentence states, the reason it cannot be placed, or None (no promise)."""
-    lowered = sentence.lower()
+def _clauses(sentence: str) -> list[str]:
+    """A sentence that states two bounded times ("acknowledge within 3 days and reply in full
+    within 20") as its two clauses; any other sentence whole."""
+    bounded = [d for d in _durations(sentence) if d.bounded]
+    if len(bounded) < 2:
+        return [sentence]
+    first_end = bounded[0].start + len(bounded[0].text)
+    split = re.search(r",? and |; ", sentence[first_end : bounded[1].start])
+    if split is None:
+        return [sentence]
+    at = first_end + split.start()
+    return [sentence[:at], sentence[at + len(split.group(0)) :]]
+
+
+def _place(sentence: str, drafted: Drafted, whole: str | None = None) -> Draft | Unplaced | None:
+    """The promise a sentence (or one clause of `whole`) states, the reason it cannot be
+    placed, or None (no promise). Whether it promises at all is decided on the whole sentence;
+    what it measures, on the clause."""
+    whole = whole or sentence
     durations = [d for d in _durations(sentence) if d.bounded]
     target = _target(sentence)
-    short_offer = len(sentence.split()) <= 8 and re.search(r"\bfree\b|\d+-day|24/7", lowered)
-    strong = _PROMISE_CUES.search(sentence) is not None
-    quantified = bool(durations or target) and (strong or _WEAK_CUES.search(sentence))
-    if not (short_offer or (strong and _PERSONAL.search(sentence)) or quantified):
+    short_offer = len(whole.split()) <= 8 and re.search(r"\bfree\b|\d+-day|24/7", whole.lower())
+    strong = _PROMISE_CUES.search(whole) is not None
+    quantified = bool(durations or target) and (strong or _WEAK_CUES.search(whole))
+    if not (short_offer or (strong and _PERSONAL.search(whole)) or quantified):
         return None
     notes: list[str] = []
     kind: str | None = None
@@ -408,7 +426,7 @@ def _place(sentence: str, drafted: Drafted) -> Draft | Unplaced | None:
         options["window"] = window
     elif _has(sentence, r"chat ?bots?|\bbots?\b|virtual (assistant|agent)|automated assistant"):
         if not _has(sentence, r"\b(person|human|people|agent|real|someone|team member|staff)\b"):
-            return _unplaced(sentence, "speaks of a bot but not of reaching a person")
+            return _unplaced(whole, "speaks of a bot but not of reaching a person")
         kind = "human_handoff"
         options["limit"], note = _limit_or_default(limit, "2m", "to reach a person")
         notes += note
@@ -427,7 +445,7 @@ def _place(sentence: str, drafted: Drafted) -> Draft | Unplaced | None:
         if limit is not None:
             options["limit"] = limit.as_limit()
         if not options:
-            return _unplaced(sentence, "the phone menu, but no number of menus and no time")
+            return _unplaced(whole, "the phone menu, but no number of menus and no time")
     elif _has(sentence, r"call(ed)? (you )?back|callbacks?|call-backs?|ring you back"):
         if _has(sentence, r"\b(wait|hold|queue)\w*\b.*\b(more|longer|over|exceeds?)\b") and limit:
             kind = "callback_offer"
@@ -448,7 +466,7 @@ def _place(sentence: str, drafted: Drafted) -> Draft | Unplaced | None:
         kind = "service_recovery"
         options["limit"], note = _limit_or_default(limit, None, "to put it right")
         if options["limit"] is None:
-            return _unplaced(sentence, "a service recovery promise with no time to put it right")
+            return _unplaced(whole, "a service recovery promise with no time to put it right")
         notes += note
         if _has(sentence, r"apolog"):
             options["require_apology"] = True
@@ -491,12 +509,12 @@ def _place(sentence: str, drafted: Drafted) -> Draft | Unplaced | None:
         kind = "free_returns"
     elif _has(sentence, r"refund"):
         if limit is None:
-            return _unplaced(sentence, "a refund promise with no time")
+            return _unplaced(whole, "a refund promise with no time")
         kind = "refund_time"
         options["limit"] = limit.as_limit()
     elif _has(sentence, r"\breturns?\b|money[- ]back|send (it|them) back"):
         if limit is None:
-            return _unplaced(sentence, "a return promise with no period")
+            return _unplaced(whole, "a return promise with no period")
         kind = "return_window"
         options["window"] = limit.as_limit()
         limit = None  # a window is not measured in business time
@@ -523,6 +541,8 @@ def _place(sentence: str, drafted: Drafted) -> Draft | Unplaced | None:
         sentence, r"put you on hold|during (the|your) (call|conversation)|once .*speak|mid-call"
     ):
         kind = "hold_time"
+    elif _has(sentence, r"\b(full|final|substantive|complete) (response|reply|replies|answer)"):
+        kind = "resolution_time"
     elif _has(
         sentence, r"\b(respond|response|reply|replies|replied|get back to|acknowledge|acknowledg)"
     ) or (
@@ -546,37 +566,24 @@ def _place(sentence: str, drafted: Drafted) -> Draft | Unplaced | None:
         kind = "wait_time"
     if kind is None:
         if durations or target:
-            return _unplaced(sentence, "a quantity, but no promise kind matches what it measures")
-        if _ASPIRATION_ONLY.search(sentence):
-            return None
+            return _unplaced(whole, "a quantity, but no promise kind matches what it measures")
         return None
     if kind in ("wait_time", "hold_time", "first_response", "resolution_time"):
         if limit is None:
-            if _ASPIRATION_ONLY.search(sentence) or not _has(
-                sentence, r"\b(will|never|always|guarantee|promise|should|must|within)\b"
+            if _ASPIRATION_ONLY.search(whole) or not _has(
+                whole, r"\b(will|never|always|guarantee|promise|should|must|within|aim)\b"
             ):
                 return None
-            return _unplaced(sentence, f"reads as a {kind} promise, but states no time")
+            return _unplaced(whole, f"reads as a {kind} promise, but states no time")
         options["limit"] = limit.as_limit()
-    if (
-        kind == "wait_time"
-        and _has(sentence, r"\b(answer|hold|queue|line|speak|call)")
-        and "scope" not in options
-    ):
-        pass
     calendar, calendar_notes = _calendar_for(
         sentence, limit if kind != "availability" else None, drafted
     )
     if kind == "availability" and calendar is None:
-        return _unplaced(sentence, "an availability promise, but no hours stated")
+        return _unplaced(whole, "an availability promise, but no hours stated")
     notes += calendar_notes
-    promise: dict[str, Any] = {"kind": kind, "statement": sentence}
+    promise: dict[str, Any] = {"kind": kind, "statement": whole}
     scope = _scope(sentence)
-    if (
-        kind in ("wait_time", "hold_time", "callback_offer", "ivr_time", "callback_kept")
-        and scope is None
-    ):
-        scope = None  # the kind's own population is phone calls where it matters
     if kind in (
         "return_window",
         "refund_time",
@@ -597,7 +604,7 @@ def _place(sentence: str, drafted: Drafted) -> Draft | Unplaced | None:
         promise["calendar"] = calendar
     if target is not None:
         promise["target"] = target
-    return Draft(sentence, promise, tuple(notes))
+    return Draft(whole, promise, tuple(notes))
 
 
 def _survey_window(sentence: str, durations: list[_Duration]) -> str | None:
@@ -629,15 +636,16 @@ def draft_promises(text: str, *, name: str = "", published_in: str | None = None
     """Draft the promises of a policy text (see the module docstring)."""
     drafted = Drafted()
     for sentence in sentences(plain_text(text, name)):
-        placed = _place(sentence, drafted)
-        if placed is None:
-            continue
-        if isinstance(placed, Unplaced):
-            drafted.unplaced.append(placed)
-            continue
-        if published_in:
-            placed.promise["published_in"] = published_in
-        drafted.drafts.append(placed)
+        for clause in _clauses(sentence):
+            placed = _place(clause, drafted, sentence)
+            if placed is None:
+                continue
+            if isinstance(placed, Unplaced):
+                drafted.unplaced.append(placed)
+                continue
+            if published_in:
+                placed.promise["published_in"] = published_in
+            drafted.drafts.append(placed)
     ids: dict[str, int] = {}
     for draft in drafted.drafts:
         base = _promise_id(draft.promise)

@@ -441,4 +441,5 @@ NOT_PROMISES = [
 UNPLACED = [
     "We will answer your call quickly.",
     "We will process your refund promptly.",
+    "We aim to resolve 95% of complaints at the first point of contact.",
 ]

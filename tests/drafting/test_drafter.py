@@ -102,3 +102,23 @@ def test_drafting_is_deterministic() -> None:
 def test_a_working_days_calendar_is_whole_weekdays() -> None:
     drafted = draft_promises("Refunds within 7 business days.")
     assert drafted.calendars["working-days"]["hours"] == {"mon-fri": ["00:00-24:00"]}
+
+
+def test_a_sentence_with_two_deadlines_gives_two_promises_with_the_same_words() -> None:
+    sentence = (
+        "We will acknowledge all complaints within 3 working days and provide a full "
+        "response within 20 working days."
+    )
+    drafts = draft_promises(sentence).drafts
+    assert [(d.promise["kind"], d.promise["limit"]) for d in drafts] == [
+        ("first_response", "3d"),
+        ("resolution_time", "20d"),
+    ]
+    assert {d.promise["statement"] for d in drafts} == {sentence}
+    assert {d.promise["calendar"] for d in drafts} == {"working-days"}
+
+
+def test_a_duration_said_in_passing_is_no_limit() -> None:
+    # "an hour or so" is a description, not a bound: nothing to draft
+    drafted = draft_promises("Customers often wait an hour or so; we will answer your call.")
+    assert drafted.drafts == []
