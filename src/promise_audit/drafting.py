@@ -220,7 +220,6 @@ def _durations(sentence: str) -> list[_Duration]:
     found: list[_Duration] = []
     for match in _DURATION.finditer(sentence):
         unit = match.group(3).lower().rstrip("s") or "s"
-        unit = {"sec": "sec", "min": "min", "hr": "hr"}.get(unit, unit)
         if unit not in _UNIT_SECONDS:
             unit = match.group(3).lower()
         if unit not in _UNIT_SECONDS:
@@ -242,6 +241,8 @@ def _durations(sentence: str) -> list[_Duration]:
     for match in re.finditer(r"\bnext (working|business) day\b", sentence, re.IGNORECASE):
         found.append(_Duration(86400, True, match.group(0), match.start()))
     for match in re.finditer(r"\b(within|in) (an?|the) (hour|day|week|minute)\b", sentence, re.I):
+        if any(match.start() <= d.start < match.end() for d in found):
+            continue  # "within an hour" was read above, as "an hour"
         found.append(
             _Duration(_UNIT_SECONDS[match.group(3).lower()], False, match.group(0), match.start())
         )
