@@ -524,19 +524,54 @@ class Dialect(ABC):
         return f"concat({', '.join(parts)})"
 
     def read_timestamp(self, text: str, pattern: str | None) -> str:
-        """Text as a timestamp in the session time zone; null where it cannot be read."""
-        from promise_audit.promises.model import ColumnMapping
-        from promise_audit.records.loader import parse_text_as
-
-        mapping = None if pattern is None else ColumnMapping(column="x", format=pattern)
-        return f"({parse_text_as(FieldType.TIMESTAMP, text, mapping)})"
+        """Text as a timestamp in the session time zone; null where it cannot be read. With no
+        pattern, ISO 8601 only: a digit first, as the loader reads timestamps (the engines would
+        also read words such as 'epoch' or 'yesterday')."""
+        value = f"trim({text})"
+        if pattern is not None:
+            return f"CAST(try_strptime({value}, {self.string_literal(pattern)}) AS TIMESTAMPTZ)"
+        return (
+            f"(CASE WHEN {value} >= '0' AND {value} < ':' THEN "
+            f"TRY_CAST({value} AS TIMESTAMPTZ) END)"
+        )
 
     def read_duration(self, text: str) -> str:
-        """Text as seconds; null where it cannot be read or is negative."""
-        from promise_audit.records.loader import parse_text_as
+        """Text as seconds: a number, [h:]mm:ss, or ISO 8601 (PnDTnHnMnS); null where it cannot
+        be read, is not finite, or is negative."""
+        value = f"trim({text})"
 
-        seconds = parse_text_as(FieldType.DURATION, text, None)
-        return f"(CASE WHEN {seconds} >= 0 THEN {seconds} END)"
+        def matches(pattern: str) -> str:
+            return f"regexp_full_match(upper({value}), {self.string_literal(pattern)})"
+
+        def part(pattern: str) -> str:
+            found = f"regexp_extract(upper({value}), {self.string_literal(pattern)}, 1)"
+            return f"coalesce(TRY_CAST(nullif({found}, '') AS DOUBLE), 0)"
+
+        hours, minutes, seconds = (part(p) for p in _CLOCK_PARTS)
+        clock = (
+            f"CASE WHEN {matches(_CLOCK_HMS)} THEN {hours} * 3600 + {minutes} * 60 + {seconds} "
+            f"WHEN {matches(_CLOCK_MS)} THEN {hours} * 60 + {seconds} END"
+        )
+        iso_seconds = " + ".join(f"{part(pattern)} * {size}" for pattern, size in _ISO_PARTS)
+        has_digit = f"regexp_matches({value}, '[0-9]')"
+        iso = f"CASE WHEN {matches(_ISO_DURATION)} AND {has_digit} THEN {iso_seconds} END"
+        total = f"coalesce(TRY_CAST({value} AS DOUBLE), {clock}, {iso})"
+        return f"(CASE WHEN isfinite({total}) AND {total} >= 0 THEN {total} END)"
+
+
+# duration(text): the pieces of [h:]mm:ss (the first number, the one after it, the last) and of
+# ISO 8601 durations (days, hours, minutes, seconds), each with its size in seconds
+_CLOCK_HMS = r"\d+:[0-5]?\d:[0-5]?\d(\.\d+)?"
+_CLOCK_MS = r"\d+:[0-5]?\d(\.\d+)?"
+_CLOCK_PARTS = (r"^(\d+):", r"^\d+:(\d+):", r":(\d+(?:\.\d+)?)$")
+_NUM = r"\d+(?:\.\d+)?"
+_ISO_DURATION = rf"P({_NUM}D)?(T({_NUM}H)?({_NUM}M)?({_NUM}S)?)?"
+_ISO_PARTS = (
+    (rf"P({_NUM})D", 86400),
+    (rf"T({_NUM})H", 3600),
+    (rf"T(?:{_NUM}H)?({_NUM})M", 60),
+    (rf"T(?:{_NUM}H)?(?:{_NUM}M)?({_NUM})S", 1),
+)
 
 
 class DuckDBDialect(Dialect):

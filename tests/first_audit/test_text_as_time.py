@@ -56,14 +56,10 @@ def test_timestamp_without_a_pattern_reads_iso_8601_only() -> None:
 
 
 def test_duration_reads_seconds_clock_times_and_iso_8601() -> None:
-    # 90 s; 1 min 30 s; 2 min 23 s; 5 min; 1 h 2 min 3 s
-    assert evaluate("duration(t)", ["90", "1:30", "0:02:23", "PT5M", "1:02:03"]) == [
-        90.0,
-        90.0,
-        143.0,
-        300.0,
-        3723.0,
-    ]
+    # 90 s; 1 min 30 s; 2 min 23 s; 5 min; 1 h 2 min 3 s; 1 day 2 h = 93,600 s; 1.5 s
+    assert evaluate(
+        "duration(t)", ["90", "1:30", "0:02:23", "PT5M", "1:02:03", "P1DT2H", "1.5"]
+    ) == [90.0, 90.0, 143.0, 300.0, 3723.0, 93600.0, 1.5]
 
 
 def test_a_duration_that_cannot_be_read_or_is_negative_is_null() -> None:
