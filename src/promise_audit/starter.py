@@ -263,12 +263,13 @@ def write_starter(
     if drafted is not None:
         suggested = _reconcile_scopes(suggested, drafted)
     folder = output.resolve().parent
-    if any(ch in export for ch in "*?["):
-        export_path = os.path.relpath(Path(export).absolute(), folder)
-    else:
-        export_path = os.path.relpath(Path(profile.files[0]).resolve(), folder)
+    # relative to the promise file, as a source path is read; absolute where that would climb
+    # out of two folders (a path that only works from where init ran)
+    target = Path(export).absolute() if any(ch in export for ch in "*?[") else None
+    target = target or Path(profile.files[0]).resolve()
+    export_path = os.path.relpath(target, folder)
     if export_path.startswith(os.path.join("..", "..")):
-        export_path = str(Path(profile.files[0]).resolve())
+        export_path = str(target)
     text = starter_file(
         profile, suggested, drafted, export_path=export_path, policy_name=policy_name
     )

@@ -450,3 +450,21 @@ def test_init_then_validate_then_check_runs_on_a_platform_export(
     assert runner.invoke(app, ["validate", str(out)]).exit_code == 0
     checked = runner.invoke(app, ["check", str(out), "--format", "json"])
     assert checked.exit_code in (0, 1, 3), checked.output
+
+
+def test_init_keeps_a_glob_and_writes_paths_relative_to_the_promise_file(tmp_path: Path) -> None:
+    import yaml
+
+    parts = tmp_path / "exports"
+    parts.mkdir()
+    for day in (1, 2):
+        (parts / f"calls-{day}.csv").write_text(
+            f"Call Id,Created\n{day},2026-10-0{day}09:00\n", encoding="utf-8"
+        )
+    out = tmp_path / "audit" / "promises.yaml"
+    result = runner.invoke(app, ["init", "--export", str(parts / "calls-*.csv"), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    source = yaml.safe_load(out.read_text(encoding="utf-8"))["sources"]["contacts"]
+    assert source["path"] == "../exports/calls-*.csv"
+    checked = runner.invoke(app, ["check", str(out), "--format", "json"])
+    assert json.loads(checked.output)["records"]["read"] == 2
