@@ -459,7 +459,7 @@ def test_init_keeps_a_glob_and_writes_paths_relative_to_the_promise_file(tmp_pat
     parts.mkdir()
     for day in (1, 2):
         (parts / f"calls-{day}.csv").write_text(
-            f"Call Id,Created\n{day},2026-10-0{day}09:00\n", encoding="utf-8"
+            f"Call Id,Created\n{day},2026-10-0{day} 09:00\n", encoding="utf-8"
         )
     out = tmp_path / "audit" / "promises.yaml"
     result = runner.invoke(app, ["init", "--export", str(parts / "calls-*.csv"), "-o", str(out)])
