@@ -390,7 +390,20 @@ def _fallback(
                 f"values: {column.name!r} is the first column whose every value is unique",
                 (column.name,),
             )
-        return None
+        # no column identifies a row: an id-like name will do, its repeats counted as
+        # duplicates, so that the audit runs and its accounting shows what was dropped
+        named = [c for c in free if re.search(r"(^| )(id|key|number|no)$", normalise(c.name))]
+        if not named:
+            return None
+        column = named[0]
+        return Suggestion(
+            field_name,
+            column.name,
+            LOW,
+            f"no column identifies a row; {column.name!r} is the first named like an id: rows "
+            "that repeat its value are counted as duplicates",
+            (column.name,),
+        )
     stamps = [c for c in free if c.type == "timestamp"] or [c for c in free if c.type == "date"]
     if not stamps:
         return None

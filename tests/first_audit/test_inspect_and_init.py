@@ -468,3 +468,27 @@ def test_init_keeps_a_glob_and_writes_paths_relative_to_the_promise_file(tmp_pat
     assert source["path"] == "../exports/calls-*.csv"
     checked = runner.invoke(app, ["check", str(out), "--format", "json"])
     assert json.loads(checked.output)["records"]["read"] == 2
+
+
+EVERY_REAL_FILE = sorted(
+    str(path.relative_to(REAL_DATA))
+    for pattern in ("*/*.csv", "*/*.json", "*/*.xlsx")
+    for path in REAL_DATA.glob(pattern)
+)
+
+
+@needs_real
+@pytest.mark.parametrize("export", EVERY_REAL_FILE)
+def test_inspect_and_init_run_on_every_real_file(tmp_path: Path, export: str) -> None:
+    inspected = runner.invoke(app, ["inspect", str(REAL_DATA / export), "--format", "json"])
+    assert inspected.exit_code == 0, inspected.output
+    mapping = {m["field"] for m in json.loads(inspected.output)["mapping"]}
+    assert {"contact_id", "initiated_at"} <= mapping
+    out = tmp_path / "promises.yaml"
+    assert (
+        runner.invoke(app, ["init", "--export", str(REAL_DATA / export), "-o", str(out)]).exit_code
+        == 0
+    )
+    assert runner.invoke(app, ["validate", str(out)]).exit_code == 0
+    checked = runner.invoke(app, ["check", str(out), "--format", "json"])
+    assert checked.exit_code in (0, 1, 3), checked.output
