@@ -132,7 +132,8 @@ _UNITS = (
     (r"\b(minutes|mins|min)\b", "min", "minutes"),
     (r"\b(hours|hrs|h)\b", "h", "hours"),
 )
-_ANSWERED = re.compile(r"answered|connected|handled|picked up")
+# a flag saying whether a person answered: "Answered (Y/N)", "Is answered", "Call connected"
+_ANSWERED = re.compile(r"((call|was|is) )?(answered|connected|picked up)( y n| yn| flag)?")
 _PHONE_WORDS = re.compile(r"call|speed of answer|talk|phone|dial")
 _SOCIAL_WORDS = re.compile(r"tweet|retweet")
 
@@ -352,7 +353,7 @@ def _date_time_pair(columns: list[ColumnProfile]) -> Suggestion | None:
 def _answered_flag(columns: list[ColumnProfile]) -> Suggestion | None:
     """A Y/N column named like "Answered": the calls nobody answered are the abandons."""
     for column in columns:
-        if column.type != "boolean" or not _ANSWERED.search(normalise(column.name)):
+        if column.type != "boolean" or not _ANSWERED.fullmatch(normalise(column.name)):
             continue
         reference = (
             f"`{column.name}`" if not re.fullmatch(r"[A-Za-z_]\w*", column.name) else (column.name)

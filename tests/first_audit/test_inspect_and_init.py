@@ -492,3 +492,15 @@ def test_inspect_and_init_run_on_every_real_file(tmp_path: Path, export: str) ->
     assert runner.invoke(app, ["validate", str(out)]).exit_code == 0
     checked = runner.invoke(app, ["check", str(out), "--format", "json"])
     assert checked.exit_code in (0, 1, 3), checked.output
+
+
+def test_an_export_with_the_canonical_names_maps_each_field_to_itself(tmp_path: Path) -> None:
+    from promise_audit.sample import write_sample
+
+    path = tmp_path / "sample.csv"
+    write_sample(path, rows=300, seed=7)
+    header = path.read_text(encoding="utf-8").split("\n", 1)[0].split(",")
+    suggested = suggest_mapping(profile_export(str(path)))
+    mapping = {s.field: s.mapping for s in suggested.suggestions}
+    assert mapping == {name: name for name in header}
+    assert suggested.attributes == ()
