@@ -17,7 +17,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from promise_audit.promises.model import ColumnMapping, Source
+from promise_audit.errors import RecordsError, UsageError
+from promise_audit.promises.model import SOURCE_FORMATS, ColumnMapping, Source
 from promise_audit.records.schema import FieldType
 
 SAMPLE_ROWS = 2000
@@ -168,9 +169,10 @@ def _looks_json(head: bytes) -> str | None:
 def profile_export(path: str, *, format_in: str | None = None) -> Profile:
     """Profile an export file (or glob) with no promise file: see the module docstring."""
     from promise_audit.audit import connect
-    from promise_audit.errors import RecordsError
     from promise_audit.records.loader import _read_raw, resolve_files
 
+    if format_in is not None and format_in not in SOURCE_FORMATS:
+        raise UsageError(f"--format-in {format_in!r}: the formats are {', '.join(SOURCE_FORMATS)}")
     files = resolve_files(Source(path=path), Path.cwd(), path)
     head = _head(files[0])
     if not head.strip():
@@ -194,12 +196,18 @@ def profile_export(path: str, *, format_in: str | None = None) -> Profile:
             "encoding": encoding if fmt in ("csv", "tsv") else "utf-8",
         }
     )
+    import duckdb
+
     con = connect()
     try:
         raw_read = _read_raw(con, "inspect", fmt, files, source)
         table = '"raw_inspect"'
         names = [c for c in con.columns(table) if c not in ("_file", "_n")]
-        columns, rows, null_values = _profile_columns(con, table, names)
+        try:
+            columns, rows, null_values = _profile_columns(con, table, names)
+        except duckdb.Error as exc:
+            message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise RecordsError(f"cannot read the records: {message}", files[0]) from None
         malformed = 0
         if raw_read is None and fmt in ("csv", "tsv"):
             malformed = int(

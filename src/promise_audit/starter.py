@@ -252,14 +252,14 @@ def write_starter(
     """Write the starter file to `output` (never over an existing file without `force`)."""
     if output.exists() and not force:
         raise UsageError(f"{output}: the file exists; give --force to replace it")
-    profile = profile_export(export, format_in=format_in)
-    suggested = suggest_mapping(profile)
     drafted = None
     policy_name = None
-    if policy is not None:
+    if policy is not None:  # read first: a missing policy stops init before any scan
         text, name, published_in = read_policy(policy)
         drafted = draft_promises(text, name=name, published_in=published_in)
         policy_name = name or "standard input"
+    profile = profile_export(export, format_in=format_in)
+    suggested = suggest_mapping(profile)
     if drafted is not None:
         suggested = _reconcile_scopes(suggested, drafted)
     folder = output.resolve().parent

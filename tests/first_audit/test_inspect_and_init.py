@@ -504,3 +504,34 @@ def test_an_export_with_the_canonical_names_maps_each_field_to_itself(tmp_path: 
     mapping = {s.field: s.mapping for s in suggested.suggestions}
     assert mapping == {name: name for name in header}
     assert suggested.attributes == ()
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["inspect", "{csv}", "--format-in", "foo"], "--format-in 'foo': the formats are csv"),
+        (["inspect", "{empty}"], "the file is empty"),
+        (["inspect", "{missing}"], "no such file"),
+        (["init", "--export", "{csv}", "--format-in", "foo", "-o", "{out}"], "--format-in 'foo'"),
+        (["init", "--export", "{csv}", "--policy", "{missing}", "-o", "{out}"], "cannot read"),
+    ],
+    ids=["unknown format", "empty file", "missing file", "init format", "missing policy"],
+)
+def test_bad_input_is_one_line_and_exit_status_two(
+    tmp_path: Path, arguments: list[str], message: str
+) -> None:
+    csv_file = tmp_path / "calls.csv"
+    csv_file.write_text("Call Id,Created\n1,2026-10-01 09:00\n", encoding="utf-8")
+    (tmp_path / "empty.csv").write_bytes(b"")
+    paths = {
+        "csv": str(csv_file),
+        "empty": str(tmp_path / "empty.csv"),
+        "missing": str(tmp_path / "missing.csv"),
+        "out": str(tmp_path / "promises.yaml"),
+    }
+    result = runner.invoke(app, [a.format(**paths) for a in arguments])
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("promise-audit: error: ")
+    assert message in lines[0]
+    assert not (tmp_path / "promises.yaml").exists()
