@@ -77,6 +77,7 @@ class ColumnProfile:
     last: str | None = None
     unreadable: int = 0  # values present that the guessed type does not read
     false_values: tuple[str, ...] = ()  # how this boolean column spells false, as seen
+    earliest_text: str | None = None  # the earliest time, as written (timestamps, dates)
 
     @property
     def null_share(self) -> float:
@@ -358,7 +359,8 @@ def _profile_columns(
         selects += [f"count({value})", f"{counter} {value})"]
         for parsed in _readings(guess, value, parse_text_as):
             selects += [f"count({parsed})", f"CAST(min({parsed}) AS VARCHAR)"]
-            selects += [f"CAST(max({parsed}) AS VARCHAR)"]
+            # the earliest as written: a placeholder date (01/01/1900) is offered for null_if
+            selects += [f"CAST(max({parsed}) AS VARCHAR)", f"arg_min({value}, {parsed})"]
         if guess.numeric_date:
             for group in (1, 2):
                 part = f"TRY_CAST(regexp_extract({value}, '{_SQL_DATE_PARTS}', {group}) AS INTEGER)"
@@ -373,15 +375,22 @@ def _profile_columns(
     rows = int(result[0])
     position = 1
     profiles: list[ColumnProfile] = []
-    day_first_readings: dict[str, tuple[int, Any, Any]] = {}
+    day_first_readings: dict[str, tuple[int, Any, Any, Any]] = {}
     for index, (name, guess) in enumerate(zip(names, guesses, strict=True)):
         present, distinct = int(result[position]), int(result[position + 1])
         position += 2
         readings = []
         for _ in _readings(guess, "x", parse_text_as):
-            readings.append((int(result[position]), result[position + 1], result[position + 2]))
-            position += 3
-        readable, first, last = readings[0] if readings else (present, None, None)
+            readings.append(
+                (
+                    int(result[position]),
+                    result[position + 1],
+                    result[position + 2],
+                    result[position + 3],
+                )
+            )
+            position += 4
+        readable, first, last, earliest = readings[0] if readings else (present, None, None, None)
         fmt, order, evidence = guess.timestamp_format, None, None
         if guess.numeric_date:
             high_first, high_second = result[position], result[position + 1]
@@ -389,7 +398,7 @@ def _profile_columns(
             order, evidence, fmt = _date_order(name, sample, index, high_first, high_second)
             day_first_readings[name] = readings[1]
             if order == "day-first":
-                readable, first, last = readings[1]
+                readable, first, last, earliest = readings[1]
         samples: list[str] = []
         for row in sample:
             value_text = row[index]
@@ -416,6 +425,7 @@ def _profile_columns(
                 last=_shown_bound(guess.type, last),
                 unreadable=present - readable,
                 false_values=guess.false_values,
+                earliest_text=earliest if guess.type in ("timestamp", "date") else None,
             )
         )
     used_markers = tuple(m for m in null_values if m == "" or markers.get(m))
@@ -423,7 +433,7 @@ def _profile_columns(
 
 
 def _order_from_siblings(
-    profiles: list[ColumnProfile], day_first_readings: dict[str, tuple[int, Any, Any]]
+    profiles: list[ColumnProfile], day_first_readings: dict[str, tuple[int, Any, Any, Any]]
 ) -> list[ColumnProfile]:
     """A column whose values fit both orders (no day above 12) takes the order that the
     file's other numeric date columns show: one export writes its dates one way."""
@@ -438,13 +448,14 @@ def _order_from_siblings(
             evidence = f"{order}, as {sibling.name!r} (no day above 12 in this column)"
             profile = replace(profile, date_order=order, date_order_evidence=evidence)
             if order == "day-first":
-                readable, first, last = day_first_readings[profile.name]
+                readable, first, last, earliest = day_first_readings[profile.name]
                 profile = replace(
                     profile,
                     timestamp_format=_day_first(profile.timestamp_format or ""),
                     unreadable=profile.rows - profile.nulls - readable,
                     first=_shown_bound(profile.type, first),
                     last=_shown_bound(profile.type, last),
+                    earliest_text=earliest,
                 )
         result.append(profile)
     return result

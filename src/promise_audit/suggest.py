@@ -289,6 +289,11 @@ def _suggestion(
         evidence += _time_evidence(column)
         if column.timestamp_format is not None:
             mapping = {"column": column.name, "format": column.timestamp_format}
+        placeholder = _placeholder(column)
+        if placeholder is not None:
+            mapping = (mapping if isinstance(mapping, dict) else {"column": column.name}) | {
+                "null_if": [placeholder]
+            }
         if column.date_order == "undecided":
             score = min(score, 0.7)
     elif field_type is FieldType.DURATION:
@@ -316,9 +321,18 @@ def _time_evidence(column: ColumnProfile) -> str:
         text += f" ({column.date_order_evidence})"
     if column.first:
         text += f"; {column.first} .. {column.last}"
-        if column.first[:4] <= "1900":
-            text += " (the earliest looks like a placeholder for 'no date': add it under null_if)"
+        placeholder = _placeholder(column)
+        if placeholder is not None:
+            text += f" ({placeholder!r}, in 1900 or before, is a placeholder: read as missing)"
     return text
+
+
+def _placeholder(column: ColumnProfile) -> str | None:
+    """The earliest value as written, where it is in 1900 or before: no contact-centre record
+    is that old, so it stands for 'no date' (01/01/1900, 1899-12-30 ...)."""
+    if column.first and column.first[:4] <= "1900" and column.earliest_text:
+        return column.earliest_text
+    return None
 
 
 def _unit(column: ColumnProfile) -> tuple[str | None, str]:

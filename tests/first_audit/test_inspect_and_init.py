@@ -48,7 +48,12 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "team": "Agency",
         "topic": "Complaint Type",
         "initiated_at": {"column": "Created Date", "format": NYC_TIME},
-        "resolved_at": {"column": "Closed Date", "format": NYC_TIME},
+        # the one 01/01/1900 12:00:00 AM closure is a placeholder, read as missing
+        "resolved_at": {
+            "column": "Closed Date",
+            "format": NYC_TIME,
+            "null_if": ["01/01/1900 12:00:00 AM"],
+        },
     },
     "servicenow-incident-eventlog/incident_event_log_head.csv": {
         "contact_id": "number",
