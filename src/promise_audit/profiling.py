@@ -126,7 +126,7 @@ def detect_encoding(head: bytes) -> str:
     return "utf-8"
 
 
-def recognise_platform(files: tuple[str, ...], head: bytes) -> str | None:
+def recognise_platform(head: bytes) -> str | None:
     """A platform export, by keys or columns only that platform writes."""
     text = head.decode("utf-8", errors="replace")
     stripped = text.lstrip("\ufeff \t\r\n")
@@ -169,6 +169,8 @@ def _looks_json(head: bytes) -> str | None:
 
 def profile_export(path: str, *, format_in: str | None = None) -> Profile:
     """Profile an export file (or glob) with no promise file: see the module docstring."""
+    import duckdb
+
     from promise_audit.audit import connect
     from promise_audit.records.loader import _read_raw, resolve_files
 
@@ -179,7 +181,7 @@ def profile_export(path: str, *, format_in: str | None = None) -> Profile:
     if not head.strip():
         raise RecordsError("the file is empty (not even a header row)", files[0])
     encoding = detect_encoding(head)
-    platform = recognise_platform(files, head) if format_in is None else None
+    platform = recognise_platform(head) if format_in is None else None
     fmt = format_in or platform or _plain_format(files[0]) or _looks_json(head)
     if fmt is None:
         raise RecordsError(
@@ -197,8 +199,6 @@ def profile_export(path: str, *, format_in: str | None = None) -> Profile:
             "encoding": encoding if fmt in ("csv", "tsv") else "utf-8",
         }
     )
-    import duckdb
-
     con = connect()
     try:
         raw_read = _read_raw(con, "inspect", fmt, files, source)
@@ -210,7 +210,10 @@ def profile_export(path: str, *, format_in: str | None = None) -> Profile:
             message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise RecordsError(f"cannot read the records: {message}", files[0]) from None
         malformed = 0
-        if raw_read is None and fmt in ("csv", "tsv"):
+        scanned = con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'rejects_inspect'"
+        ).fetchone()[0]
+        if raw_read is None and fmt in ("csv", "tsv") and scanned:
             malformed = int(
                 con.execute(
                     'SELECT count(DISTINCT (file_id, line)) FROM "rejects_inspect"'
@@ -221,9 +224,10 @@ def profile_export(path: str, *, format_in: str | None = None) -> Profile:
     finally:
         con.close()
     notes: list[str] = []
-    if head.startswith(codecs.BOM_UTF8):
+    text_file = fmt in ("csv", "tsv", "json", "jsonl")
+    if text_file and head.startswith(codecs.BOM_UTF8):
         notes.append("the file starts with a byte-order mark (read as UTF-8)")
-    if b"\r\n" in head:
+    if text_file and b"\r\n" in head:
         notes.append("Windows line endings (CRLF)")
     if raw_read is not None and raw_read.duplicates:
         notes.append(f"{raw_read.duplicates:,} duplicate copies dropped by the platform reader")

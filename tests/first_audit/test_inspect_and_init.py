@@ -540,3 +540,20 @@ def test_bad_input_is_one_line_and_exit_status_two(
     assert len(lines) == 1 and lines[0].startswith("promise-audit: error: ")
     assert message in lines[0]
     assert not (tmp_path / "promises.yaml").exists()
+
+
+def test_a_utf16_export_is_detected_by_its_byte_order_mark_and_read(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_bytes("Call Id,Agent,Created\n1,Zoë,2026-10-01 09:00\n".encode("utf-16"))
+    profile = profile_export(str(path))
+    assert (profile.encoding, profile.rows) == ("utf-16", 1)
+    assert profile.column("Agent").samples == ("Zoë",)
+
+
+def test_inspect_json_is_the_same_bytes_every_time(tmp_path: Path) -> None:
+    path = tmp_path / "calls.csv"
+    rows = "".join(f"C{i},2026-10-{1 + i % 28:02d} 09:{i % 60:02d},{i % 7}\n" for i in range(500))
+    path.write_text("Call Id,Created,Wait seconds\n" + rows, encoding="utf-8")
+    first = runner.invoke(app, ["inspect", str(path), "--format", "json"])
+    second = runner.invoke(app, ["inspect", str(path), "--format", "json"])
+    assert first.exit_code == 0 and first.output == second.output
