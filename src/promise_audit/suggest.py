@@ -203,12 +203,12 @@ def suggest_mapping(profile: Profile) -> Suggested:
             if named is None or column.type not in _FITS[field_type]:
                 continue
             score, why = named
-            score, why = _adjust(field_name, column, profile.rows, score, why)
+            score, why = _adjust(field_name, column, column.rows, score, why)
             candidates.append((score, -order, field_name, column, why))
     for score, _, field_name, column, why in sorted(candidates, key=lambda c: (-c[0], -c[1])):
         if field_name in chosen or column.name in taken:
             continue
-        chosen[field_name] = _suggestion(field_name, column, score, why, profile.rows)
+        chosen[field_name] = _suggestion(field_name, column, score, why, column.rows)
         taken.add(column.name)
 
     contact = chosen.get("contact_id")
@@ -226,7 +226,7 @@ def suggest_mapping(profile: Profile) -> Suggested:
                 )
     for required in REQUIRED_FIELDS:
         if required not in chosen:
-            fallback = _fallback(required, columns, taken, profile.rows)
+            fallback = _fallback(required, columns, taken)
             if fallback is not None:
                 chosen[required] = fallback
                 taken.update(fallback.columns)
@@ -390,12 +390,12 @@ def _answered_flag(columns: list[ColumnProfile]) -> Suggestion | None:
     return None
 
 
-def _fallback(
-    field_name: str, columns: list[ColumnProfile], taken: set[str], rows: int
-) -> Suggestion | None:
+def _fallback(field_name: str, columns: list[ColumnProfile], taken: set[str]) -> Suggestion | None:
     free = [c for c in columns if c.name not in taken]
     if field_name == "contact_id":
-        unique = [c for c in free if c.type in ("text", "number") and c.distinct >= rows - c.nulls]
+        unique = [
+            c for c in free if c.type in ("text", "number") and c.distinct >= c.rows - c.nulls
+        ]
         if unique:
             column = unique[0]
             return Suggestion(

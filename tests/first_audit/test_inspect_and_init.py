@@ -341,6 +341,9 @@ def test_a_record_no_strict_reading_accepts_is_counted_as_malformed() -> None:
     profile = profile_export(str(REAL_DATA / "twitter-customer-support/twcs_head5000.csv"))
     assert (profile.rows, profile.malformed) == (5001, 2)
     assert profile.column("tweet_id").rows == 4999
+    # the malformed pieces are not rows of the id column: its 4,999 values are all unique
+    contact = suggest_mapping(profile).get("contact_id")
+    assert contact is not None and contact.evidence == "name 'tweet_id'; every value unique"
 
 
 ROWS = "Case Number,Created At,Reply Minutes\nC1,2026-10-01 09:00:00,15\nC2,2026-10-02 10:30:00,\n"
