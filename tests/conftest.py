@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Sequence
+import os
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,19 @@ from promise_audit.audit import audit
 from promise_audit.results import AuditResult, PromiseResult
 
 REAL_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def example_data() -> Iterator[None]:
+    """promises/examples/ read their data from $PROMISE_AUDIT_DATA: the tests point it at the
+    real exports kept beside the project (tests that need them skip where they are absent)."""
+    before = os.environ.get("PROMISE_AUDIT_DATA")
+    os.environ["PROMISE_AUDIT_DATA"] = str(REAL_DATA)
+    yield
+    if before is None:
+        os.environ.pop("PROMISE_AUDIT_DATA", None)
+    else:
+        os.environ["PROMISE_AUDIT_DATA"] = before
 
 
 def write_csv(path: Path, rows: Sequence[dict[str, Any]]) -> Path:

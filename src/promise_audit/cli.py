@@ -466,17 +466,86 @@ def inspect(
         Path | None,
         typer.Option("--promises", help="A promise file: which of its promises are auditable."),
     ] = None,
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", help="table (for people) or json (for machines).")
+    ] = OutputFormat.table,
 ) -> None:
-    """Describe an export: format, rows, time range, columns, canonical fields it fills."""
-    from promise_audit.inspection import inspect_export, render_inspection
+    """Describe an export: format, encoding, rows, columns, and a suggested mapping to canonical
+    fields; with --promises, which of its promises the export can audit."""
+    import json
+    from dataclasses import asdict
 
+    from promise_audit.inspection import (
+        inspect_export,
+        profile_dict,
+        render_inspection,
+        render_profile,
+    )
+
+    if promises is None:
+        from promise_audit.profiling import profile_export
+        from promise_audit.suggest import suggest_mapping
+
+        try:
+            profile = profile_export(records, format_in=format_in)
+        except PromiseAuditError as error:
+            _fail(error)
+        suggested = suggest_mapping(profile)
+        if output_format is OutputFormat.json:
+            text = json.dumps(profile_dict(profile, suggested), indent=2, ensure_ascii=False)
+            sys.stdout.write(text + "\n")
+        else:
+            sys.stdout.write(render_profile(profile, suggested))
+        return
     try:
         report = inspect_export(records, format_in=format_in, promise_file=promises)
     except PromiseAuditError as error:
         _fail(error)
-    sys.stdout.write(render_inspection(report))
+    if output_format is OutputFormat.json:
+        sys.stdout.write(json.dumps(asdict(report), indent=2, ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(render_inspection(report))
     if any(p.missing for p in report.promises):
         raise typer.Exit(3)
+
+
+@app.command()
+def init(
+    export: Annotated[str, typer.Option("--export", help="The export to map: a file or a glob.")],
+    policy: Annotated[
+        str | None,
+        typer.Option(
+            "--policy", help="A policy page (text, Markdown or HTML; '-': standard input)."
+        ),
+    ] = None,
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="The promise file to write.")
+    ] = Path("promises.yaml"),
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
+    format_in: Annotated[
+        str | None, typer.Option("--format-in", help="csv, jsonl, parquet, zendesk, ...")
+    ] = None,
+) -> None:
+    """Write a starter promise file: the export's suggested mapping, and the promises drafted
+    from the policy's published sentences."""
+    from promise_audit.starter import write_starter
+
+    try:
+        _, suggested, drafted = write_starter(
+            export, output, policy=policy, force=force, format_in=format_in
+        )
+    except PromiseAuditError as error:
+        _fail(error)
+    unsure = sum(1 for s in suggested.suggestions if s.confidence != "high")
+    promises = len(drafted.drafts) if drafted is not None else 0
+    words = f"{len(suggested.suggestions)} fields mapped ({unsure} to check)"
+    if drafted is not None:
+        words += f", {promises} promises drafted, {len(drafted.unplaced)} sentences to place"
+    typer.echo(f"{output}: {words}")
+    for note in suggested.notes:
+        # the file is written all the same: the columns listed in it are where to look
+        typer.echo(f"promise-audit: {note} (under sources.contacts.columns)", err=True)
+    typer.echo(f"next: promise-audit validate {output} && promise-audit check {output}")
 
 
 @app.command()

@@ -81,8 +81,11 @@ def source_path(example: Path) -> Path:
     """Where an example promise file's `contacts` source points, resolved."""
     import yaml
 
+    from promise_audit.promises.model import expand_variables
+
     document = yaml.safe_load(example.read_text(encoding="utf-8"))
-    return (example.parent / document["sources"]["contacts"]["path"]).resolve()
+    path = expand_variables(document["sources"]["contacts"]["path"])
+    return (example.parent / path).resolve()
 
 
 def promise_of(result: Any, promise_id: str) -> Any:

@@ -358,7 +358,11 @@ def _scope_sql(
 
                 close = get_close_matches(name, [f for f in field_types if f != "as_of"], n=3)
                 hint = f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
-                raise locate(index, ("scope", name), f"unknown scope field {name!r}{hint}")
+                raise locate(
+                    index,
+                    ("scope", name),
+                    f"unknown scope field {name!r}{hint} (the fields: docs/fields.md)",
+                )
             literals = []
             for value in values:
                 if field_types[name] is FieldType.TEXT and not isinstance(value, str):

@@ -456,7 +456,7 @@ def _check_columns(loaded: LoadedPromiseFile, name: str, source: Source) -> None
             raise loaded.error(
                 f"{field_name!r} is not a canonical field"
                 f"{_suggest(field_name, sorted(CANONICAL_FIELDS))}; other source columns are "
-                "kept as they are, without a mapping",
+                "kept as they are, without a mapping (the fields: docs/fields.md)",
                 ("sources", name, "columns", field_name),
                 at_key=True,
             )

@@ -120,6 +120,29 @@ class ColumnMapping(Strict):
         return self
 
 
+_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+def expand_variables(path: str) -> str:
+    """`${NAME}` and `${NAME:-default}` in a source path, from the environment, so one promise
+    file runs wherever its data is (the examples read `${PROMISE_AUDIT_DATA:-data}`)."""
+    import os
+
+    def value(match: re.Match[str]) -> str:
+        name, default = match.group(1), match.group(2)
+        found = os.environ.get(name)
+        if found:
+            return found
+        if default is None:
+            raise ValueError(
+                f"the path uses ${{{name}}}, which is not set: set it, or write "
+                f"${{{name}:-DEFAULT}}"
+            )
+        return default
+
+    return _VARIABLE.sub(value, path)
+
+
 class Source(Strict):
     path: str | None = None
     table: str | None = Field(
@@ -150,6 +173,11 @@ class Source(Strict):
     @classmethod
     def _zone(cls, value: str | None) -> str | None:
         return None if value is None else check_timezone(value)
+
+    @field_validator("path")
+    @classmethod
+    def _variables(cls, value: str | None) -> str | None:
+        return None if value is None else expand_variables(value)
 
     @model_validator(mode="after")
     def _path_or_table(self) -> Source:
