@@ -171,7 +171,7 @@ def profile_export(path: str, *, format_in: str | None = None) -> Profile:
     """Profile an export file (or glob) with no promise file: see the module docstring."""
     import duckdb
 
-    from promise_audit.audit import connect
+    from promise_audit.engine.backends import connect
     from promise_audit.records.loader import _read_raw, resolve_files
 
     if format_in is not None and format_in not in SOURCE_FORMATS:
