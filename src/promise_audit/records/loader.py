@@ -204,30 +204,10 @@ def _read_raw(
         fmt = "csv"
     if fmt in ("csv", "tsv"):
         delimiter = source.delimiter or ("\t" if fmt == "tsv" else None)
-        options = [
-            "all_varchar=true",
-            # every column is read as text: the sniffer need not try numbers and dates on each
-            # value, which takes minutes on a 1 MB field of digits
-            "auto_type_candidates=['VARCHAR']",
-            "header=true",
-            f"filename={text_literal(FILE_COLUMN)}",
-            "store_rejects=true",
-            f"rejects_table={text_literal(f'rejects_{name}')}",
-            f"rejects_scan={text_literal(f'scans_{name}')}",
-            "null_padding=false",
-            "strict_mode=true",
-        ]
-        if delimiter is not None:
-            options.append(f"delim={text_literal(delimiter)}")
-        encoding = source.encoding
-        if renamed:
-            pass  # already UTF-8 copies
-        elif encoding in _DUCKDB_ENCODINGS:
-            options.append(f"encoding={text_literal(_DUCKDB_ENCODINGS[encoding])}")
-        else:
-            renamed = _transcoded(files, encoding)
-            listed = "[" + ", ".join(text_literal(f) for f in renamed) + "]"
-        reader = f"read_csv({listed}, {', '.join(options)})"
+        # a sheet's CSV copies are UTF-8 already (decoded); other files are decoded as declared
+        scanned = tuple(renamed) or files
+        reader, copies = csv_scan(name, scanned, source, delimiter, decoded=bool(renamed))
+        renamed = renamed or copies
     elif fmt in ("json", "jsonl"):
         layout = "newline_delimited" if fmt == "jsonl" else "auto"
         reader = (
@@ -247,6 +227,58 @@ def _read_raw(
             raise RecordsError(_duckdb_message(exc), files[0]) from None
         _create_raw(con, raw, _lenient(reader), files[0], renamed=renamed)
     return None
+
+
+def csv_scan(
+    name: str,
+    files: tuple[str, ...],
+    source: Source,
+    delimiter: str | None,
+    *,
+    decoded: bool = False,
+) -> tuple[str, dict[str, str]]:
+    """The one way every CSV export is read (plain CSV, TSV, a sheet, a platform's CSV export):
+    DuckDB's read_csv over `files`, every column text, the parser's bad rows kept in
+    rejects_<name>, the source's delimiter and encoding applied. Also returns the UTF-8 copies
+    made of files in an encoding DuckDB does not decode (copy -> original), which the caller
+    names by their original (see `original_file`). `decoded`: the files are UTF-8 already."""
+    options = [
+        "all_varchar=true",
+        # every column is read as text: the sniffer need not try numbers and dates on each
+        # value, which takes minutes on a 1 MB field of digits
+        "auto_type_candidates=['VARCHAR']",
+        "header=true",
+        f"filename={text_literal(FILE_COLUMN)}",
+        "store_rejects=true",
+        f"rejects_table={text_literal(f'rejects_{name}')}",
+        f"rejects_scan={text_literal(f'scans_{name}')}",
+        "null_padding=false",
+        "strict_mode=true",
+    ]
+    if delimiter is not None:
+        options.append(f"delim={text_literal(delimiter)}")
+    copies: dict[str, str] = {}
+    encoding = source.encoding
+    if decoded:
+        pass
+    elif encoding in _DUCKDB_ENCODINGS:
+        options.append(f"encoding={text_literal(_DUCKDB_ENCODINGS[encoding])}")
+    else:
+        copies = _transcoded(files, encoding)
+        files = tuple(copies)
+    listed = "[" + ", ".join(text_literal(f) for f in files) + "]"
+    return f"read_csv({listed}, {', '.join(options)})", copies
+
+
+def original_file(file_sql: str, renamed: Mapping[str, str]) -> str:
+    """SQL naming each row's file by the original, where the reader read a copy."""
+    if not renamed:
+        return file_sql
+    pairs = " ".join(
+        f"WHEN {text_literal(copy)} THEN {text_literal(original)}"
+        for copy, original in renamed.items()
+    )
+    return f"CASE {file_sql} {pairs} END"
 
 
 def _lenient(reader: str) -> str:
@@ -286,13 +318,7 @@ def _create_raw(
             else:
                 cast = f"CAST({column} AS VARCHAR)"
             casts.append(f"{cast} AS {column}")
-        file_sql = quote(FILE_COLUMN)
-        if renamed:
-            pairs = " ".join(
-                f"WHEN {text_literal(copy)} THEN {text_literal(original)}"
-                for copy, original in renamed.items()
-            )
-            file_sql = f"CASE {file_sql} {pairs} END"
+        file_sql = original_file(quote(FILE_COLUMN), renamed or {})
         if con.on_disk:
             # Under a memory limit the rows are stored first, in file order (DuckDB keeps the
             # insertion order), and numbered by their place in the table: a window over the
