@@ -1022,15 +1022,32 @@ def _derived_select(provided: frozenset[str], attributes: tuple[str, ...], as_of
     """The canonical columns, each from the source or derived, NULL where neither."""
     parts: list[str] = []
     for field_name, field_type in CANONICAL_FIELDS.items():
-        derived = _derivation(field_name, provided - {field_name}, as_of)
         if field_name in provided:
-            # a value the source gives is never overwritten; a derivation fills its gaps
+            # a value the source gives is never overwritten; its gaps are filled only with
+            # what another stated value proves
+            derived = _gap_fill(field_name, provided, as_of)
             value = f"coalesce({quote(field_name)}, {derived})" if derived else quote(field_name)
             parts.append(f"{value} AS {quote(field_name)}")
             continue
+        derived = _derivation(field_name, provided, as_of)
         parts.append(f"CAST({derived or 'NULL'} AS {SQL_TYPES[field_type]}) AS {quote(field_name)}")
     parts += [quote(a) for a in attributes]
     return ", ".join(parts)
+
+
+def _gap_fill(field_name: str, provided: frozenset[str], as_of: str) -> str | None:
+    """SQL filling the gaps of a field the source gives itself. A source that states a field
+    (a platform reader writing `abandoned`, say) leaves it missing where the export is silent;
+    a gap is filled only where another stated value proves the answer (an answer time proves
+    the contact was answered, and not abandoned), never from the absence of a value."""
+    answered_by = f"CASE WHEN answered_at <= {as_of} THEN answered_at END"
+    if field_name == "answered" and "answered_at" in provided:
+        return f"CASE WHEN {answered_by} IS NOT NULL THEN true END"
+    if field_name == "abandoned" and "answered_at" in provided:
+        return f"CASE WHEN {answered_by} IS NOT NULL THEN false END"
+    if field_name in ("answered", "abandoned"):
+        return None
+    return _derivation(field_name, provided - {field_name}, as_of)
 
 
 def _derivation(field_name: str, provided: frozenset[str], as_of: str) -> str | None:
@@ -1056,6 +1073,9 @@ def _derivation(field_name: str, provided: frozenset[str], as_of: str) -> str | 
             queued = "wait_seconds IS NOT NULL"
         else:
             return None
+        if "answered" in provided:
+            # the source says a person answered, even where it has no time for it
+            answered_by = f"CASE WHEN coalesce(answered, false) THEN {as_of} ELSE {answered_by} END"
         return (
             f"CASE WHEN NOT ({queued}) OR {answered_by} IS NOT NULL THEN false "
             f"WHEN {answered} IS NOT NULL OR {ended} > {as_of} THEN NULL ELSE true END"
