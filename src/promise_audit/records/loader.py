@@ -36,6 +36,10 @@ RESERVED_COLUMNS = frozenset(
     {"_file", "_file_index", "_row", "_copy", "_reject", "_reject_column", "_reject_value"}
 )
 RESERVED_PREFIXES = ("_text_", "_required_")
+# A platform reader's column listing, space-separated, the canonical fields whose value the
+# export does not give for that record (not "no event yet": unknown); promises that need one
+# exclude the record as missing_<field>.
+UNKNOWN_FIELDS = "_unknown_fields"
 # Timestamps outside these years are placeholders (0001-01-01, 9999-12-31) or typos, and the
 # rest of the pipeline (Python's datetime among it) cannot hold all of them.
 FIRST_YEAR, LAST_YEAR = 1900, 2999
