@@ -316,3 +316,26 @@ def test_an_export_in_a_declared_encoding_reads_like_any_csv(tmp_path: Path, enc
         "SELECT agent_id, _file FROM raw_f WHERE contact_id = '2001'"
     ).fetchone()
     assert (agent, file) == ("José Núñez", str(path))
+
+
+def test_a_resolved_ticket_with_no_resolved_time_is_resolved_at_an_unknown_time(
+    tmp_path: Path,
+) -> None:
+    """3001 Resolved with both times blank: resolved, when is not in the export (excluded
+    missing_resolved_at, never judged unresolved); 3002 Open, 3 days old: broken; 3003 Closed
+    after 2 h: kept."""
+    rows = [
+        ticket(3001, "Email", "Resolved", "2026-10-05 09:00:00"),
+        ticket(3002, "Email", "Open", "2026-10-06 09:00:00"),
+        ticket(3003, "Email", "Closed", "2026-10-07 09:00:00", closed="2026-10-07 11:00:00"),
+    ]
+    write_export(tmp_path / "freshdesk" / "export.csv", rows)
+    raw = raw_rows([tmp_path / "freshdesk" / "export.csv"])
+    assert {tid: row["_unknown_fields"] for tid, row in raw.items()} == {
+        "3001": "resolved_at",
+        "3002": None,
+        "3003": None,
+    }
+    (solved,) = run(tmp_path, [SOLVED_24H], "freshdesk/export.csv").promises
+    assert (solved.kept, solved.broken, solved.excluded) == (1, 1, 1)
+    assert solved.excluded_by_reason == {"missing_resolved_at": 1}

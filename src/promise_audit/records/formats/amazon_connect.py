@@ -435,7 +435,9 @@ def _build_journeys(con: Any, names: _TempNames) -> None:
             SELECT
                 journey,
                 count(*) AS legs,
-                count(*) FILTER (WHERE method IN ({transfer_methods})) AS transfers,
+                -- a record that does not say how it started could be a transfer: unknown
+                CASE WHEN bool_and(method IS NOT NULL) THEN
+                    count(*) FILTER (WHERE method IN ({transfer_methods})) END AS transfers,
                 bool_or({queued}) AS queued,
                 bool_or({_IS_CALLBACK}) AS has_callback,
                 arg_min(queue_name, seq) FILTER (WHERE has_queue) AS queue,
@@ -443,7 +445,10 @@ def _build_journeys(con: Any, names: _TempNames) -> None:
                 arg_max(disconnect_reason, ended) AS disconnect_reason,
                 {enqueued_at} AS enqueued_at,
                 {_checked("connected", _iso("min(connected)"))} AS answered_at,
-                min(connected) IS NOT NULL AS was_answered,
+                -- a ConnectedToAgentTimestamp, even one that cannot be read, is an answer
+                bool_or(connected_raw IS NOT NULL) AS was_answered,
+                -- a record with no DisconnectTimestamp: the contact may still be going on
+                bool_and(ended_raw IS NOT NULL) AS all_ended,
                 {_checked("ended", _iso("max(ended)"))} AS ended_at,
                 CASE WHEN bool_or({queued}) THEN {_summed("queue_wait", queued)} END
                     AS wait_seconds,
@@ -463,8 +468,9 @@ def _build_journeys(con: Any, names: _TempNames) -> None:
             CASE upper(f.channel) {channel_cases} ELSE lower(f.channel) END AS channel,
             t.customer_id, t.queue, a.agent_username AS agent_id,
             t.enqueued_at, t.answered_at, t.ended_at,
-            CASE WHEN t.queued AND NOT t.was_answered AND NOT t.has_callback
-                 THEN 'true' ELSE 'false' END AS abandoned,
+            CASE WHEN t.was_answered THEN 'true' WHEN t.all_ended THEN 'false' END AS answered,
+            CASE WHEN NOT t.queued OR t.was_answered OR t.has_callback THEN 'false'
+                 WHEN t.all_ended THEN 'true' END AS abandoned,
             t.wait_seconds, t.hold_seconds, t.hold_count, t.longest_hold_seconds,
             CAST(t.transfers AS VARCHAR) AS transfers,
             CASE WHEN t.has_callback THEN 'true' END AS callback_offered,

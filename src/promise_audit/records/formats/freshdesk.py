@@ -22,6 +22,7 @@ from promise_audit.errors import RecordsError
 from promise_audit.promises.model import Source
 from promise_audit.records.loader import (
     FILE_COLUMN,
+    UNKNOWN_FIELDS,
     RawRead,
     csv_scan,
     original_file,
@@ -51,6 +52,8 @@ CHANNELS: dict[str, str] = {
 }
 # statuses under which a ticket is not resolved, whatever its "Resolved time" says
 UNRESOLVED = ("open", "pending", "waiting on customer", "waiting on third party")
+# statuses that say the ticket was resolved: with no time given, resolved at an unknown time
+RESOLVED = ("resolved", "closed")
 # canonical field -> the export column(s) it is read from, first present wins
 SIMPLE_FIELDS: dict[str, tuple[str, ...]] = {
     "contact_id": ("ticket id",),
@@ -107,7 +110,12 @@ def read(con: Any, table: str, files: tuple[str, ...], source: Source) -> RawRea
             parts = [f"nullif(trim({c}), '')" for c in (resolved, closed) if c is not None]
             value = f"coalesce({', '.join(parts)})" if len(parts) > 1 else parts[0]
             unresolved = ", ".join(text_literal(s) for s in UNRESOLVED)
+            solved = ", ".join(text_literal(s) for s in RESOLVED)
             if status is not None:
+                selects.append(
+                    f"CASE WHEN lower(trim({status})) IN ({solved}) AND {value} IS NULL "
+                    f"THEN 'resolved_at' END AS {quote(UNKNOWN_FIELDS)}"
+                )
                 value = (
                     f"CASE WHEN lower(trim({status})) IN ({unresolved}) THEN NULL ELSE {value} END"
                 )
