@@ -558,3 +558,27 @@ def test_still_waiting_at_as_of_is_pending_not_an_abandon(tmp_path: Path) -> Non
     )
     (wait,) = result["promises"]
     assert (wait["pending"], wait["broken"], wait["excluded"]) == (1, 0, 0)
+
+
+def test_an_answer_at_an_unknown_time_leaves_an_unmeasured_wait_unknown(tmp_path: Path) -> None:
+    """K-11, no metrics: the queue segment was never closed and the agent's interact segment
+    has no times. The wait is unknown (excluded), not the 400 s from queueing to hang-up."""
+    answered_late_unknown = conversation(
+        "K-11",
+        0,
+        400,
+        party("customer", bare("voice", [seg("interact", 0, 400, disconnectType="peer")])),
+        party("acd", bare("voice", [seg("interact", 0, None, queueId="q-Billing")])),
+        agent("U8", bare("voice", [{"segmentType": "interact", "disconnectType": "client"}])),
+    )
+    row = raw_rows([write(tmp_path / "k.json", answered_late_unknown)])["K-11"]
+    assert (row["wait_seconds"], row["answered"], row["ended_at"]) == (
+        None,
+        "true",
+        "2026-10-05T09:06:40+00:00",
+    )
+    _, result = cli_check(
+        tmp_path, [{"id": "wait-2m", "kind": "wait_time", "limit": "2m"}], [answered_late_unknown]
+    )
+    (wait,) = result["promises"]
+    assert (wait["broken"], wait["excluded_by_reason"]) == (0, {"missing_wait_seconds": 1})

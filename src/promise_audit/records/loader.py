@@ -1065,9 +1065,12 @@ def _derivation(field_name: str, provided: frozenset[str], as_of: str) -> str | 
     if field_name == "wait_seconds" and "enqueued_at" in provided:
         if not {"answered_at", "ended_at"} & provided:
             return None
+        # answered at a time the source does not give: the wait is unknown, not the whole call
+        untimed = "WHEN coalesce(answered, false) THEN NULL " if "answered" in provided else ""
         return (
             f"CASE WHEN enqueued_at IS NULL THEN NULL "
             f"WHEN {answered_by} IS NOT NULL THEN epoch({answered_by}) - epoch(enqueued_at) "
+            f"{untimed}"
             f"WHEN {answered} IS NULL THEN epoch({ended_by}) - epoch(enqueued_at) END"
         )
     if field_name == "abandoned" and "answered_at" in provided:
