@@ -582,3 +582,17 @@ def test_an_answer_at_an_unknown_time_leaves_an_unmeasured_wait_unknown(tmp_path
     )
     (wait,) = result["promises"]
     assert (wait["broken"], wait["excluded_by_reason"]) == (0, {"missing_wait_seconds": 1})
+
+
+def test_an_abandon_genesys_counted_is_one_even_while_a_segment_is_open(tmp_path: Path) -> None:
+    """L-12: tAbandon after 90 s in queue; the export caught the IVR segment still open."""
+    open_ivr = conversation(
+        "L-12",
+        0,
+        None,
+        customer("voice", 0, 90),
+        party("ivr", session("voice", [seg("interact", 0, None)])),
+        queue("Billing", "voice", 0, 90, "peer", tAbandon=90000),
+    )
+    row = raw_rows([write(tmp_path / "l.json", open_ivr)])["L-12"]
+    assert (row["abandoned"], row["answered"], row["ended_at"]) == ("true", "false", None)

@@ -1,8 +1,9 @@
 """Amazon Connect contact records (`format: amazon-connect-ctr`): one row per customer journey.
 
 The vendor's "Data model for Amazon Connect contact records"
-(https://docs.aws.amazon.com/connect/latest/adminguide/ctr-data-model.html) and PROMISES.md
-section 2 fix the rules; docs/formats/amazon-connect-ctr.md explains them to users.
+(https://docs.aws.amazon.com/connect/latest/adminguide/ctr-data-model.html) fixes the fields;
+docs/formats/amazon-connect-ctr.md states every rule this reader applies. A value no record
+states is written as missing, never as false or 0.
 
 1. Part files hold JSON objects one per line, or concatenated with no separator as Kinesis
    Data Firehose writes them, gzip'd or not (told by the gzip magic bytes, not the name).
@@ -35,7 +36,7 @@ from promise_audit.records.loader import RawRead, quote, text_literal
 _GZIP_MAGIC = b"\x1f\x8b"
 # Connect's Channel values -> canonical channels; any other value is kept lower-cased
 _CHANNELS = {"VOICE": "phone", "CHAT": "chat", "TASK": "other", "EMAIL": "email"}
-# a leg started by one of these is a transfer; a CALLBACK leg is not (PROMISES.md section 2)
+# a leg started by one of these is a transfer; a CALLBACK leg is not
 _TRANSFER_METHODS = ("TRANSFER", "QUEUE_TRANSFER")
 # CALLBACK (agent-first callbacks) and the CALLBACK_CUSTOMER_FIRST_* legs of customer-first
 # callbacks are the callback the customer asked for

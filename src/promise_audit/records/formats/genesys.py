@@ -13,13 +13,15 @@ Metrics are per session, in milliseconds (t*) or counts (n*). The field-by-field
 docs/formats/genesys-cloud.md; in short:
 - wait_seconds = sum over the queue (acd) sessions, callbacks excepted, of tAcd (else tAbandon,
   else the queue segments' length); enqueued_at = the first queue segment's start;
-- answered_at = the first agent `interact` segment (before any callback request);
-- abandoned = queued, never answered, and Genesys counted an abandon (tAbandon) or the queue
-  segment ended with the customer hanging up (disconnectType peer);
+- answered_at = the first agent `interact` segment (before any callback request); answered is
+  true where such a segment exists even without a time (answered_at then missing);
+- abandoned = queued, never answered, no callback, and tAbandon, the segments (the customer
+  hanging up while queued) or the absence of any queue metric say so; missing while open;
 - hold_seconds = sum of tHeld on agent sessions (else their hold segments' length), hold_count
   = number of agent hold segments, longest_hold_seconds = the longest of those segments;
-- transfers = sum of nTransferred on agent sessions; 0 when an agent was reached and none was
-  emitted; missing when no agent was reached.
+- transfers = sum of nTransferred on agent sessions where the conversation has metrics; without
+  metrics, what the agent segments show; missing with neither.
+A value no field states is written as missing, never as false or 0.
 """
 
 from __future__ import annotations
@@ -169,6 +171,8 @@ def _row(conversation: _Conversation) -> dict[str, str | None]:
     ended = _timestamp_text(c.get("conversationEnd")) or _iso(_all_ended(sessions))
     answered = _answered(answered_at, untimed, callback_requested, ended is not None)
     abandoned = _abandoned(queues, sessions, answered, callback_requested, ended is not None)
+    if abandoned:
+        answered = False  # the customer gave up before anyone answered
 
     queue_starts = [
         start
@@ -269,8 +273,7 @@ def _abandoned(
     (tAbandon), or the segments, say so; unknown while the conversation is still open."""
     if not queues or answered or callback_requested is not None:
         return False
-    if answered is None:
-        return None
+    # not answered (or, still open, not answered yet): what says the customer gave up
     if any(s.metric("tAbandon") for s in queues):
         return True
     if any(
@@ -279,7 +282,7 @@ def _abandoned(
         for seg in s.segments
     ) or _left_while_queued(queues, sessions):
         return True
-    if not ended:
+    if not ended or answered is None:
         return None
     # a queue Genesys measured (its metrics) without an abandon: the flow sent the contact
     # elsewhere (voicemail, another flow), as Genesys counts it; with no metrics at all, the

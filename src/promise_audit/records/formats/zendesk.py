@@ -14,10 +14,13 @@ latest `updated_at`; at a tie, the one read last) and the other copies are dupli
 metrics records for one ticket the same rule picks one. Metrics of tickets that are not in the
 export are not contacts and are not counted.
 
-PROMISES.md section 2 fixes: initiated_at = created_at; first_response_at = created_at +
-reply_time_in_minutes.calendar (missing while no public agent reply); resolved_at = created_at +
-full_resolution_time_in_minutes.calendar (missing while unsolved). The rest is documented in
-docs/formats/zendesk.md.
+initiated_at = created_at; first_response_at = created_at + reply_time_in_minutes.calendar
+(missing while no public agent reply); resolved_at = created_at +
+full_resolution_time_in_minutes.calendar (missing while unsolved). A ticket with no metrics
+record, in an export that carries metrics, has an unknown first reply, and a solved ticket with
+no resolution time an unknown resolution: both are listed in `_unknown_fields`, so promises that
+need them exclude the ticket as missing_<field> instead of judging a blank as "never". The
+rest is documented in docs/formats/zendesk.md.
 """
 
 from __future__ import annotations
