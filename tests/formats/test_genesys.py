@@ -596,3 +596,26 @@ def test_an_abandon_genesys_counted_is_one_even_while_a_segment_is_open(tmp_path
     )
     row = raw_rows([write(tmp_path / "l.json", open_ivr)])["L-12"]
     assert (row["abandoned"], row["answered"], row["ended_at"]) == ("true", "false", None)
+
+
+def test_a_hold_after_an_answer_without_times_is_judged(tmp_path: Path) -> None:
+    """M-13: the agent's interact segment has no times, but its 400 s hold segment does:
+    the contact was answered, so the 5-minute hold promise judges (and breaks) it."""
+    held = conversation(
+        "M-13",
+        0,
+        900,
+        customer("voice", 0, 900),
+        queue("Billing", "voice", 0, 30, "transfer", tAcd=30000),
+        agent(
+            "U9",
+            session(
+                "voice",
+                [{"segmentType": "interact"}, seg("hold", 100, 500), {"segmentType": "interact"}],
+                tHeld=400000,
+            ),
+        ),
+    )
+    _, result = cli_check(tmp_path, [{"id": "hold-5m", "kind": "hold_time", "limit": "5m"}], [held])
+    (hold,) = result["promises"]
+    assert (hold["population"], hold["broken"]) == (1, 1)
