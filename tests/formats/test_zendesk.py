@@ -1,6 +1,6 @@
 """The `zendesk` reader: tickets and ticket metrics (API JSON) -> canonical contacts.
 
-Expectations are computed by hand from the files written here (PROMISES.md section 2, Zendesk):
+Expectations are computed by hand from the files written here:
 first_response_at = created_at + reply_time_in_minutes.calendar, resolved_at = created_at +
 full_resolution_time_in_minutes.calendar, a ticket listed twice is kept once.
 """
