@@ -706,3 +706,13 @@ def test_a_record_that_does_not_say_how_it_started_leaves_transfers_unknown(
     _, rows = read_raw(write(tmp_path / "ctr" / "p.json", as_lines([a1, a2, silent, ANSWERED])))
     transfers = {row["contact_id"]: row["transfers"] for row in rows}
     assert transfers == {"a1": None, "d1": "0"}
+
+
+def test_a_contact_still_in_the_flow_is_not_yet_known_to_be_unqueued(tmp_path: Path) -> None:
+    """f1 has no Queue yet and no DisconnectTimestamp: it may still queue, so abandoned is
+    unknown; g1 ended without queueing: not an abandon."""
+    in_flow = ctr("f1", "INBOUND", "10-01 16:00", "10-01 16:01")
+    in_flow["DisconnectTimestamp"] = None
+    ivr_only = ctr("g1", "INBOUND", "10-01 16:05", "10-01 16:06")
+    _, rows = read_raw(write(tmp_path / "ctr" / "p.json", as_lines([in_flow, ivr_only])))
+    assert [(r["contact_id"], r["abandoned"]) for r in rows] == [("f1", None), ("g1", "false")]

@@ -470,8 +470,9 @@ def _build_journeys(con: Any, names: _TempNames) -> None:
             t.customer_id, t.queue, a.agent_username AS agent_id,
             t.enqueued_at, t.answered_at, t.ended_at,
             CASE WHEN t.was_answered THEN 'true' WHEN t.all_ended THEN 'false' END AS answered,
-            CASE WHEN NOT t.queued OR t.was_answered OR t.has_callback THEN 'false'
-                 WHEN t.all_ended THEN 'true' END AS abandoned,
+            CASE WHEN t.was_answered OR t.has_callback THEN 'false'
+                 WHEN NOT t.all_ended THEN NULL  -- still going on: may yet queue or hang up
+                 WHEN t.queued THEN 'true' ELSE 'false' END AS abandoned,
             t.wait_seconds, t.hold_seconds, t.hold_count, t.longest_hold_seconds,
             CAST(t.transfers AS VARCHAR) AS transfers,
             CASE WHEN t.has_callback THEN 'true' END AS callback_offered,
