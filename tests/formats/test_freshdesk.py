@@ -339,3 +339,28 @@ def test_a_resolved_ticket_with_no_resolved_time_is_resolved_at_an_unknown_time(
     (solved,) = run(tmp_path, [SOLVED_24H], "freshdesk/export.csv").promises
     assert (solved.kept, solved.broken, solved.excluded) == (1, 1, 1)
     assert solved.excluded_by_reason == {"missing_resolved_at": 1}
+
+
+def test_a_malformed_row_of_a_transcoded_export_names_the_original_file(tmp_path: Path) -> None:
+    """The cp1252 export is read from a UTF-8 copy; its ragged row is reported with the
+    export's own path and line, not the copy's."""
+    good = ticket(4001, "Email", "Open", "2026-10-09 09:00:00", **{"Full name": "Zoë"})
+    path = write_export(tmp_path / "freshdesk" / "export.csv", [good])
+    text = path.read_text(encoding="utf-8") + "4002,Ragged row,Open\n"
+    path.write_bytes(text.encode("cp1252"))
+    promise_file = write_promise_file(
+        tmp_path / "promises.yaml",
+        [REPLY_2H],
+        records="freshdesk/export.csv",
+        as_of=AS_OF,
+        timezone="America/New_York",
+        source={"format": "freshdesk", "encoding": "cp1252"},
+    )
+    records = audit(promise_file).records
+    assert (records.read, records.rejected, records.used) == (2, 1, 1)
+    (reject,) = records.reject_sample
+    assert (reject.file, reject.line, reject.reason) == (
+        str(path),
+        3,
+        "malformed_row: missing columns",
+    )

@@ -210,8 +210,7 @@ def _read_raw(
         delimiter = source.delimiter or ("\t" if fmt == "tsv" else None)
         # a sheet's CSV copies are UTF-8 already (decoded); other files are decoded as declared
         scanned = tuple(renamed) or files
-        reader, copies = csv_scan(name, scanned, source, delimiter, decoded=bool(renamed))
-        renamed = renamed or copies
+        reader, renamed = csv_scan(con, name, scanned, source, delimiter, originals=renamed or None)
     elif fmt in ("json", "jsonl"):
         layout = "newline_delimited" if fmt == "jsonl" else "auto"
         reader = (
@@ -234,18 +233,20 @@ def _read_raw(
 
 
 def csv_scan(
+    con: Any,
     name: str,
     files: tuple[str, ...],
     source: Source,
     delimiter: str | None,
     *,
-    decoded: bool = False,
+    originals: Mapping[str, str] | None = None,
 ) -> tuple[str, dict[str, str]]:
     """The one way every CSV export is read (plain CSV, TSV, a sheet, a platform's CSV export):
     DuckDB's read_csv over `files`, every column text, the parser's bad rows kept in
-    rejects_<name>, the source's delimiter and encoding applied. Also returns the UTF-8 copies
-    made of files in an encoding DuckDB does not decode (copy -> original), which the caller
-    names by their original (see `original_file`). `decoded`: the files are UTF-8 already."""
+    rejects_<name>, the source's delimiter and encoding applied. Files in an encoding DuckDB
+    does not decode are read from UTF-8 copies; `originals` says `files` are such copies
+    already (a sheet's). Returns the reader and the copies (copy -> original), which rows name
+    by their original (see `original_file`); the rejected rows do too (copies_<name>)."""
     options = [
         "all_varchar=true",
         # every column is read as text: the sniffer need not try numbers and dates on each
@@ -261,15 +262,23 @@ def csv_scan(
     ]
     if delimiter is not None:
         options.append(f"delim={text_literal(delimiter)}")
-    copies: dict[str, str] = {}
+    copies: dict[str, str] = dict(originals or {})
     encoding = source.encoding
-    if decoded:
-        pass
+    if originals is not None:
+        pass  # UTF-8 copies already
     elif encoding in _DUCKDB_ENCODINGS:
         options.append(f"encoding={text_literal(_DUCKDB_ENCODINGS[encoding])}")
     else:
         copies = _transcoded(files, encoding)
         files = tuple(copies)
+    # VALUES needs a row: an empty mapping is one NULL row, filtered out
+    pairs: list[tuple[str | None, str | None]] = list(copies.items()) or [(None, None)]
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {quote(f'copies_{name}')} AS SELECT * FROM (VALUES "
+        + ", ".join(f"(${2 * i + 1}::VARCHAR, ${2 * i + 2}::VARCHAR)" for i in range(len(pairs)))
+        + ") AS t(copy, original) WHERE copy IS NOT NULL",
+        [value for pair in pairs for value in pair],
+    )
     listed = "[" + ", ".join(text_literal(f) for f in files) + "]"
     return f"read_csv({listed}, {', '.join(options)})", copies
 
@@ -442,11 +451,13 @@ def _malformed_rows(con: Any, name: str, limit: int | None = None) -> list[tuple
     (file, line, first failing column, reason, the row's text)."""
     return list(
         con.execute(
-            f"SELECT s.file_path, e.line, min(e.column_name), "
+            f"SELECT coalesce(c.original, s.file_path) AS path, e.line, min(e.column_name), "
             f"'malformed_row: ' || lower(CAST(min(e.error_type) AS VARCHAR)), min(e.csv_line) "
             f"FROM {quote(f'rejects_{name}')} e JOIN {quote(f'scans_{name}')} s "
             f"ON e.scan_id = s.scan_id AND e.file_id = s.file_id "
-            f"GROUP BY s.file_path, e.line ORDER BY s.file_path, e.line"
+            # a file read from a UTF-8 copy is named by its original
+            f"LEFT JOIN {quote(f'copies_{name}')} c ON c.copy = s.file_path "
+            f"GROUP BY path, e.line ORDER BY path, e.line"
             + (f" LIMIT {limit}" if limit is not None else "")
         ).fetchall()
     )

@@ -76,7 +76,7 @@ def read(con: Any, table: str, files: tuple[str, ...], source: Source) -> RawRea
 
     name = table.removeprefix("raw_")
     # the same CSV reading as any CSV source (delimiter, encoding, rejected rows)
-    reader, copies = csv_scan(name, files, source, source.delimiter)
+    reader, copies = csv_scan(con, name, files, source, source.delimiter)
     try:
         described = con.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()
         headers = [str(row[0]) for row in described if row[0] != FILE_COLUMN]
