@@ -27,6 +27,10 @@ from promise_audit.promises.model import ColumnMapping, Source
 from promise_audit.records.schema import CANONICAL_FIELDS, REQUIRED_FIELDS, FieldType
 
 REJECT_SAMPLE = 100
+# A platform reader's column listing, space-separated, the canonical fields whose value the
+# export does not give for that record (not "no event yet": unknown); promises that need one
+# exclude the record as missing_<field>.
+UNKNOWN_FIELDS = "_unknown_fields"
 # The column the file readers add with each row's file name; a name no export uses, so that a
 # source column called `filename` is read like any other.
 FILE_COLUMN = "__promise_audit_file"
@@ -36,10 +40,6 @@ RESERVED_COLUMNS = frozenset(
     {"_file", "_file_index", "_row", "_copy", "_reject", "_reject_column", "_reject_value"}
 )
 RESERVED_PREFIXES = ("_text_", "_required_")
-# A platform reader's column listing, space-separated, the canonical fields whose value the
-# export does not give for that record (not "no event yet": unknown); promises that need one
-# exclude the record as missing_<field>.
-UNKNOWN_FIELDS = "_unknown_fields"
 # Timestamps outside these years are placeholders (0001-01-01, 9999-12-31) or typos, and the
 # rest of the pipeline (Python's datetime among it) cannot hold all of them.
 FIRST_YEAR, LAST_YEAR = 1900, 2999
@@ -1037,32 +1037,17 @@ def _derived_select(provided: frozenset[str], attributes: tuple[str, ...], as_of
     """The canonical columns, each from the source or derived, NULL where neither."""
     parts: list[str] = []
     for field_name, field_type in CANONICAL_FIELDS.items():
+        # a field the source gives has its gaps filled only with what another value proves
+        fill = _gap_fill if field_name in provided else _derivation
+        derived = fill(field_name, provided - {field_name}, as_of)
         if field_name in provided:
-            # a value the source gives is never overwritten; its gaps are filled only with
-            # what another stated value proves
-            derived = _gap_fill(field_name, provided, as_of)
+            # a value the source gives is never overwritten; a derivation fills its gaps
             value = f"coalesce({quote(field_name)}, {derived})" if derived else quote(field_name)
             parts.append(f"{value} AS {quote(field_name)}")
             continue
-        derived = _derivation(field_name, provided, as_of)
         parts.append(f"CAST({derived or 'NULL'} AS {SQL_TYPES[field_type]}) AS {quote(field_name)}")
     parts += [quote(a) for a in attributes]
     return ", ".join(parts)
-
-
-def _gap_fill(field_name: str, provided: frozenset[str], as_of: str) -> str | None:
-    """SQL filling the gaps of a field the source gives itself. A source that states a field
-    (a platform reader writing `abandoned`, say) leaves it missing where the export is silent;
-    a gap is filled only where another stated value proves the answer (an answer time proves
-    the contact was answered, and not abandoned), never from the absence of a value."""
-    answered_by = f"CASE WHEN answered_at <= {as_of} THEN answered_at END"
-    if field_name == "answered" and "answered_at" in provided:
-        return f"CASE WHEN {answered_by} IS NOT NULL THEN true END"
-    if field_name == "abandoned" and "answered_at" in provided:
-        return f"CASE WHEN {answered_by} IS NOT NULL THEN false END"
-    if field_name in ("answered", "abandoned"):
-        return None
-    return _derivation(field_name, provided - {field_name}, as_of)
 
 
 def _derivation(field_name: str, provided: frozenset[str], as_of: str) -> str | None:
@@ -1106,6 +1091,21 @@ def _derivation(field_name: str, provided: frozenset[str], as_of: str) -> str | 
         # answered by as_of when answered_at is; an answer after as_of has not happened yet
         return f"CASE WHEN {answered} IS NULL THEN false WHEN {answered} <= {as_of} THEN true END"
     return None
+
+
+def _gap_fill(field_name: str, provided: frozenset[str], as_of: str) -> str | None:
+    """SQL filling the gaps of a field the source gives itself. A source that states a field
+    (a platform reader writing `abandoned`, say) leaves it missing where the export is silent;
+    a gap is filled only where another stated value proves the answer (an answer time proves
+    the contact was answered, and not abandoned), never from the absence of a value."""
+    answered_by = f"CASE WHEN answered_at <= {as_of} THEN answered_at END"
+    if field_name == "answered" and "answered_at" in provided:
+        return f"CASE WHEN {answered_by} IS NOT NULL THEN true END"
+    if field_name == "abandoned" and "answered_at" in provided:
+        return f"CASE WHEN {answered_by} IS NOT NULL THEN false END"
+    if field_name in ("answered", "abandoned"):
+        return None
+    return _derivation(field_name, provided, as_of)
 
 
 def finish_source(con: Any, staged: StagedSource, as_of: dt.datetime | None) -> LoadedRecords:
