@@ -67,11 +67,7 @@ class Availability(Kind):
                     )
                 )
             cases.append(Case(abandoned, Outcome.BROKEN, "abandoned"))
-        if "answered" in available:
-            # `answered` also covers a person who answered at a time the export does not give
-            answered = "coalesce(answered, answered_at is not null)"
-            cases.append(Case(f"not {answered}", Outcome.BROKEN, "unanswered"))
-        elif "answered_at" in available:
+        if "answered_at" in available:
             cases.append(Case("answered_at is null", Outcome.BROKEN, "unanswered"))
         if options.limit is not None:
             cases += [

@@ -15,8 +15,8 @@ class HoldTimeOptions(PromiseSpec):
 class HoldTime(Kind):
     """Nobody is put on hold, during the conversation, for longer than `limit`.
 
-    Population: answered contacts (answered, or answered_at present; where the export has
-    neither, contacts not marked abandoned).
+    Population: answered contacts (answered_at present; where the export has no answered_at,
+    contacts not marked abandoned).
     Broken: the total hold time (hold_seconds) over `limit`; with `per: hold`, the longest
     single hold (longest_hold_seconds, which equals hold_seconds when there was at most one
     hold) over `limit`.
@@ -36,10 +36,7 @@ class HoldTime(Kind):
 
     def rule(self, options: PromiseSpec, available: frozenset[str]) -> Rule:
         assert isinstance(options, HoldTimeOptions)
-        if "answered" in available:
-            # also a person who answered at a time the export does not give
-            answered = "coalesce(answered, answered_at is not null)"
-        elif "answered_at" in available:
+        if "answered_at" in available:
             answered = "answered_at is not null"
         elif "abandoned" in available:
             answered = "not coalesce(abandoned, false)"
