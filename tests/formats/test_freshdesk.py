@@ -342,11 +342,15 @@ def test_a_resolved_ticket_with_no_resolved_time_is_resolved_at_an_unknown_time(
 
 
 def test_a_malformed_row_of_a_transcoded_export_names_the_original_file(tmp_path: Path) -> None:
-    """The cp1252 export is read from a UTF-8 copy; its ragged row is reported with the
-    export's own path and line, not the copy's."""
-    good = ticket(4001, "Email", "Open", "2026-10-09 09:00:00", **{"Full name": "Zoë"})
-    path = write_export(tmp_path / "freshdesk" / "export.csv", [good])
-    text = path.read_text(encoding="utf-8") + "4002,Ragged row,Open\n"
+    """The cp1252 export is read from a UTF-8 copy; its ragged row (after 200 good ones, so
+    that the share rejected stays small) is reported with the export's own path and line, not
+    the copy's."""
+    good = [
+        ticket(4000 + n, "Email", "Open", "2026-10-09 09:00:00", **{"Full name": "Zoë"})
+        for n in range(1, 201)
+    ]
+    path = write_export(tmp_path / "freshdesk" / "export.csv", good)
+    text = path.read_text(encoding="utf-8") + "4999,Ragged row,Open\n"
     path.write_bytes(text.encode("cp1252"))
     promise_file = write_promise_file(
         tmp_path / "promises.yaml",
@@ -357,10 +361,10 @@ def test_a_malformed_row_of_a_transcoded_export_names_the_original_file(tmp_path
         source={"format": "freshdesk", "encoding": "cp1252"},
     )
     records = audit(promise_file).records
-    assert (records.read, records.rejected, records.used) == (2, 1, 1)
+    assert (records.read, records.rejected, records.used) == (201, 1, 200)
     (reject,) = records.reject_sample
     assert (reject.file, reject.line, reject.reason) == (
         str(path),
-        3,
+        202,
         "malformed_row: missing columns",
     )

@@ -554,11 +554,11 @@ def test_still_waiting_at_as_of_is_pending_not_an_abandon(tmp_path: Path) -> Non
         party("customer", bare("voice", [seg("interact", start, None)])),
         party("acd", bare("voice", [seg("interact", start, None, queueId="q-Billing")])),
     )
-    _, result = cli_check(
-        tmp_path, [{"id": "wait-2m", "kind": "wait_time", "limit": "2m"}], [waiting]
-    )
+    promises = [{"id": "wait-2m", "kind": "wait_time", "limit": "2m"}]
+    _, result = cli_check(tmp_path, promises, [waiting, CALL_A])
     (wait,) = result["promises"]
-    assert (wait["pending"], wait["broken"], wait["excluded"]) == (1, 0, 0)
+    # J-10 pending; A-1 waited 60 s: kept
+    assert (wait["pending"], wait["kept"], wait["broken"], wait["excluded"]) == (1, 1, 0, 0)
 
 
 def test_an_answer_at_an_unknown_time_leaves_an_unmeasured_wait_unknown(tmp_path: Path) -> None:
