@@ -150,7 +150,7 @@ MESSY_ROWS: list[dict[str, Any]] = [
     {"contact_id": "c14", "channel": "phone", "initiated_at": "2026-10-04T09:00:00Z",
      "enqueued_at": "2026-10-04T09:00:00Z", "ended_at": "2026-10-04T09:06:00Z",
      "abandoned": "true"},
-    # queued, neither answered nor ended by as_of: no wait to measure, excluded
+    # queued, neither answered nor ended by as_of: still waiting, pending
     {"contact_id": "c15", "channel": "phone", "initiated_at": "2026-10-31T23:59:00Z",
      "enqueued_at": "2026-10-31T23:59:00Z"},
 ]  # fmt: skip
@@ -208,8 +208,10 @@ def test_the_messy_export_is_accounted_for_on_duckdb(messy_on_duckdb: dict[str, 
     }
     wait = messy_on_duckdb["promises"][0]
     # kept c01 (4:59), c02 (5:00); broken c05 (5:01), c06 (20:34.5), c12 (6:00), c14 (6:00);
-    # excluded c15 (no wait yet); c08 (-1) was never queued
-    assert (wait["kept"], wait["broken"], wait["excluded"], wait["population"]) == (2, 4, 1, 7)
+    # pending c15 (queued at 23:59, still waiting at as_of: its blank `abandoned` is unknown,
+    # not an abandon, and its 5-minute deadline is after as_of); c08 (-1) was never queued
+    assert (wait["kept"], wait["broken"], wait["pending"], wait["population"]) == (2, 4, 1, 7)
+    assert wait["excluded"] == 0
 
 
 def test_the_messy_export_counts_the_same_on_postgresql(

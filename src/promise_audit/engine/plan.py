@@ -16,7 +16,7 @@ from promise_audit.expressions import DUCKDB, Dialect, ExpressionError, compile_
 from promise_audit.kinds import KINDS, Kind
 from promise_audit.kinds.base import Outcome, Rule, Window, seconds
 from promise_audit.promises.model import Calendar, PromiseSpec
-from promise_audit.records.loader import LoadedRecords, quote, text_literal
+from promise_audit.records.loader import UNKNOWN_FIELDS, LoadedRecords, quote, text_literal
 from promise_audit.records.schema import CANONICAL_FIELDS, CLOCK_FIELDS, LINK_DIMENSIONS, FieldType
 
 Locate = Callable[[int, tuple[str | int, ...], str], Exception]
@@ -82,6 +82,20 @@ def missing_fields(kind: Kind, spec: PromiseSpec, available: frozenset[str]) -> 
         if not any(name in available for name in alternatives):
             missing.append(" or ".join(alternatives))
     return tuple(missing)
+
+
+def _unknown_cases(kind: Kind, spec: PromiseSpec, attributes: tuple[str, ...]) -> list[str]:
+    """A value a platform reader knows it does not have (a Zendesk ticket with no metrics
+    record has an unknown first reply, not no reply) excludes the record as missing_<field>
+    from every promise that needs that field, before the kind's own cases read the blank."""
+    if UNKNOWN_FIELDS not in attributes:
+        return []
+    needed = [alternatives[0] for alternatives in kind.requirements(spec) if len(alternatives) == 1]
+    listed = f"(' ' || coalesce(b.{quote(UNKNOWN_FIELDS)}, '') || ' ')"
+    return [
+        f"WHEN {listed} LIKE {text_literal(f'% {name} %')} THEN 'excluded:missing_{name}'"
+        for name in needed
+    ]
 
 
 def instant_sql(value: dt.datetime | dt.date, *, end_of_day: bool = False) -> str:
@@ -261,6 +275,7 @@ def build_plan(
                 "b.contact_id"
             )
         whens = [f"WHEN NOT ({population_sql}) THEN NULL"]
+        whens += _unknown_cases(kind, spec, records.attributes)
         for case in rule.cases:
             label = case.outcome.value + (f":{case.reason}" if case.reason else "")
             if case.outcome is Outcome.EXCLUDED and not case.reason:

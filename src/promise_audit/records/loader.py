@@ -27,6 +27,10 @@ from promise_audit.promises.model import ColumnMapping, Source
 from promise_audit.records.schema import CANONICAL_FIELDS, REQUIRED_FIELDS, FieldType
 
 REJECT_SAMPLE = 100
+# A platform reader's column listing, space-separated, the canonical fields whose value the
+# export does not give for that record (not "no event yet": unknown); promises that need one
+# exclude the record as missing_<field>.
+UNKNOWN_FIELDS = "_unknown_fields"
 # The column the file readers add with each row's file name; a name no export uses, so that a
 # source column called `filename` is read like any other.
 FILE_COLUMN = "__promise_audit_file"
@@ -204,30 +208,9 @@ def _read_raw(
         fmt = "csv"
     if fmt in ("csv", "tsv"):
         delimiter = source.delimiter or ("\t" if fmt == "tsv" else None)
-        options = [
-            "all_varchar=true",
-            # every column is read as text: the sniffer need not try numbers and dates on each
-            # value, which takes minutes on a 1 MB field of digits
-            "auto_type_candidates=['VARCHAR']",
-            "header=true",
-            f"filename={text_literal(FILE_COLUMN)}",
-            "store_rejects=true",
-            f"rejects_table={text_literal(f'rejects_{name}')}",
-            f"rejects_scan={text_literal(f'scans_{name}')}",
-            "null_padding=false",
-            "strict_mode=true",
-        ]
-        if delimiter is not None:
-            options.append(f"delim={text_literal(delimiter)}")
-        encoding = source.encoding
-        if renamed:
-            pass  # already UTF-8 copies
-        elif encoding in _DUCKDB_ENCODINGS:
-            options.append(f"encoding={text_literal(_DUCKDB_ENCODINGS[encoding])}")
-        else:
-            renamed = _transcoded(files, encoding)
-            listed = "[" + ", ".join(text_literal(f) for f in renamed) + "]"
-        reader = f"read_csv({listed}, {', '.join(options)})"
+        # a sheet's CSV copies are UTF-8 already (decoded); other files are decoded as declared
+        scanned = tuple(renamed) or files
+        reader, renamed = csv_scan(con, name, scanned, source, delimiter, originals=renamed or None)
     elif fmt in ("json", "jsonl"):
         layout = "newline_delimited" if fmt == "jsonl" else "auto"
         reader = (
@@ -247,6 +230,68 @@ def _read_raw(
             raise RecordsError(_duckdb_message(exc), files[0]) from None
         _create_raw(con, raw, _lenient(reader), files[0], renamed=renamed)
     return None
+
+
+def csv_scan(
+    con: Any,
+    name: str,
+    files: tuple[str, ...],
+    source: Source,
+    delimiter: str | None,
+    *,
+    originals: Mapping[str, str] | None = None,
+) -> tuple[str, dict[str, str]]:
+    """The one way every CSV export is read (plain CSV, TSV, a sheet, a platform's CSV export):
+    DuckDB's read_csv over `files`, every column text, the parser's bad rows kept in
+    rejects_<name>, the source's delimiter and encoding applied. Files in an encoding DuckDB
+    does not decode are read from UTF-8 copies; `originals` says `files` are such copies
+    already (a sheet's). Returns the reader and the copies (copy -> original), which rows name
+    by their original (see `original_file`); the rejected rows do too (copies_<name>)."""
+    options = [
+        "all_varchar=true",
+        # every column is read as text: the sniffer need not try numbers and dates on each
+        # value, which takes minutes on a 1 MB field of digits
+        "auto_type_candidates=['VARCHAR']",
+        "header=true",
+        f"filename={text_literal(FILE_COLUMN)}",
+        "store_rejects=true",
+        f"rejects_table={text_literal(f'rejects_{name}')}",
+        f"rejects_scan={text_literal(f'scans_{name}')}",
+        "null_padding=false",
+        "strict_mode=true",
+    ]
+    if delimiter is not None:
+        options.append(f"delim={text_literal(delimiter)}")
+    copies: dict[str, str] = dict(originals or {})
+    encoding = source.encoding
+    if originals is not None:
+        pass  # UTF-8 copies already
+    elif encoding in _DUCKDB_ENCODINGS:
+        options.append(f"encoding={text_literal(_DUCKDB_ENCODINGS[encoding])}")
+    else:
+        copies = _transcoded(files, encoding)
+        files = tuple(copies)
+    # VALUES needs a row: an empty mapping is one NULL row, filtered out
+    pairs: list[tuple[str | None, str | None]] = list(copies.items()) or [(None, None)]
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {quote(f'copies_{name}')} AS SELECT * FROM (VALUES "
+        + ", ".join(f"(${2 * i + 1}::VARCHAR, ${2 * i + 2}::VARCHAR)" for i in range(len(pairs)))
+        + ") AS t(copy, original) WHERE copy IS NOT NULL",
+        [value for pair in pairs for value in pair],
+    )
+    listed = "[" + ", ".join(text_literal(f) for f in files) + "]"
+    return f"read_csv({listed}, {', '.join(options)})", copies
+
+
+def original_file(file_sql: str, renamed: Mapping[str, str]) -> str:
+    """SQL naming each row's file by the original, where the reader read a copy."""
+    if not renamed:
+        return file_sql
+    pairs = " ".join(
+        f"WHEN {text_literal(copy)} THEN {text_literal(original)}"
+        for copy, original in renamed.items()
+    )
+    return f"CASE {file_sql} {pairs} END"
 
 
 def _lenient(reader: str) -> str:
@@ -286,13 +331,7 @@ def _create_raw(
             else:
                 cast = f"CAST({column} AS VARCHAR)"
             casts.append(f"{cast} AS {column}")
-        file_sql = quote(FILE_COLUMN)
-        if renamed:
-            pairs = " ".join(
-                f"WHEN {text_literal(copy)} THEN {text_literal(original)}"
-                for copy, original in renamed.items()
-            )
-            file_sql = f"CASE {file_sql} {pairs} END"
+        file_sql = original_file(quote(FILE_COLUMN), renamed or {})
         if con.on_disk:
             # Under a memory limit the rows are stored first, in file order (DuckDB keeps the
             # insertion order), and numbered by their place in the table: a window over the
@@ -412,11 +451,13 @@ def _malformed_rows(con: Any, name: str, limit: int | None = None) -> list[tuple
     (file, line, first failing column, reason, the row's text)."""
     return list(
         con.execute(
-            f"SELECT s.file_path, e.line, min(e.column_name), "
+            f"SELECT coalesce(c.original, s.file_path) AS path, e.line, min(e.column_name), "
             f"'malformed_row: ' || lower(CAST(min(e.error_type) AS VARCHAR)), min(e.csv_line) "
             f"FROM {quote(f'rejects_{name}')} e JOIN {quote(f'scans_{name}')} s "
             f"ON e.scan_id = s.scan_id AND e.file_id = s.file_id "
-            f"GROUP BY s.file_path, e.line ORDER BY s.file_path, e.line"
+            # a file read from a UTF-8 copy is named by its original
+            f"LEFT JOIN {quote(f'copies_{name}')} c ON c.copy = s.file_path "
+            f"GROUP BY path, e.line ORDER BY path, e.line"
             + (f" LIMIT {limit}" if limit is not None else "")
         ).fetchall()
     )
@@ -996,7 +1037,9 @@ def _derived_select(provided: frozenset[str], attributes: tuple[str, ...], as_of
     """The canonical columns, each from the source or derived, NULL where neither."""
     parts: list[str] = []
     for field_name, field_type in CANONICAL_FIELDS.items():
-        derived = _derivation(field_name, provided - {field_name}, as_of)
+        # a field the source gives has its gaps filled only with what another value proves
+        fill = _gap_fill if field_name in provided else _derivation
+        derived = fill(field_name, provided - {field_name}, as_of)
         if field_name in provided:
             # a value the source gives is never overwritten; a derivation fills its gaps
             value = f"coalesce({quote(field_name)}, {derived})" if derived else quote(field_name)
@@ -1018,9 +1061,12 @@ def _derivation(field_name: str, provided: frozenset[str], as_of: str) -> str | 
     if field_name == "wait_seconds" and "enqueued_at" in provided:
         if not {"answered_at", "ended_at"} & provided:
             return None
+        # answered at a time the source does not give: the wait is unknown, not the whole call
+        untimed = "WHEN coalesce(answered, false) THEN NULL " if "answered" in provided else ""
         return (
             f"CASE WHEN enqueued_at IS NULL THEN NULL "
             f"WHEN {answered_by} IS NOT NULL THEN epoch({answered_by}) - epoch(enqueued_at) "
+            f"{untimed}"
             f"WHEN {answered} IS NULL THEN epoch({ended_by}) - epoch(enqueued_at) END"
         )
     if field_name == "abandoned" and "answered_at" in provided:
@@ -1030,6 +1076,9 @@ def _derivation(field_name: str, provided: frozenset[str], as_of: str) -> str | 
             queued = "wait_seconds IS NOT NULL"
         else:
             return None
+        if "answered" in provided:
+            # the source says a person answered, even where it has no time for it
+            answered_by = f"CASE WHEN coalesce(answered, false) THEN {as_of} ELSE {answered_by} END"
         return (
             f"CASE WHEN NOT ({queued}) OR {answered_by} IS NOT NULL THEN false "
             f"WHEN {answered} IS NOT NULL OR {ended} > {as_of} THEN NULL ELSE true END"
@@ -1042,6 +1091,21 @@ def _derivation(field_name: str, provided: frozenset[str], as_of: str) -> str | 
         # answered by as_of when answered_at is; an answer after as_of has not happened yet
         return f"CASE WHEN {answered} IS NULL THEN false WHEN {answered} <= {as_of} THEN true END"
     return None
+
+
+def _gap_fill(field_name: str, provided: frozenset[str], as_of: str) -> str | None:
+    """SQL filling the gaps of a field the source gives itself. A source that states a field
+    (a platform reader writing `abandoned`, say) leaves it missing where the export is silent;
+    a gap is filled only where another stated value proves the answer (an answer time proves
+    the contact was answered, and not abandoned), never from the absence of a value."""
+    answered_by = f"CASE WHEN answered_at <= {as_of} THEN answered_at END"
+    if field_name == "answered" and "answered_at" in provided:
+        return f"CASE WHEN {answered_by} IS NOT NULL THEN true END"
+    if field_name == "abandoned" and "answered_at" in provided:
+        return f"CASE WHEN {answered_by} IS NOT NULL THEN false END"
+    if field_name in ("answered", "abandoned"):
+        return None
+    return _derivation(field_name, provided, as_of)
 
 
 def finish_source(con: Any, staged: StagedSource, as_of: dt.datetime | None) -> LoadedRecords:
