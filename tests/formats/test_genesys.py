@@ -477,7 +477,6 @@ def test_an_interact_segment_without_times_is_an_answer_at_an_unknown_time(
     assert row["wait_seconds"] == "30.0"
 
 
-@pytest.mark.xfail(strict=True, reason="needs the verdicts branch: kinds read `answered`")
 def test_answers_without_times_are_not_unanswered_breaks_in_availability(tmp_path: Path) -> None:
     status, result = cli_check(
         tmp_path, [{"id": "a-person", "kind": "availability"}], [ANSWERED_NO_TIME, CALL_A]
@@ -600,7 +599,6 @@ def test_an_abandon_genesys_counted_is_one_even_while_a_segment_is_open(tmp_path
     assert (row["abandoned"], row["answered"], row["ended_at"]) == ("true", "false", None)
 
 
-@pytest.mark.xfail(strict=True, reason="needs the verdicts branch: kinds read `answered`")
 def test_a_hold_after_an_answer_without_times_is_judged(tmp_path: Path) -> None:
     """M-13: the agent's interact segment has no times, but its 400 s hold segment does:
     the contact was answered, so the 5-minute hold promise judges (and breaks) it."""
