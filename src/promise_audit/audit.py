@@ -17,6 +17,7 @@ from promise_audit.records.loader import (
     Accounting,
     LoadedRecords,
     StagedSource,
+    check_rejected_share,
     finish_source,
     quote,
     stage_source,
@@ -90,7 +91,8 @@ def audit(
 
     `records` replaces the path of the `contacts` source (or of the only source), as
     `--records` does on the command line; `as_of` replaces the file's as_of; `rejects_path`
-    receives every rejected record as CSV (source, file, row, line, column, reason, value);
+    receives every rejected record and every invalid value as CSV (source, status `rejected`
+    or `invalid`, file, row, line, field, column, reason, value);
     `engine` replaces the file's engine (see `promise_audit.engine.backends`); `memory_limit`
     (e.g. "1GB") keeps DuckDB's working tables on disk beyond that size (see `connect`).
 
@@ -119,6 +121,7 @@ def audit(
         override_target = next(iter(model.sources))
 
     from promise_audit.engine.backends import open_backend, parse_engine, redact_url
+    from promise_audit.engine.plan import fields_used
 
     # a table source may name its database; the audit then runs there
     urls = sorted({u for n in needed if (u := model.sources[n].url) is not None})
@@ -158,6 +161,7 @@ def audit(
                 base_dir=loaded.base_dir,
                 timezone=timezone,
                 override=override,
+                fields_used=partial(fields_used, [p for p in loaded.promises if p.source == name]),
             )
         cutoff = as_of or resolve_as_of(con, model.as_of, timezone) or _latest(con, staged.values())
         finished: dict[str, LoadedRecords] = {}
@@ -167,6 +171,9 @@ def audit(
         if rejects_path is not None:
             stage("writing the rejects")
             _write_rejects(con, staged, Path(rejects_path))
+        for name, source in staged.items():
+            # after --rejects is written: it is where to look when a source stops the audit
+            check_rejected_share(con, source, finished[name].accounting, model.sources[name])
         results, explanations = _evaluate(
             con, loaded, finished, cutoff, timezone, explain, stage=progress
         )
@@ -212,7 +219,7 @@ def _write_rejects(con: Any, staged: dict[str, StagedSource], path: Path) -> Non
     from promise_audit.records.loader import all_rejects
     from promise_audit.render.csv_safe import write_rows
 
-    header = ("source", "file", "row", "line", "column", "reason", "value")
+    header = ("source", "status", "file", "row", "line", "field", "column", "reason", "value")
     rows = [(name, *row) for name, source in staged.items() for row in all_rejects(con, source)]
     try:
         with path.open("w", encoding="utf-8", newline="") as out:
@@ -336,7 +343,27 @@ def _total(parts: Any) -> Accounting:
         reject_sample=tuple(r for p in parts for r in p.reject_sample)[:100],
         files=tuple(f for p in parts for f in p.files),
         stitched=sum(p.stitched for p in parts),
+        invalid=sum(p.invalid for p in parts),
+        invalid_by_field=_merge_by_field(p.invalid_by_field for p in parts),
+        invalid_sample=tuple(v for p in parts for v in p.invalid_sample)[:100],
+        fields_checked=_in_canonical_order(f for p in parts for f in p.fields_checked),
+        fields_empty=_in_canonical_order(f for p in parts for f in p.fields_empty),
     )
+
+
+def _merge_by_field(dicts: Any) -> dict[str, dict[str, int]]:
+    merged: dict[str, dict[str, int]] = {}
+    for d in dicts:
+        for field_name, reasons in d.items():
+            merged[field_name] = _merge([merged.get(field_name, {}), reasons])
+    return dict(sorted(merged.items()))
+
+
+def _in_canonical_order(names: Any) -> tuple[str, ...]:
+    from promise_audit.records.schema import CANONICAL_FIELDS
+
+    wanted = set(names)
+    return tuple(f for f in CANONICAL_FIELDS if f in wanted)
 
 
 def _merge(dicts: Any) -> dict[str, int]:

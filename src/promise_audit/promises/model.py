@@ -133,6 +133,8 @@ class Source(Strict):
     null_values: tuple[str, ...] = ("",)
     delimiter: str | None = None
     encoding: str = "utf-8"
+    # the share of rows that may be rejected before the audit stops (100% never stops)
+    max_rejected: Fraction = 0.01
 
     @field_validator("encoding")
     @classmethod

@@ -10,7 +10,10 @@ from promise_audit import __version__
 from promise_audit.records.loader import Accounting
 from promise_audit.results import AuditResult, PromiseResult
 
-SCHEMA_VERSION = 1
+# 2: a value that cannot be read or cannot be true no longer rejects its record (it is an
+# invalid value, counted under `invalid`); `rejects_by_reason` counts only records that
+# cannot be contacts
+SCHEMA_VERSION = 2
 
 
 def accounting_dict(accounting: Accounting) -> dict[str, Any]:
@@ -24,6 +27,11 @@ def accounting_dict(accounting: Accounting) -> dict[str, Any]:
         "rejects_by_reason": accounting.rejects_by_reason,
         "rejects": [asdict(r) for r in accounting.reject_sample],
         "files": list(accounting.files),
+        "invalid": accounting.invalid,
+        "invalid_by_field": accounting.invalid_by_field,
+        "invalid_values": [asdict(v) for v in accounting.invalid_sample],
+        "fields_checked": list(accounting.fields_checked),
+        "fields_empty": list(accounting.fields_empty),
     }
 
 
