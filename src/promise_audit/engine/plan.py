@@ -281,9 +281,13 @@ def build_plan(
             + ")"
             for c, names in conditions
         )
+        # A derived field names the input that made it invalid (invalid_answered_at for a
+        # wait): that is the value to correct in the export.
         whens = [
             f"WHEN b.{quote(f'_invalid_{name}')} IS NOT NULL AND {possibly_in} "
-            f"THEN 'excluded:invalid_{name}'"
+            f"THEN CASE WHEN b.{quote(f'_invalid_{name}')} LIKE 'invalid%' "
+            f"THEN 'excluded:' || b.{quote(f'_invalid_{name}')} "
+            f"ELSE 'excluded:invalid_{name}' END"
             for name in fields_read(rule, spec)
             if name in records.invalid_fields
         ]
