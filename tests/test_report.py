@@ -459,7 +459,7 @@ def test_load_result_rejects_what_is_not_a_result(
 
 def test_a_newer_or_malformed_result_is_a_usage_error(result: dict[str, Any]) -> None:
     with pytest.raises(UsageError, match="newer"):
-        render_html({**result, "schema_version": 2})
+        render_html({**result, "schema_version": 3})
     del result["promises"][0]["verdict"]
     with pytest.raises(UsageError, match="no 'verdict' field"):
         render_html(result)
