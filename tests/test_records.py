@@ -63,7 +63,7 @@ def test_unreadable_boolean_is_an_invalid_value_naming_row_and_column(tmp_path: 
         {"contact_id": "2", "initiated_at": "2026-10-01T09:00:00Z", "abandoned": "maybe"},
     ]
     rows = [{**row, "wait_seconds": 60} for row in rows]  # wait_time reads abandoned
-    result = run(tmp_path, rows)
+    result = run(tmp_path, rows, source={"max_rejected": "100%"})  # 1 of 2 unreadable
     assert (result.records.rejected, result.records.used) == (0, 2)
     (invalid,) = result.records.invalid_sample
     assert (invalid.row, invalid.field, invalid.column, invalid.value) == (
@@ -218,7 +218,7 @@ def test_null_values_are_read_as_missing(tmp_path: Path) -> None:
     rows = [{"contact_id": "1", "initiated_at": "2026-10-01T09:00:00Z", "wait_seconds": "N/A"}]
     (promise,) = run(tmp_path, rows, source={"null_values": ["", "N/A"]}).promises
     assert promise.population == 0  # no wait: never queued
-    result = run(tmp_path, rows)
+    result = run(tmp_path, rows, source={"max_rejected": "100%"})  # unreadable on purpose
     assert result.records.rejects_by_reason == {}
     assert result.records.invalid_by_field == {"wait_seconds": {"unparseable": 1}}
 
@@ -333,7 +333,7 @@ def test_thousands_separators_and_minus_one_for_not_applicable(
     tmp_path: Path, wait: str, outcome: str
 ) -> None:
     rows = [{"contact_id": "1", "initiated_at": "2026-10-01T09:00:00Z", "wait_seconds": wait}]
-    result = run(tmp_path, rows)
+    result = run(tmp_path, rows, source={"max_rejected": "100%"})  # "1,2" cannot be read
     (promise,) = result.promises
     found = {
         (1, 0, 0): "kept",

@@ -83,9 +83,9 @@ def fields_read(rule: Rule, spec: PromiseSpec) -> tuple[str, ...]:
 def fields_used(specs: Iterable[PromiseSpec], provided: frozenset[str]) -> frozenset[str]:
     """The canonical fields an audit of these promises reads from a source that provides
     `provided`: the kinds' requirements and rules, the scopes and expressions, the weakest-link
-    dimensions, the ratings, and what the fields read are derived from. The others need not
-    be parsed or checked."""
-    from promise_audit.records.loader import DERIVATION_INPUTS, derive_available
+    dimensions, the ratings, what the fields read are derived from and the starts their ends
+    are checked against. The others need not be parsed or checked."""
+    from promise_audit.records.loader import DERIVATION_INPUTS, ORDERED_FIELDS, derive_available
 
     available = derive_available(provided)
     used: set[str] = {"contact_id", "initiated_at", *LINK_DIMENSIONS, "csat", "nps"}
@@ -99,9 +99,14 @@ def fields_used(specs: Iterable[PromiseSpec], provided: frozenset[str]) -> froze
             used.update(fields_read(kind.rule(spec, available), spec))
         except (ExpressionError, ValueError):
             continue  # the plan reports it, with its place in the promise file
+    # a derived field is read from its inputs; an end is checked against its start
+    read_with = {
+        name: (*DERIVATION_INPUTS.get(name, ()), *(s for s, e in ORDERED_FIELDS if e == name))
+        for name in CANONICAL_FIELDS
+    }
     pending = list(used)
     while pending:
-        for source in DERIVATION_INPUTS.get(pending.pop(), ()):
+        for source in read_with[pending.pop()]:
             if source not in used:
                 used.add(source)
                 pending.append(source)

@@ -466,9 +466,9 @@ def all_rejects(con: Any, staged: StagedSource) -> list[tuple[Any, ...]]:
             for path, line, column, reason, text in _malformed_rows(con, staged.name)
         ]
     rows += con.execute(
-        f"SELECT 'rejected', _file, _row, NULL, CASE WHEN _reject = 'missing_contact_id' "
-        f"THEN 'contact_id' ELSE 'initiated_at' END, _reject_column, _reject, _reject_value FROM {staged.table} "
-        f"WHERE _reject IS NOT NULL ORDER BY _file_index, _row"
+        "SELECT 'rejected', _file, _row, NULL, CASE WHEN _reject = 'missing_contact_id' "
+        "THEN 'contact_id' ELSE 'initiated_at' END, _reject_column, _reject, _reject_value "
+        f"FROM {staged.table} WHERE _reject IS NOT NULL ORDER BY _file_index, _row"
     ).fetchall()
     rows += con.execute(
         f"SELECT 'invalid', _file, _row, NULL, field, source_column, reason, value "
@@ -1034,7 +1034,9 @@ def _invalid_cases(checked: Mapping[str, tuple[str, bool]]) -> dict[str, str]:
                 "THEN 'unparseable'"
             )
         if field_type is FieldType.TIMESTAMP:
-            whens.append(f"WHEN {value} IS NOT NULL AND NOT ({_in_range(value)}) THEN 'out_of_range'")
+            whens.append(
+                f"WHEN {value} IS NOT NULL AND NOT ({_in_range(value)}) THEN 'out_of_range'"
+            )
         elif field_type is FieldType.DURATION:
             whens.append(f"WHEN {value} < 0 THEN 'negative'")
         for start, end in ORDERED_FIELDS:
@@ -1369,13 +1371,29 @@ def check_rejected_share(
     con: Any, staged: StagedSource, accounting: Accounting, source: Source
 ) -> None:
     """Stop the audit when a larger share of the source's rows than its `max_rejected` is
-    rejected: its records are then mostly unreadable (a day-first date read month-first
-    rejects the days after the 12th and misdates the rest), and no count would mean much."""
-    read, rejected = accounting.read, accounting.rejected
-    if not read or rejected / read <= source.max_rejected:
+    rejected or holds a value that cannot be read: its records are then mostly misread (a
+    day-first date read month-first cannot read the days after the 12th and misdates the
+    rest), and no count would mean much. An impossible value (a negative duration, an end
+    before its start) is the export's error, not the mapping's, and does not count."""
+    read = accounting.read
+    if not read:
         return
-    reason, count = max(accounting.rejects_by_reason.items(), key=lambda item: (item[1], item[0]))
-    example = _first_reject(con, staged, reason)
+    invalid = quote(f"invalid_{staged.name}")
+    unreadable_rows = int(
+        con.execute(
+            f"SELECT count(*) FROM (SELECT DISTINCT _file_index, _row FROM {invalid} "
+            "WHERE reason = 'unparseable') AS unreadable"
+        ).fetchone()[0]
+    )
+    unusable = accounting.rejected + unreadable_rows
+    if unusable / read <= source.max_rejected:
+        return
+    causes = dict(accounting.rejects_by_reason)
+    for field_name, reasons in accounting.invalid_by_field.items():
+        if reasons.get("unparseable"):
+            causes[f"unparseable {field_name}"] = reasons["unparseable"]
+    cause, count = max(causes.items(), key=lambda item: (item[1], item[0]))
+    example = _first_example(con, staged, cause)
     where = (
         (f"row {example.row}" if example.row is not None else f"line {example.line}")
         + (f" of {Path(example.file).name}" if len(staged.files) > 1 else "")
@@ -1385,18 +1403,34 @@ def check_rejected_share(
         else "no example kept"
     )
     hint = "set max_rejected: on the source to accept more"
-    if reason in ("unparseable_initiated_at", "out_of_range_initiated_at"):
+    field_name = cause.removeprefix("unparseable").removeprefix("_").strip()
+    if cause.startswith("unparseable") and CANONICAL_FIELDS.get(field_name) is FieldType.TIMESTAMP:
         hint = (
-            "check the format: of initiated_at (a day-first date read month-first, or the "
+            f"check the format: of {field_name} (a day-first date read month-first, or the "
             f"reverse?), or {hint}"
         )
-    share = rejected / read
+    what = "records rejected" if not unreadable_rows else "records rejected or unreadable"
     raise RecordsError(
-        f"{rejected:,} of {read:,} records rejected ({_percent(share)}, more than "
-        f"max_rejected {_percent(source.max_rejected)}); mostly {reason} ({count:,}), first "
+        f"{unusable:,} of {read:,} {what} ({_percent(unusable / read)}, more than "
+        f"max_rejected {_percent(source.max_rejected)}); mostly {cause} ({count:,}), first "
         f"at {where}: {hint}",
         staged.files[0] if len(staged.files) == 1 else str(Path(staged.files[0]).parent),
     )
+
+
+def _first_example(con: Any, staged: StagedSource, cause: str) -> Reject | None:
+    """The first row of a cause: a reject reason, or `unparseable <field>`."""
+    if not cause.startswith("unparseable "):
+        return _first_reject(con, staged, cause)
+    row = con.execute(
+        f"SELECT _file, _row, source_column, value FROM {quote(f'invalid_{staged.name}')} "
+        f"WHERE reason = 'unparseable' AND field = {text_literal(cause.split(' ', 1)[1])} "
+        "ORDER BY _file_index, _row LIMIT 1"
+    ).fetchone()
+    if row is None:
+        return None
+    file, number, column, value = row
+    return Reject(str(file), int(number), None, column, cause, value)
 
 
 def _first_reject(con: Any, staged: StagedSource, reason: str) -> Reject | None:
