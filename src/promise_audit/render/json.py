@@ -1,4 +1,4 @@
-"""The JSON result: the stable, versioned contract (PROMISES.md section 4)."""
+"""The JSON result: the stable, versioned contract (docs/records.md says what version 2 changed)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The gap report: the JSON result, as one self-contained HTML page (and the shared pieces).
 
-The only input is the dict of `render.json.to_dict` (PROMISES.md section 4), so a saved JSON
+The only input is the dict of `render.json.to_dict` (the JSON result), so a saved JSON
 result re-renders to the same bytes: `promise-audit report result.json -o out.html`. Nothing
 is computed here that the audit did not decide; this module orders, formats and lays out.
 
