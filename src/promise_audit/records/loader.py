@@ -151,8 +151,9 @@ class LoadedRecords:
     available: frozenset[str]  # canonical fields the records have (mapped or derived)
     attributes: tuple[str, ...]  # other source columns, kept as text scope attributes
     accounting: Accounting
-    # fields whose value may be invalid on a record: the table has `_invalid_<field>`, the
-    # reason (NULL where the value is valid or missing)
+    # fields whose value is invalid on some record (and the fields derived from them): the
+    # table has `_invalid_<field>`, the reason (NULL where the value is valid or missing); a
+    # field checked that is valid (or missing) on every record has no such column
     invalid_fields: frozenset[str] = frozenset()
 
 
@@ -1228,7 +1229,12 @@ def finish_source(con: Any, staged: StagedSource, as_of: dt.datetime | None) -> 
         + (f" OR {quote(f'_invalid_{f}')} IS NOT NULL))" if f in staged.checked else "))")
         for f in given
     ]
-    rejected_rows, duplicates, rows_with_invalid, accepted, *filled_counts = (
+    checked = list(staged.checked)
+    invalid_counts = [
+        f"count(*) FILTER (WHERE _reject IS NULL AND {quote(f'_invalid_{f}')} IS NOT NULL)"
+        for f in checked
+    ]
+    rejected_rows, duplicates, rows_with_invalid, accepted, *per_field = (
         int(v)
         for v in con.execute(
             f"""
@@ -1238,14 +1244,18 @@ def finish_source(con: Any, staged: StagedSource, as_of: dt.datetime | None) -> 
                   - count(DISTINCT contact_id) FILTER (WHERE _reject IS NULL),
                 count(*) FILTER (WHERE _reject IS NULL AND ({any_invalid or "false"})),
                 count(*) FILTER (WHERE _reject IS NULL)
-                {"".join(", " + f for f in filled)}
+                {"".join(", " + f for f in [*filled, *invalid_counts])}
             FROM {parsed}
             """
         ).fetchone()
     )
+    filled_counts, invalid_per_field = per_field[: len(filled)], per_field[len(filled) :]
     empty = tuple(f for f, n in zip(given, filled_counts, strict=True) if accepted and not n)
     provided = staged.provided - frozenset(empty)
-    invalid = invalid_reasons(provided, set(staged.checked) - set(empty), as_of_sql)
+    # only a field with an invalid value somewhere gets an `_invalid_` column (and so do the
+    # fields derived from it): a column of nulls on every record would cost memory for nothing
+    with_invalid = {f for f, n in zip(checked, invalid_per_field, strict=True) if n}
+    invalid = invalid_reasons(provided, with_invalid, as_of_sql)
     con.execute(
         f"""
         CREATE OR REPLACE TABLE {table} AS
