@@ -425,3 +425,16 @@ def test_the_real_311_sample_mapped_day_first_stops(tmp_path: Path) -> None:
     # the closing dates after the 12th cannot be read
     assert "393 of 2,000 records rejected or unreadable (19.7%" in line
     assert "mostly unparseable resolved_at (393)" in line and "column 'Closed Date'" in line
+
+
+def test_answered_derived_from_an_unreadable_answer_time_is_invalid(tmp_path: Path) -> None:
+    rows = [
+        call("c1", 9, channel="phone", answered_at="junk"),
+        call("c2", 9, channel="phone", answered_at="2026-10-01T09:01:00Z"),
+        call("c3", 9, channel="phone", answered_at=""),
+    ]
+    availability = {"id": "answers", "kind": "availability"}
+    promise = by_id(run(tmp_path, rows, [availability]))["answers"]
+    # c1 might have been answered: neither kept nor broken; c2 answered; c3 never
+    assert (promise.kept, promise.broken, promise.excluded) == (1, 1, 1)
+    assert promise.excluded_by_reason == {"invalid_answered_at": 1}
