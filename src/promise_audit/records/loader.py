@@ -2,11 +2,14 @@
 
 The pipeline for one source, all in the engine:
 1. read the file(s) as text columns (`raw_<source>`), the CSV parser's bad rows kept aside;
-2. parse each canonical field from its mapping (`parsed_<source>`): a value that is present but
-   cannot be read rejects its row, naming the row, the column and the value;
+2. parse each canonical field the promises use from its mapping (`parsed_<source>`): a record
+   without a contact_id or a readable initiated_at is rejected; any other value that cannot be
+   read or cannot be true is an invalid value (`_invalid_<field>` says why), missing for that
+   record only, naming the row, the column and the value;
 3. derive the fields the source lacks (wait, abandoned ...), drop duplicate contact ids (first
-   copy kept) and the records initiated after as_of (`contacts_<source>`).
-read = rejected + duplicates + out_of_period + used, always.
+   copy kept) and the records initiated after as_of (`contacts_<source>`), and list the invalid
+   values of the records used (`invalid_<source>`).
+read = rejected + duplicates + out_of_period + used, always; invalid values remove no record.
 """
 
 from __future__ import annotations
@@ -108,7 +111,7 @@ class Accounting:
     invalid_by_field: dict[str, dict[str, int]] = field(default_factory=dict)
     invalid_sample: tuple[InvalidValue, ...] = ()
     fields_checked: tuple[str, ...] = ()  # canonical fields read and checked, the others unread
-    fields_empty: tuple[str, ...] = ()  # given by the source, but empty on every used record
+    fields_empty: tuple[str, ...] = ()  # given by the source, but empty on every record it holds
 
     def reconciles(self) -> bool:
         return self.read == (
@@ -826,7 +829,7 @@ def stage_source(
     ]
     reason_sql = " ".join(f"WHEN {c} THEN {text_literal(r)}" for c, r, _, _ in rejects)
     column_sql = " ".join(f"WHEN {c} THEN {col}" for c, _, col, _ in rejects)
-    value_sql_ = " ".join(f"WHEN {c} THEN {v}" for c, _, _, v in rejects)
+    reject_value_sql = " ".join(f"WHEN {c} THEN {v}" for c, _, _, v in rejects)
     invalid = _invalid_cases(checked)
     middle = [f"CASE {w} END AS {quote(f'_invalid_{f}')}" for f, w in invalid.items()]
     outer = []
@@ -864,7 +867,7 @@ def stage_source(
                 {"".join(m + ", " for m in middle)}
                 CASE {reason_sql} END AS _reject,
                 CASE {column_sql} END AS _reject_column,
-                CASE {value_sql_} END AS _reject_value
+                CASE {reject_value_sql} END AS _reject_value
             FROM (
                 SELECT
                     r._file AS _file,
