@@ -67,7 +67,8 @@ def bank_calls() -> list[dict[str, Any]]:
 
 
 def test_a_negative_ivr_time_keeps_the_call_for_the_wait_promise(tmp_path: Path) -> None:
-    result = run(tmp_path, bank_calls(), [WAIT_5M, IVR_1M])
+    # under the default max_rejected: an impossible value is the export's, not the mapping's
+    result = run(tmp_path, bank_calls(), [WAIT_5M, IVR_1M], source=DEFAULT_GUARD)
     assert (result.records.read, result.records.used, result.records.rejected) == (6, 6, 0)
     wait = by_id(result)["wait-5m"]
     # every call is judged on its wait: 400 and 500 s are over 5 minutes
@@ -75,7 +76,7 @@ def test_a_negative_ivr_time_keeps_the_call_for_the_wait_promise(tmp_path: Path)
 
 
 def test_a_negative_ivr_time_is_excluded_as_invalid_by_the_ivr_promise(tmp_path: Path) -> None:
-    ivr = by_id(run(tmp_path, bank_calls(), [WAIT_5M, IVR_1M]))["ivr-1m"]
+    ivr = by_id(run(tmp_path, bank_calls(), [WAIT_5M, IVR_1M], source=DEFAULT_GUARD))["ivr-1m"]
     # c2 and c6 negative: invalid; c4 -1: missing; c1 20 s and c3 45 s kept; c5 90 s broken
     assert (ivr.population, ivr.kept, ivr.broken, ivr.excluded) == (6, 2, 1, 3)
     assert ivr.excluded_by_reason == {"invalid_ivr_seconds": 2, "missing_ivr_seconds": 1}
@@ -84,7 +85,7 @@ def test_a_negative_ivr_time_is_excluded_as_invalid_by_the_ivr_promise(tmp_path:
 def test_invalid_values_are_counted_by_field_and_reason_and_listed_in_file_order(
     tmp_path: Path,
 ) -> None:
-    records = run(tmp_path, bank_calls(), [WAIT_5M, IVR_1M]).records
+    records = run(tmp_path, bank_calls(), [WAIT_5M, IVR_1M], source=DEFAULT_GUARD).records
     assert records.invalid == 2
     assert records.invalid_by_field == {"ivr_seconds": {"negative": 2}}
     assert [(v.row, v.field, v.column, v.reason, v.value) for v in records.invalid_sample] == [
