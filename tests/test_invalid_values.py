@@ -439,3 +439,32 @@ def test_answered_derived_from_an_unreadable_answer_time_is_invalid(tmp_path: Pa
     # c1 might have been answered: neither kept nor broken; c2 answered; c3 never
     assert (promise.kept, promise.broken, promise.excluded) == (1, 1, 1)
     assert promise.excluded_by_reason == {"invalid_answered_at": 1}
+
+
+def test_every_field_checked_has_an_invalid_column_null_where_valid(tmp_path: Path) -> None:
+    from promise_audit.audit import connect
+    from promise_audit.promises.model import Source
+    from promise_audit.records.loader import finish_source, stage_source
+
+    write_csv(tmp_path / "contacts.csv", bank_calls())
+    con = connect()
+    staged = stage_source(
+        con, "contacts", Source(path="contacts.csv"), base_dir=tmp_path, timezone="UTC"
+    )
+    loaded = finish_source(con, staged, None)
+    # wait_seconds, ivr_seconds: checked, not text; channel is text; none is derived here
+    assert loaded.invalid_fields == {"wait_seconds", "ivr_seconds"}
+    assert loaded.invalid_found == {"ivr_seconds"}
+    rows = con.execute(
+        f"SELECT contact_id, _invalid_wait_seconds, _invalid_ivr_seconds FROM {loaded.table} "
+        "ORDER BY contact_id"
+    ).fetchall()
+    con.close()
+    assert rows == [
+        ("c1", None, None),
+        ("c2", None, "negative"),
+        ("c3", None, None),
+        ("c4", None, None),  # -1: not applicable, missing rather than invalid
+        ("c5", None, None),
+        ("c6", None, "negative"),
+    ]

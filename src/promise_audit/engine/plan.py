@@ -154,10 +154,18 @@ def build_plan(
         else:
             base_columns.append(quote(name))
     base_columns += [quote(a) for a in records.attributes]
-    base_columns += [quote(f"_invalid_{f}") for f in sorted(records.invalid_fields)]
     base_columns.append(f"{as_of_sql} AS as_of")
 
-    ctes = [f"base AS (SELECT {', '.join(base_columns)} FROM {records.table})"]
+    # the base's `_invalid_` columns: only those of the fields some promise reads and some
+    # record has invalid (the base is materialised for windows and clocks: every column of it
+    # costs memory on every row)
+    invalid_read: set[str] = set()
+
+    def base_cte() -> str:
+        columns = base_columns + [quote(f"_invalid_{f}") for f in sorted(invalid_read)]
+        return f"base AS (SELECT {', '.join(columns)} FROM {records.table})"
+
+    ctes = [base_cte()]
     joins: list[str] = []
     # local week, weekday and hour, computed once for every promise's trend and heat map
     selects = [
@@ -280,7 +288,7 @@ def build_plan(
                 [f"coalesce({c}, false)"]
                 + [
                     f"b.{quote(f'_invalid_{name}')} IS NOT NULL"
-                    for name in sorted(names & records.invalid_fields)
+                    for name in sorted(names & records.invalid_found)
                 ]
             )
             + ")"
@@ -294,8 +302,9 @@ def build_plan(
             f"THEN 'excluded:' || b.{quote(f'_invalid_{name}')} "
             f"ELSE 'excluded:invalid_{name}' END"
             for name in fields_read(rule, spec)
-            if name in records.invalid_fields
+            if name in records.invalid_found
         ]
+        invalid_read.update(f for f in fields_read(rule, spec) if f in records.invalid_found)
         whens.append(f"WHEN NOT ({population_sql}) THEN NULL")
         for case in rule.cases:
             label = case.outcome.value + (f":{case.reason}" if case.reason else "")
@@ -317,6 +326,7 @@ def build_plan(
             promised = open_hours_of_week((calendars or {})[spec.calendar])
         plans.append(PromisePlan(index, spec, kind, rule, (), status, measure, debt, promised))
 
+    ctes[0] = base_cte()
     table = quote(f"outcomes_{records.name}")
     create = (
         f"CREATE OR REPLACE TABLE {table} AS WITH {', '.join(ctes)} "

@@ -154,10 +154,11 @@ class LoadedRecords:
     available: frozenset[str]  # canonical fields the records have (mapped or derived)
     attributes: tuple[str, ...]  # other source columns, kept as text scope attributes
     accounting: Accounting
-    # fields whose value is invalid on some record (and the fields derived from them): the
-    # table has `_invalid_<field>`, the reason (NULL where the value is valid or missing); a
-    # field checked that is valid (or missing) on every record has no such column
+    # the fields checked that are not text, and the fields derived from them: the table has
+    # `_invalid_<field>`, the reason (NULL where the value is valid or missing)
     invalid_fields: frozenset[str] = frozenset()
+    # those of them invalid on some record (the others' column is null on every record)
+    invalid_found: frozenset[str] = frozenset()
 
 
 def quote(name: str) -> str:
@@ -1255,14 +1256,21 @@ def finish_source(con: Any, staged: StagedSource, as_of: dt.datetime | None) -> 
     filled_counts, invalid_per_field = per_field[: len(filled)], per_field[len(filled) :]
     empty = tuple(f for f, n in zip(given, filled_counts, strict=True) if accepted and not n)
     provided = staged.provided - frozenset(empty)
-    # only a field with an invalid value somewhere gets an `_invalid_` column (and so do the
-    # fields derived from it): a column of nulls on every record would cost memory for nothing
+    # every field checked has an `_invalid_` column, and so has every field derived from one;
+    # where no record has an invalid value it is a constant null, not a CASE on every record
     with_invalid = {f for f, n in zip(checked, invalid_per_field, strict=True) if n}
     invalid = invalid_reasons(provided, with_invalid, as_of_sql)
+    every = invalid_reasons(provided, set(checked) - set(empty), as_of_sql)
+    always_valid = [
+        f
+        for f in CANONICAL_FIELDS
+        if (f in every and f not in invalid) or (f in empty and f in staged.checked)
+    ]
+    nulls = "".join(f", CAST(NULL AS VARCHAR) AS {quote(f'_invalid_{f}')}" for f in always_valid)
     con.execute(
         f"""
         CREATE OR REPLACE TABLE {table} AS
-        SELECT {_derived_select(provided, staged.attributes, as_of_sql, invalid)}
+        SELECT {_derived_select(provided, staged.attributes, as_of_sql, invalid)}{nulls}
         FROM (
             SELECT *, row_number() OVER (
                 PARTITION BY contact_id ORDER BY _file_index, _row) AS _copy
@@ -1330,7 +1338,8 @@ def finish_source(con: Any, staged: StagedSource, as_of: dt.datetime | None) -> 
         available=derive_available(provided),
         attributes=staged.attributes,
         accounting=accounting,
-        invalid_fields=frozenset(invalid),
+        invalid_fields=frozenset(invalid) | frozenset(always_valid),
+        invalid_found=frozenset(invalid),
     )
 
 
