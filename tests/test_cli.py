@@ -35,10 +35,13 @@ ROWS = [
 
 
 def setup(
-    tmp_path: Path, promises: list[dict[str, Any]], rows: list[dict[str, Any]] = ROWS
+    tmp_path: Path,
+    promises: list[dict[str, Any]],
+    rows: list[dict[str, Any]] = ROWS,
+    source: dict[str, Any] | None = None,
 ) -> Path:
     write_csv(tmp_path / "contacts.csv", rows)
-    return write_promise_file(tmp_path / "promises.yaml", promises)
+    return write_promise_file(tmp_path / "promises.yaml", promises, source=source)
 
 
 def check(path: Path, *args: str) -> Any:
@@ -200,7 +203,7 @@ def test_redact_hashes_identifiers_in_every_output(tmp_path: Path) -> None:
         }
         for i in range(25)
     ] + [{"contact_id": "bad", "initiated_at": "never", "agent_id": "alice"}]
-    path = setup(tmp_path, [BROKEN], rows)
+    path = setup(tmp_path, [BROKEN], rows, source={"max_rejected": "100%"})  # 1 of 26 on purpose
     rejects = tmp_path / "rejects.csv"
     html = tmp_path / "r.html"
     result = check(path, "--redact", "pepper", "--rejects", str(rejects), "-o", f"html={html}")

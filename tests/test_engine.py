@@ -159,11 +159,13 @@ def test_under_a_memory_limit_rows_are_numbered_in_each_file_as_in_memory(
         tmp_path / "p.yaml",
         [{"id": "wait", "kind": "wait_time", "limit": "5m"}],
         records="*.csv",
+        source={"max_rejected": "100%"},  # two of seven rows are rejected on purpose
     )
     in_memory = audit(path)
     on_disk = audit(path, memory_limit="300MB")
     assert render_json(on_disk) == render_json(in_memory)
     rejects = [(r.file.rsplit("/", 1)[-1], r.row, r.reason) for r in on_disk.records.reject_sample]
     assert ("a.csv", 2, "unparseable_initiated_at") in rejects
-    assert ("b.csv", 2, "unparseable_wait_seconds") in rejects
+    invalid = [(v.file.rsplit("/", 1)[-1], v.row, v.field) for v in on_disk.records.invalid_sample]
+    assert invalid == [("b.csv", 2, "wait_seconds")]  # nan: used, without a wait
     assert (on_disk.records.read, on_disk.records.duplicates) == (7, 1)

@@ -101,13 +101,23 @@ def exports(draw: Any, *, with_rejects: bool) -> Export:
             )
             bad[column] = value
             rows.append(bad)
-            rejected += 1
+            if column == "answered_at":  # an invalid value: the record is used, without it
+                late = dt.datetime.fromisoformat(bad["initiated_at"]) > AS_OF
+                out_of_period += late
+                used += not late
+            else:
+                rejected += 1
     return Export(rows, rejected, len(copies), out_of_period, used)
 
 
 def _audit(directory: Path, rows: list[dict[str, Any]]) -> Any:
     write_csv(directory / "contacts.csv", rows)
-    path = write_promise_file(directory / "promises.yaml", PROMISES, as_of=AS_OF.isoformat())
+    path = write_promise_file(
+        directory / "promises.yaml",
+        PROMISES,
+        as_of=AS_OF.isoformat(),
+        source={"max_rejected": "100%"},  # rejected and unreadable rows on purpose
+    )
     return audit(path)
 
 

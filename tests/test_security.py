@@ -297,7 +297,9 @@ def test_rejects_csv_cells_that_a_spreadsheet_would_run_are_neutralised(tmp_path
         encoding="utf-8",
     )
     path = write_promise_file(
-        tmp_path / "promises.yaml", [{"id": "w", "kind": "wait_time", "limit": "5m"}]
+        tmp_path / "promises.yaml",
+        [{"id": "w", "kind": "wait_time", "limit": "5m"}],
+        source={"max_rejected": "100%"},  # rejects and unreadable values on purpose
     )
     rejects = tmp_path / "rejects.csv"
     result = runner.invoke(app, ["check", str(path), "--rejects", str(rejects)])
@@ -473,6 +475,7 @@ def identified(tmp_path: Path) -> dict[str, Any]:
             {"id": "wait-5m", "kind": "wait_time", "limit": "5m"},
             {"id": "repeat", "kind": "repeat_contact", "window": "7d"},
         ],
+        source={"max_rejected": "100%"},  # 2 of 52 rejected on purpose
     )
     return to_dict(audit(path))
 

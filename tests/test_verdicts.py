@@ -261,7 +261,9 @@ def test_report_from_a_saved_result_says_it(audited: Path, tmp_path: Path):
 
 def test_a_promise_with_only_missing_data_is_at_risk_not_no_data(tmp_path: Path):
     # 3 answered calls, none with a recorded wait: nothing judged, anything from 0% to 100%
-    write_csv(tmp_path / "contacts.csv", ROWS[-3:])
+    # (a call after as_of has one, so the export does provide waits)
+    later = {**ROWS[0], "contact_id": "after", "initiated_at": "2026-10-11T09:00:00+00:00"}
+    write_csv(tmp_path / "contacts.csv", [*ROWS[-3:], later])
     path = tmp_path / "promises.yaml"
     path.write_text(PROMISES, encoding="utf-8")
     done = run("check", str(path), "--format", "json")

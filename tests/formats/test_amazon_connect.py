@@ -519,15 +519,24 @@ def test_a_record_without_contact_id_is_rejected_and_counted(tmp_path: Path) -> 
     assert account.reconciles()
 
 
-def test_an_unreadable_timestamp_in_any_leg_rejects_the_journey_naming_it(tmp_path: Path) -> None:
+def test_an_unreadable_timestamp_in_any_leg_is_an_invalid_value_of_the_journey(
+    tmp_path: Path,
+) -> None:
     a1, a2, a3 = TRANSFER_JOURNEY
     broken = {**a3, "Agent": {**a3["Agent"], "ConnectedToAgentTimestamp": "yesterday"}}
     write(tmp_path / "ctr" / "p.json", as_lines([a1, a2, broken, ANSWERED]))
     rows, account = load(tmp_path)
-    assert list(rows) == ["d1"]
-    (reject,) = account.reject_sample
-    assert (reject.reason, reject.value) == ("unparseable_answered_at", "yesterday")
-    assert accounting(account) == (4, 1, 0, 2, 0, 1)
+    # the journey is used, without an answer time (and so without what is derived from it)
+    assert sorted(rows) == ["a1", "d1"]
+    assert rows["a1"]["answered_at"] is None
+    assert rows["a1"]["_invalid_answered_at"] == "unparseable"
+    (invalid,) = account.invalid_sample
+    assert (invalid.field, invalid.reason, invalid.value) == (
+        "answered_at",
+        "unparseable",
+        "yesterday",
+    )
+    assert accounting(account) == (4, 0, 0, 2, 0, 2)
     assert account.reconciles()
 
 

@@ -8,15 +8,32 @@ here they become SQL through `promise_audit.expressions`, never by pasting user 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from promise_audit.expressions import DUCKDB, Dialect, ExpressionError, compile_sql, parse
+from promise_audit.expressions import (
+    DUCKDB,
+    Binary,
+    Dialect,
+    Expr,
+    ExpressionError,
+    compile_sql,
+    fields_of,
+    parse,
+)
 from promise_audit.kinds import KINDS, Kind
 from promise_audit.kinds.base import Outcome, Rule, Window, seconds
 from promise_audit.promises.model import Calendar, PromiseSpec
-from promise_audit.records.loader import UNKNOWN_FIELDS, LoadedRecords, quote, text_literal
+from promise_audit.records.loader import (
+    DERIVATION_INPUTS,
+    ORDERED_FIELDS,
+    UNKNOWN_FIELDS,
+    LoadedRecords,
+    derive_available,
+    quote,
+    text_literal,
+)
 from promise_audit.records.schema import CANONICAL_FIELDS, CLOCK_FIELDS, LINK_DIMENSIONS, FieldType
 
 Locate = Callable[[int, tuple[str | int, ...], str], Exception]
@@ -98,6 +115,59 @@ def _unknown_cases(kind: Kind, spec: PromiseSpec, attributes: tuple[str, ...]) -
     ]
 
 
+def fields_read(rule: Rule, spec: PromiseSpec) -> tuple[str, ...]:
+    """The canonical fields a promise reads (its rule, clock, windows and scope), in the
+    canonical order."""
+    texts = [rule.population, *(case.when for case in rule.cases), rule.measure, rule.debt]
+    if rule.clock is not None:
+        texts += [rule.clock.start, rule.clock.end]
+    names: set[str] = set()
+    for window in rule.windows:
+        names.update((*window.partition, window.order))
+    if spec.scope is not None:
+        names.update(spec.scope.filters())
+        texts.append(spec.scope.where)
+    for text in texts:
+        if text is not None:
+            names |= fields_of(parse(text))
+    # a measure is known at as_of only once it has ended: its flag reads the times that say so
+    for flag, (text, nulled) in MEASURES_ENDING_AFTER_AS_OF.items():
+        if flag in names or names & set(nulled):
+            names |= fields_of(parse(text))
+    return tuple(f for f in CANONICAL_FIELDS if f in names)
+
+
+def fields_used(specs: Iterable[PromiseSpec], provided: frozenset[str]) -> frozenset[str]:
+    """The canonical fields an audit of these promises reads from a source that provides
+    `provided`: the kinds' requirements and rules, the scopes and expressions, the weakest-link
+    dimensions, the ratings, what the fields read are derived from and the starts their ends
+    are checked against. The others need not be parsed or checked."""
+    available = derive_available(provided)
+    used: set[str] = {"contact_id", "initiated_at", *LINK_DIMENSIONS, "csat", "nps"}
+    for spec in specs:
+        kind = KINDS[spec.kind]
+        for alternatives in kind.requirements(spec):
+            used.update(alternatives)
+        if missing_fields(kind, spec, available):
+            continue
+        try:
+            used.update(fields_read(kind.rule(spec, available), spec))
+        except (ExpressionError, ValueError):
+            continue  # the plan reports it, with its place in the promise file
+    # a derived field is read from its inputs; an end is checked against its start
+    read_with = {
+        name: (*DERIVATION_INPUTS.get(name, ()), *(s for s, e in ORDERED_FIELDS if e == name))
+        for name in CANONICAL_FIELDS
+    }
+    pending = list(used)
+    while pending:
+        for source in read_with[pending.pop()]:
+            if source not in used:
+                used.add(source)
+                pending.append(source)
+    return frozenset(f for f in CANONICAL_FIELDS if f in used)
+
+
 def instant_sql(value: dt.datetime | dt.date, *, end_of_day: bool = False) -> str:
     """SQL for an instant; a date or a naive time is local to the session's time zone (the
     promise file's, set before the plan runs), so the engine's zone rules apply, as for the
@@ -163,9 +233,18 @@ def build_plan(
     for flag in MEASURES_ENDING_AFTER_AS_OF:
         field_types[flag] = FieldType.BOOLEAN
 
+    # the base's `_invalid_` columns: only those of the fields some promise reads and some
+    # record has invalid (the base is materialised for windows and clocks: every column of it
+    # costs memory on every row)
+    invalid_read: set[str] = set()
+
+    def base_cte() -> str:
+        columns = base_columns + [quote(f"_invalid_{f}") for f in sorted(invalid_read)]
+        return f"base AS (SELECT {', '.join(columns)} FROM raw)"
+
     ctes = [
         f"raw AS (SELECT r.*, {', '.join(flag_columns)} FROM {records.table} r)",
-        f"base AS (SELECT {', '.join(base_columns)} FROM raw)",
+        base_cte(),
     ]
     joins: list[str] = []
     # local week, weekday and hour, computed once for every promise's trend and heat map
@@ -220,14 +299,15 @@ def build_plan(
             return f"b.{quote(name)}"
 
         def sql(
-            text: str,
+            text: str | Expr,
             key: tuple[str | int, ...],
             _types: dict[str, FieldType] = types,
             _column: Callable[[str], str] = column,
             _index: int = index,
         ) -> str:
             try:
-                return compile_sql(parse(text), _types, dialect=dialect, column=_column).sql
+                tree = parse(text) if isinstance(text, str) else text
+                return compile_sql(tree, _types, dialect=dialect, column=_column).sql
             except ExpressionError as exc:
                 raise locate(_index, key, exc.message) from None
 
@@ -263,18 +343,49 @@ def build_plan(
                 joins.append(f"LEFT JOIN k{index} ON k{index}.contact_id = b.contact_id")
                 clock_columns["in_calendar"] = f"coalesce(k{index}.inside, false)"
 
-        population = [f"coalesce({sql(rule.population, ('kind',))}, false)"]
-        population += _scope_sql(
+        try:
+            population_parts = _conjuncts(parse(rule.population))
+        except ExpressionError as exc:
+            raise locate(index, ("kind",), exc.message) from None
+        # (SQL, the fields it reads) of each condition a record must meet to be in the population
+        conditions = [(sql(part, ("kind",)), fields_of(part)) for part in population_parts]
+        conditions += _scope_sql(
             spec, sql, as_of_timezone=timezone, field_types=types, locate=locate, index=index
         )
-        population_sql = " AND ".join(population)
+        population_sql = " AND ".join(f"coalesce({c}, false)" for c, _ in conditions)
         for window in rule.windows:
             ctes.append(_window_cte(index, window, population_sql, sql))
             joins.append(
                 f"LEFT JOIN w{index}_{window.name} ON w{index}_{window.name}.contact_id = "
                 "b.contact_id"
             )
-        whens = [f"WHEN NOT ({population_sql}) THEN NULL"]
+        # A record with an invalid value of a field the promise reads is excluded for it, when
+        # it is in the population or the population cannot be told without that value: every
+        # condition holds, or reads a field that is invalid on this record.
+        possibly_in = " AND ".join(
+            "("
+            + " OR ".join(
+                [f"coalesce({c}, false)"]
+                + [
+                    f"b.{quote(f'_invalid_{name}')} IS NOT NULL"
+                    for name in sorted(names & records.invalid_found)
+                ]
+            )
+            + ")"
+            for c, names in conditions
+        )
+        # A derived field names the input that made it invalid (invalid_answered_at for a
+        # wait): that is the value to correct in the export.
+        whens = [
+            f"WHEN b.{quote(f'_invalid_{name}')} IS NOT NULL AND {possibly_in} "
+            f"THEN CASE WHEN b.{quote(f'_invalid_{name}')} LIKE 'invalid%' "
+            f"THEN 'excluded:' || b.{quote(f'_invalid_{name}')} "
+            f"ELSE 'excluded:invalid_{name}' END"
+            for name in fields_read(rule, spec)
+            if name in records.invalid_found
+        ]
+        invalid_read.update(f for f in fields_read(rule, spec) if f in records.invalid_found)
+        whens.append(f"WHEN NOT ({population_sql}) THEN NULL")
         whens += _unknown_cases(kind, spec, records.attributes)
         for case in rule.cases:
             label = case.outcome.value + (f":{case.reason}" if case.reason else "")
@@ -296,6 +407,7 @@ def build_plan(
             promised = open_hours_of_week((calendars or {})[spec.calendar])
         plans.append(PromisePlan(index, spec, kind, rule, (), status, measure, debt, promised))
 
+    ctes[1] = base_cte()
     table = quote(f"outcomes_{records.name}")
     create = (
         f"CREATE OR REPLACE TABLE {table} AS WITH {', '.join(ctes)} "
@@ -358,14 +470,15 @@ def _clock_ctes(index: int, start: str, end: str, limit: float, calendar: str) -
 
 def _scope_sql(
     spec: PromiseSpec,
-    sql: Callable[[str, tuple[str | int, ...]], str],
+    sql: Callable[[str | Expr, tuple[str | int, ...]], str],
     *,
     as_of_timezone: str,
     field_types: dict[str, FieldType],
     locate: Locate,
     index: int,
-) -> list[str]:
-    parts: list[str] = []
+) -> list[tuple[str, frozenset[str]]]:
+    """The scope's conditions, each with the fields it reads."""
+    parts: list[tuple[str, frozenset[str]]] = []
     if spec.scope is not None:
         for name, values in spec.scope.filters().items():
             if name not in field_types or name == "as_of":
@@ -391,16 +504,24 @@ def _scope_sql(
                     literals.append("'" + text.replace("'", "''") + "'")
             field_ref = f"`{name}`" if not name.isidentifier() else name
             expression = f"{field_ref} in ({', '.join(literals)})"
-            parts.append(f"coalesce({sql(expression, ('scope', name))}, false)")
+            parts.append((sql(expression, ("scope", name)), frozenset({name})))
         if spec.scope.where is not None:
-            parts.append(f"coalesce({sql(spec.scope.where, ('scope', 'where'))}, false)")
+            where = sql(spec.scope.where, ("scope", "where"))
+            parts.append((where, fields_of(parse(spec.scope.where))))
     if spec.effective_from is not None:
-        parts.append(f"b.initiated_at >= {instant_sql(spec.effective_from)}")
+        parts.append((f"b.initiated_at >= {instant_sql(spec.effective_from)}", frozenset()))
     if spec.effective_to is not None:
         operator = "<" if not isinstance(spec.effective_to, dt.datetime) else "<="
         end = instant_sql(spec.effective_to, end_of_day=True)
-        parts.append(f"b.initiated_at {operator} {end}")
+        parts.append((f"b.initiated_at {operator} {end}", frozenset()))
     return parts
+
+
+def _conjuncts(expr: Expr) -> list[Expr]:
+    """The conditions of a top-level `a and b and ...`, each on its own."""
+    if isinstance(expr, Binary) and expr.op == "and":
+        return [*_conjuncts(expr.left), *_conjuncts(expr.right)]
+    return [expr]
 
 
 def _window_cte(

@@ -1,4 +1,5 @@
-"""The promise file's models (PROMISES.md section 2), validated with pydantic at the edge.
+"""The promise file's models (described in the README and docs/), validated with pydantic at
+the edge.
 
 Each promise kind extends `PromiseSpec` with its own options (see `promise_audit.kinds`), so a
 misspelt option is an error at its line, never silently ignored.
@@ -156,6 +157,8 @@ class Source(Strict):
     null_values: tuple[str, ...] = ("",)
     delimiter: str | None = None
     encoding: str = "utf-8"
+    # the share of rows that may be rejected before the audit stops (100% never stops)
+    max_rejected: Fraction = 0.01
 
     @field_validator("encoding")
     @classmethod

@@ -13,6 +13,9 @@ from promise_audit.results import AuditResult, PromiseResult
 
 # 2: compliance_worst, compliance_best, verdict_reason and verdict_note; `kept` now means kept
 # even with every record excluded for missing data counted broken (docs/report.md).
+# Also in 2: a value that cannot be read or cannot be true no longer rejects its record (it is
+# an invalid value, counted under `invalid`); `rejects_by_reason` counts only records that
+# cannot be contacts.
 SCHEMA_VERSION = 2
 
 
@@ -27,6 +30,11 @@ def accounting_dict(accounting: Accounting) -> dict[str, Any]:
         "rejects_by_reason": accounting.rejects_by_reason,
         "rejects": [asdict(r) for r in accounting.reject_sample],
         "files": list(accounting.files),
+        "invalid": accounting.invalid,
+        "invalid_by_field": accounting.invalid_by_field,
+        "invalid_values": [asdict(v) for v in accounting.invalid_sample],
+        "fields_checked": list(accounting.fields_checked),
+        "fields_empty": list(accounting.fields_empty),
     }
 
 

@@ -1,6 +1,6 @@
 """The gap report: the JSON result, as one self-contained HTML page (and the shared pieces).
 
-The only input is the dict of `render.json.to_dict` (PROMISES.md section 4), so a saved JSON
+The only input is the dict of `render.json.to_dict` (the JSON result), so a saved JSON
 result re-renders to the same bytes: `promise-audit report result.json -o out.html`. Nothing
 is computed here that the audit did not decide; this module orders, formats and lays out.
 
@@ -42,7 +42,7 @@ REPORT_FORMATS: dict[str, ReportFormat] = {
     ".pdf": "pdf",
 }
 PAGE_SIZES: tuple[PageSize, ...] = ("A4", "Letter")
-SUPPORTED_SCHEMA = 2
+SUPPORTED_SCHEMA = 2  # 2: invalid values counted apart from rejected records
 DEFAULT_ACCENT = "#1F3A5F"
 LOGO_LIMIT = 512 * 1024
 EVIDENCE_DETAILS = ("channel", "queue", "team", "agent_id")
@@ -221,6 +221,13 @@ class AccountingView:
     rejects: tuple[RejectRow, ...]
     rejects_not_shown: int
     files: tuple[str, ...]
+    # values that cannot be read or cannot be true: each costs one field of a used record
+    invalid: int = 0
+    invalid_reasons: tuple[tuple[str, int], ...] = ()  # ("field: reason", count)
+    invalid_values: tuple[RejectRow, ...] = ()
+    invalid_not_shown: int = 0
+    fields_checked: tuple[str, ...] = ()
+    fields_empty: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -512,6 +519,8 @@ def _accounting(name: str, records: Mapping[str, Any]) -> AccountingView:
         for key in ("read", "used", "rejected", "duplicates", "out_of_period", "stitched")
     }
     rejects = list(records.get("rejects") or ())
+    invalid = int(records.get("invalid") or 0)
+    invalid_values = list(records.get("invalid_values") or ())
     return AccountingView(
         name=name,
         **counts,
@@ -521,6 +530,18 @@ def _accounting(name: str, records: Mapping[str, Any]) -> AccountingView:
         rejects=tuple(_reject(r) for r in rejects[:REJECTS_SHOWN]),
         rejects_not_shown=max(counts["rejected"] - min(len(rejects), REJECTS_SHOWN), 0),
         files=tuple(str(f) for f in records.get("files") or ()),
+        invalid=invalid,
+        invalid_reasons=_reasons(
+            {
+                f"{field}: {reason}": count
+                for field, reasons in (records.get("invalid_by_field") or {}).items()
+                for reason, count in reasons.items()
+            }
+        ),
+        invalid_values=tuple(_reject(v) for v in invalid_values[:REJECTS_SHOWN]),
+        invalid_not_shown=max(invalid - min(len(invalid_values), REJECTS_SHOWN), 0),
+        fields_checked=tuple(str(f) for f in records.get("fields_checked") or ()),
+        fields_empty=tuple(str(f) for f in records.get("fields_empty") or ()),
     )
 
 
@@ -530,11 +551,14 @@ def _reject(reject: Mapping[str, Any]) -> RejectRow:
         return "" if value is None else str(value)
 
     row = text("row") or (f"line {text('line')}" if reject.get("line") is not None else "")
+    reason = text("reason")
+    if reject.get("field") is not None:  # an invalid value: its field and why
+        reason = f"{text('field')}: {reason}"
     return RejectRow(
         file=text("file"),
         row=row,
         column=text("column"),
-        reason=text("reason"),
+        reason=reason,
         value=text("value"),
     )
 

@@ -131,3 +131,17 @@ def render_terminal(result: AuditResult, out: TextIO, *, color: bool, width: int
     )
     for reason, count in records.rejects_by_reason.items():
         console.print(Text(f"  rejected {count:,}: {reason}", style="dim"))
+    if records.invalid:
+        console.print(
+            Text(
+                f"Invalid values: {records.invalid:,} (each record used, without that value)",
+                style="dim",
+            )
+        )
+        for field_name, reasons in records.invalid_by_field.items():
+            for reason, count in reasons.items():
+                console.print(Text(f"  invalid {count:,}: {field_name} {reason}", style="dim"))
+    if records.fields_empty:
+        console.print(
+            Text(f"Empty on every record: {', '.join(records.fields_empty)}", style="dim")
+        )
