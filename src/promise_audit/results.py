@@ -82,9 +82,14 @@ class Link:
         return self.kept / (self.kept + self.broken)
 
 
+TrendPeriod = Literal["day", "week", "month"]
+
+
 @dataclass(frozen=True)
-class WeekPoint:
-    week: str  # ISO date of the Monday, in the promise file's time zone
+class TrendPoint:
+    """Records initiated in one period (a day, a week from Monday, a calendar month)."""
+
+    start: str  # ISO date of the period's first day, in the promise file's time zone
     kept: int
     broken: int
     pending: int
@@ -134,6 +139,7 @@ class PromiseResult:
     rule: str
     convention: str | None
     sentence: str
+    terms: tuple[tuple[str, str], ...] = ()  # the kind's options, as the promise file wrote them
     population: int = 0
     kept: int = 0
     broken: int = 0
@@ -152,7 +158,8 @@ class PromiseResult:
     hour_grid: tuple[HourCell, ...] = ()
     promised_hours: tuple[tuple[int, int], ...] = ()
     weakest_links: tuple[Link, ...] = ()
-    trend: tuple[WeekPoint, ...] = ()
+    trend: tuple[TrendPoint, ...] = ()
+    trend_period: TrendPeriod | None = None
     evidence: tuple[Evidence, ...] = ()
     ratings: tuple[Ratings, ...] = ()
 

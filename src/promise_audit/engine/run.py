@@ -19,7 +19,8 @@ from promise_audit.results import (
     Link,
     PromiseResult,
     Ratings,
-    WeekPoint,
+    TrendPeriod,
+    TrendPoint,
     verdict_for,
     wilson_interval,
 )
@@ -111,7 +112,8 @@ def _common(promise: PromisePlan, line: int | None, column: int | None) -> dict[
         "warn_below": spec.warn_below,
         "line": line,
         "column": column,
-        "rule": promise.kind.rule_text(),
+        "rule": promise.kind.method_text(spec),
+        "terms": promise.kind.terms(spec),
         "convention": promise.kind.convention(spec),
     }
 
@@ -183,6 +185,7 @@ def _result(
         promised_hours=promise.promised_hours,
         weakest_links=breakdowns.weakest_links if broken else (),
         trend=breakdowns.trend,
+        trend_period=breakdowns.trend_period if breakdowns.trend else None,
         # a promise with no broken record has no evidence: no query to find none
         evidence=_evidence(con, plan, promise) if broken else (),
         ratings=aggregates.ratings,
@@ -414,19 +417,43 @@ OUTCOME_COUNTS = 5  # kept, broken, pending, excluded, and any status at all
 class Breakdowns:
     hour_grid: tuple[HourCell, ...]
     weakest_links: tuple[Link, ...]
-    trend: tuple[WeekPoint, ...]
+    trend: tuple[TrendPoint, ...]
+    trend_period: TrendPeriod
+
+
+DAILY_SPAN_DAYS = 45  # data spanning up to this many days is shown day by day
+WEEKLY_SPAN_DAYS = 400  # then week by week up to about a year; beyond it, month by month
+
+
+def trend_period(first: dt.date, last: dt.date) -> TrendPeriod:
+    """The trend's period, from the span of the records: about 10 to 60 points on the axis."""
+    span = (last - first).days
+    if span <= DAILY_SPAN_DAYS:
+        return "day"
+    return "week" if span <= WEEKLY_SPAN_DAYS else "month"
+
+
+def period_start(day: dt.date, period: TrendPeriod) -> dt.date:
+    """The first day of the period holding `day`: itself, its week's Monday, or the 1st."""
+    if period == "week":
+        return day - dt.timedelta(days=day.weekday())
+    if period == "month":
+        return day.replace(day=1)
+    return day
 
 
 def _breakdowns(
     con: Any, plan: SourcePlan, promises: Sequence[PromisePlan]
 ) -> dict[int, Breakdowns]:
-    """Every group the report shows (each dimension, hour of the week, week), for every
-    promise, in one pass: each promise's counts are columns of the same groups."""
+    """Every group the report shows (each dimension, hour of the week, day), for every
+    promise, in one pass: each promise's counts are columns of the same groups. The days are
+    summed into the trend's period, one period for the whole audit, chosen from the span of
+    the days any promise judged."""
     if not promises:
         return {}
     dimensions = [quote(d) for d in plan.dimensions]
-    keys = [*dimensions, "_weekday", "_hour", "_week"]
-    sets = [f"({d})" for d in dimensions] + ["(_weekday, _hour)", "(_week)"]
+    keys = [*dimensions, "_weekday", "_hour", "_day"]
+    sets = [f"({d})" for d in dimensions] + ["(_weekday, _hour)", "(_day)"]
     flags, tallies = [], []
     for number, promise in enumerate(promises):
         # each outcome as a column that is 1 for it and null otherwise, computed once per
@@ -455,6 +482,18 @@ def _breakdowns(
     by_set: dict[int, list[tuple[Any, ...]]] = {}
     for row in rows:
         by_set.setdefault(int(row[width]), []).append(row)
+    day_mask = sum(1 << (width - 1 - i) for i in range(width - 1))
+    # the days on which some promise judged a record (kept or broken)
+    days = [
+        dt.date.fromisoformat(str(row[width - 1]))
+        for row in by_set.get(day_mask, ())
+        if row[width - 1] is not None
+        and any(
+            row[width + 1 + n * OUTCOME_COUNTS] or row[width + 2 + n * OUTCOME_COUNTS]
+            for n in range(len(promises))
+        )
+    ]
+    period = trend_period(min(days), max(days)) if days else "week"
     breakdowns = {}
     for number, promise in enumerate(promises):
         first = width + 1 + number * OUTCOME_COUNTS
@@ -467,7 +506,7 @@ def _breakdowns(
             ]
             for mask, set_rows in by_set.items()
         }
-        breakdowns[promise.index] = _breakdown(plan, keys, dimensions, groups)
+        breakdowns[promise.index] = _breakdown(plan, keys, dimensions, groups, period)
     return breakdowns
 
 
@@ -476,6 +515,7 @@ def _breakdown(
     keys: list[str],
     dimensions: list[str],
     by_set: dict[int, list[tuple[Any, ...]]],
+    period: TrendPeriod,
 ) -> Breakdowns:
     """One promise's breakdowns from its groups: rows of the keys, then kept, broken,
     pending and excluded, by the grouping() mask of their set."""
@@ -486,7 +526,8 @@ def _breakdown(
         mask = sum(1 << (width - 1 - i) for i, k in enumerate(keys) if k not in names)
         return by_set.get(mask, [])
 
-    grid, links, trend = [], [], []
+    grid: list[HourCell] = []
+    links: list[Link] = []
     for row in rows_of("_weekday", "_hour"):
         kept, broken = int(row[width]), int(row[width + 1])
         if kept + broken:
@@ -502,21 +543,31 @@ def _breakdown(
         ("hour_of_week", f"{WEEKDAYS[int(c.weekday) - 1]} {int(c.hour):02d}:00", c.kept, c.broken)
         for c in grid
     ]
+    # a group holding every judged record is the whole population, not a link in it
+    judged = sum(c.kept + c.broken for c in grid)
     for dimension in (*plan.dimensions, "hour_of_week"):
         eligible = [
             c
             for c in candidates
-            if c[0] == dimension and c[2] + c[3] >= MIN_LINK_RECORDS and c[3] > 0
+            if c[0] == dimension
+            and MIN_LINK_RECORDS <= c[2] + c[3] < judged
+            and c[3] > 0
         ]
         eligible.sort(key=lambda c: (c[2] / (c[2] + c[3]), -c[3], c[1]))
         links += [Link(*c) for c in eligible[:LINKS_PER_DIMENSION]]
-    for row in rows_of("_week"):
+    periods: dict[str, list[int]] = {}
+    for row in rows_of("_day"):
         if row[width - 1] is not None:
-            trend.append(WeekPoint(str(row[width - 1]), *(int(v) for v in row[width:])))
+            start = period_start(dt.date.fromisoformat(str(row[width - 1])), period).isoformat()
+            tally = periods.setdefault(start, [0, 0, 0, 0])
+            for position, value in enumerate(row[width:]):
+                tally[position] += int(value)
+    trend = [TrendPoint(start, *tally) for start, tally in sorted(periods.items())]
     return Breakdowns(
         hour_grid=tuple(sorted(grid, key=lambda c: (c.weekday, c.hour))),
         weakest_links=tuple(links),
-        trend=tuple(sorted(trend, key=lambda w: w.week)),
+        trend=tuple(trend),
+        trend_period=period,
     )
 
 
