@@ -285,6 +285,14 @@ def check(
 
     if not quiet:
         _print_view(result, data, output_format)
+        # on standard error, so a JSON or table on standard output stays as it is
+        for kind, path in targets:
+            if path is not None:
+                typer.echo(
+                    f"promise-audit: wrote {path} ({OUTPUT_WORDS.get(kind, kind)})", err=True
+                )
+        if rejects is not None:
+            typer.echo(f"promise-audit: wrote {rejects} (rejected rows)", err=True)
     if github:
         from promise_audit.render.github import render_annotations
 
@@ -298,6 +306,16 @@ def check(
         regressions=regressions(data),
     )
     raise typer.Exit(status)
+
+
+OUTPUT_WORDS = {
+    "json": "JSON result",
+    "junit": "JUnit XML",
+    "sarif": "SARIF",
+    "md": "Markdown report",
+    "html": "HTML report",
+    "pdf": "PDF report",
+}
 
 
 def _print_view(result: AuditResult, data: dict[str, Any], output_format: OutputFormat) -> None:

@@ -549,9 +549,7 @@ def _breakdown(
         eligible = [
             c
             for c in candidates
-            if c[0] == dimension
-            and MIN_LINK_RECORDS <= c[2] + c[3] < judged
-            and c[3] > 0
+            if c[0] == dimension and MIN_LINK_RECORDS <= c[2] + c[3] < judged and c[3] > 0
         ]
         eligible.sort(key=lambda c: (c[2] / (c[2] + c[3]), -c[3], c[1]))
         links += [Link(*c) for c in eligible[:LINKS_PER_DIMENSION]]

@@ -102,7 +102,9 @@ class Custom(Kind):
             tests.append(f"{_code(options.kept_if)} is true")
         if options.measure is not None:
             tests.append(f"{_code(options.measure)} is at most {options.words('limit')}")
-        population = f"the records where {_code(options.where)}" if options.where else "every record"
+        population = (
+            f"the records where {_code(options.where)}" if options.where else "every record"
+        )
         return (
             "A promise written in the promise language.\n\n"
             f"Population: {population}.\n"
