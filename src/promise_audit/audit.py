@@ -307,7 +307,13 @@ def _evaluate(
                 if stage is not None:
                     many = "s" if len(explain) != 1 else ""
                     stage(f"explaining {len(explain)} contact{many}")
-                explanations += explain_contacts(con, plan, explain)
+                explanations += explain_contacts(
+                    con,
+                    plan,
+                    explain,
+                    records_table=records.table,
+                    available=frozenset(records.available) | frozenset(records.attributes),
+                )
         except Exception as exc:  # a DuckDB failure here is a bug or an unreadable value
             import duckdb
 

@@ -352,7 +352,7 @@ def explain(
     """Show how every promise judged the given contacts, and why."""
     from promise_audit import progress
     from promise_audit.audit import audit
-    from promise_audit.promises.units import humanize_duration
+    from promise_audit.render.words import explanation_lines
 
     try:
         with progress.shown_on_stderr() as display:
@@ -376,15 +376,9 @@ def explain(
             if item.reason:
                 words += f" ({item.reason})"
             promise = kinds[item.promise_id]
-            unit = promise.distribution.unit if promise.distribution else "seconds"
-            if item.measure is not None and item.outcome != "outside":
-                shown = (
-                    humanize_duration(round(item.measure))
-                    if unit == "seconds"
-                    else f"{item.measure:g}"
-                )
-                words += f"; measure {shown}"
             typer.echo(f"  {item.promise_id}: {words}")
+            for line in explanation_lines(promise, item):
+                typer.echo(f"    {line}")
         for promise in result.promises:
             if promise.verdict == "unauditable":
                 typer.echo(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from promise_audit.records.loader import Accounting
 
@@ -173,6 +173,7 @@ class Explanation:
     outcome: str  # kept, broken, pending, excluded, or outside (not in the population)
     reason: str | None
     measure: float | None
+    values: tuple[tuple[str, Any], ...] = ()  # the record's fields the promise's rule reads
 
 
 @dataclass(frozen=True)

@@ -230,29 +230,72 @@ def _counts(
     return counts
 
 
-def explain_contacts(con: Any, plan: SourcePlan, contact_ids: Sequence[str]) -> list[Explanation]:
+def explain_contacts(
+    con: Any,
+    plan: SourcePlan,
+    contact_ids: Sequence[str],
+    *,
+    records_table: str | None = None,
+    available: frozenset[str] = frozenset(),
+) -> list[Explanation]:
     """Each promise's outcome for the given contacts, read from the same outcomes table the
-    counts come from."""
+    counts come from; with `records_table`, also the values of the record's fields each
+    promise's rule reads (those of `available`)."""
     found = []
     listed = ", ".join(text_literal(c) for c in contact_ids)
-    columns = ", ".join(
-        f"{p.status_column}, {p.measure_column}" for p in plan.promises if p.rule is not None
-    )
+    auditable = [p for p in plan.promises if p.rule is not None]
+    columns = ", ".join(f"{p.status_column}, {p.measure_column}" for p in auditable)
     if not columns:
         return []
+    read = {p.index: rule_fields(p, available) for p in auditable}
+    values: dict[str, dict[str, Any]] = {}
+    wanted = sorted({name for names in read.values() for name in names})
+    if records_table is not None and wanted:
+        for row in con.execute(
+            f"SELECT contact_id, {', '.join(quote(n) for n in wanted)} FROM {records_table} "
+            f"WHERE contact_id IN ({listed})"
+        ).fetchall():
+            values[str(row[0])] = dict(zip(wanted, row[1:], strict=True))
     for row in con.execute(
         f"SELECT contact_id, {columns} FROM {plan.outcomes_table} WHERE contact_id IN ({listed})"
     ).fetchall():
-        values = iter(row[1:])
-        for promise in plan.promises:
-            if promise.rule is None:
-                continue
-            status, measure = next(values), next(values)
+        outcomes = iter(row[1:])
+        record = values.get(str(row[0]), {})
+        for promise in auditable:
+            status, measure = next(outcomes), next(outcomes)
             outcome, _, reason = (status or "outside").partition(":")
             found.append(
-                Explanation(str(row[0]), promise.spec.id, outcome, reason or None, _num(measure))
+                Explanation(
+                    str(row[0]),
+                    promise.spec.id,
+                    outcome,
+                    reason or None,
+                    _num(measure),
+                    tuple((name, record[name]) for name in read[promise.index] if name in record),
+                )
             )
     return found
+
+
+def rule_fields(promise: PromisePlan, available: frozenset[str]) -> tuple[str, ...]:
+    """The record's fields a promise's rule reads (population, cases, measure, clock), in
+    the order the rule first names them, among `available`."""
+    from promise_audit.expressions import fields_of, parse
+
+    rule = promise.rule
+    if rule is None:
+        return ()
+    texts = [rule.population, *(case.when for case in rule.cases)]
+    if rule.measure is not None:
+        texts.append(rule.measure)
+    if rule.clock is not None:
+        texts += [rule.clock.start, rule.clock.end]
+    seen: list[str] = []
+    for text in texts:
+        for name in sorted(fields_of(parse(text))):
+            if name in available and name not in seen:
+                seen.append(name)
+    return tuple(seen)
 
 
 def _by_prefix(counts: dict[str, int], prefix: str) -> dict[str, int]:

@@ -97,11 +97,13 @@ class Custom(Kind):
     def method_text(self, options: PromiseSpec) -> str:
         """The promise's own expressions, as the report's method."""
         assert isinstance(options, CustomOptions)
-        tests = []
+        tests, failures = [], []
         if options.kept_if is not None:
             tests.append(f"{_code(options.kept_if)} is true")
+            failures.append(f"{_code(options.kept_if)} is false")
         if options.measure is not None:
             tests.append(f"{_code(options.measure)} is at most {options.words('limit')}")
+            failures.append(f"{_code(options.measure)} is over {options.words('limit')}")
         population = (
             f"the records where {_code(options.where)}" if options.where else "every record"
         )
@@ -109,7 +111,7 @@ class Custom(Kind):
             "A promise written in the promise language.\n\n"
             f"Population: {population}.\n"
             f"Kept: {' and '.join(tests)}.\n"
-            "Broken: otherwise (custom_rule).\n"
+            f"Broken: {' or '.join(failures)} (custom_rule).\n"
             "Excluded: an expression is null because a field it needs is missing "
             "(missing_<field>, or null_expression)."
         )

@@ -95,3 +95,77 @@ def dimension_label(name: str) -> str:
         return known
     words = name.replace("_", " ").strip()
     return words[:1].upper() + words[1:] if words else name
+
+
+RULE_LABELS = {
+    "kept": "Kept",
+    "broken": "Broken",
+    "pending": "Pending",
+    "excluded": "Excluded",
+    "outside": "Population:",
+}
+_ITEM_STARTS = ("Population:", "Broken", "Kept", "Pending", "Excluded", "Abandons", "The clock")
+
+
+def rule_sentence(rule: str, outcome: str) -> str | None:
+    """The labelled sentence of a promise's rule that gives an outcome ('Broken: ...'), one
+    line; None where the rule has none."""
+    items: list[str] = []
+    joining = False
+    for line in (raw.strip() for raw in rule.splitlines()):
+        if not line:
+            joining = False
+            continue
+        if line.startswith(_ITEM_STARTS):
+            items.append(line)
+            joining = True
+        elif joining:
+            items[-1] += " " + line
+    label = RULE_LABELS.get(outcome)
+    found = next((item for item in items if label and item.startswith(label)), None)
+    return None if found is None else found.replace("`", "")
+
+
+def value_text(name: str, value: Any) -> str:
+    """A record's value for `explain`: a time to the minute, a duration also in words."""
+    import datetime as dt
+
+    from promise_audit.promises.units import duration_text
+
+    if value is None:
+        return "missing"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ", timespec="minutes")
+    if isinstance(value, int | float):
+        number = f"{float(value):g}"
+        if name.endswith("_seconds") and value >= 60:
+            return f"{number} ({duration_text(float(value))})"
+        return number
+    return str(value)
+
+
+def explanation_lines(promise: Any, item: Any) -> list[str]:
+    """Under one promise's outcome for one record (`explain`): the measure against the limit,
+    the rule that decided, and the record's values the rule reads, in human units.
+
+    `promise` is a PromiseResult, `item` an Explanation."""
+    from promise_audit.render.charts import measure_text
+
+    lines = []
+    unit = promise.distribution.unit if promise.distribution else "seconds"
+    terms = dict(promise.terms)
+    limit = terms.get("limit")
+    if item.measure is not None and item.outcome != "outside":
+        measured = f"measured {measure_text(item.measure, unit)}"
+        lines.append(f"{measured} against a limit of {limit}" if limit else measured)
+    elif limit:
+        lines.append(f"limit {limit}")
+    sentence = rule_sentence(promise.rule, item.outcome)
+    if sentence:
+        lines.append(f"rule: {sentence}")
+    if item.values:
+        shown = ", ".join(f"{name} {value_text(name, value)}" for name, value in item.values)
+        lines.append(f"record: {shown}")
+    return lines
