@@ -99,6 +99,25 @@ def test_the_result_carries_the_promise_terms_as_written(tmp_path: Path) -> None
     assert ("limit", "90 seconds") in view.promises[0].stats
 
 
+def test_a_custom_promise_s_evidence_gives_the_values_its_expressions_read(
+    tmp_path: Path,
+) -> None:
+    rows = [
+        {"contact_id": str(i), "initiated_at": f"2026-10-01T09:{i:02d}:00Z", "csat": i % 5 + 1}
+        for i in range(10)
+    ]
+    write_csv(tmp_path / "contacts.csv", rows)
+    path = write_promise_file(
+        tmp_path / "p.yaml", [{"id": "happy", "kind": "custom", "kept_if": "csat >= 3"}]
+    )
+    data = to_dict(audit(path))
+    evidence = data["promises"][0]["evidence"]
+    assert sorted(e["details"]["csat"] for e in evidence) == ["1", "1", "2", "2"]
+    view = build_view(data).promises[0]
+    assert view.evidence_columns == ("csat",)
+    assert {row.reason for row in view.evidence} == {"not (csat >= 3)"}
+
+
 # ---------------------------------------------------------------------------------------------
 # Verdicts
 

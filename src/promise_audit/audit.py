@@ -301,7 +301,13 @@ def _evaluate(
             on_decided = partial(stage, f"summarising {name}")
         try:
             results += run_plan(
-                con, plan, timezone=timezone, positions=positions, on_decided=on_decided
+                con,
+                plan,
+                timezone=timezone,
+                positions=positions,
+                on_decided=on_decided,
+                records_table=records.table,
+                available=frozenset(records.available) | frozenset(records.attributes),
             )
             if explain:
                 if stage is not None:

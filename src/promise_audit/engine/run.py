@@ -55,12 +55,16 @@ def run_plan(
     timezone: str,
     positions: dict[int, tuple[int | None, int | None]],
     on_decided: Callable[[], None] | None = None,
+    records_table: str | None = None,
+    available: frozenset[str] = frozenset(),
 ) -> list[PromiseResult]:
     """Every promise's result, from a few scans of the outcomes table shared by all promises:
     the status counts, the breakdowns, the whole-table aggregates (distributions, debt,
     ratings) and the histograms each take one query for every promise at once; only the
     evidence, a LIMIT query, is read promise by promise, and only for a broken promise.
-    `on_decided` is called once every record is decided, before the summarising."""
+    `on_decided` is called once every record is decided, before the summarising. With
+    `records_table` (one row per contact), a custom promise's evidence also gives the values
+    of the fields its expressions read (those of `available`)."""
     # hour(), weekday() and date() in expressions, and the weekly trend, read local time
     con.set_timezone(timezone)
     for statement in plan.statements:
@@ -90,6 +94,7 @@ def run_plan(
                 breakdowns=breakdowns[promise.index],
                 aggregates=aggregates[promise.index],
                 histogram=histograms.get(promise.index, ()),
+                read_from=(records_table, available),
             )
         )
     return results
@@ -138,6 +143,7 @@ def _result(
     breakdowns: Breakdowns,
     aggregates: Aggregates,
     histogram: tuple[Bin, ...],
+    read_from: tuple[str | None, frozenset[str]] = (None, frozenset()),
 ) -> PromiseResult:
     common = _common(promise, line, column)
     kind, spec = promise.kind, promise.spec
@@ -187,7 +193,7 @@ def _result(
         trend=breakdowns.trend,
         trend_period=breakdowns.trend_period if breakdowns.trend else None,
         # a promise with no broken record has no evidence: no query to find none
-        evidence=_evidence(con, plan, promise) if broken else (),
+        evidence=_evidence(con, plan, promise, *read_from) if broken else (),
         ratings=aggregates.ratings,
     )
 
@@ -612,15 +618,29 @@ def _breakdown(
     )
 
 
-def _evidence(con: Any, plan: SourcePlan, promise: PromisePlan) -> tuple[Evidence, ...]:
+def _evidence(
+    con: Any,
+    plan: SourcePlan,
+    promise: PromisePlan,
+    records_table: str | None = None,
+    available: frozenset[str] = frozenset(),
+) -> tuple[Evidence, ...]:
     details = [d for d in ("channel", "queue", "team", "agent_id") if d in plan.dimensions]
-    detail_sql = "".join(f", {quote(d)}" for d in details)
+    # a custom promise has no measure of its kind: the values its own expressions read say
+    # why a record broke it (csat 2 against `csat >= 3`)
+    own = []
+    if records_table is not None and promise.kind.name == "custom" and promise.rule is not None:
+        own = [f for f in rule_fields(promise, available) if f not in details]
+    detail_sql = "".join(f", o.{quote(d)}" for d in details)
+    own_sql = "".join(f", r.{quote(f)}" for f in own)
+    join = f"LEFT JOIN {records_table} AS r ON r.contact_id = o.contact_id" if own else ""
     rows = con.execute(
         f"""
-        SELECT contact_id, initiated_at, {promise.status_column}, {promise.measure_column}
-               {detail_sql}
-        FROM {plan.outcomes_table} WHERE {_broken_sql(promise.status_column)}
-        ORDER BY {promise.measure_column} DESC NULLS LAST, contact_id
+        SELECT o.contact_id, o.initiated_at, o.{promise.status_column},
+               o.{promise.measure_column} {detail_sql} {own_sql}
+        FROM {plan.outcomes_table} AS o {join}
+        WHERE {_broken_sql("o." + promise.status_column)}
+        ORDER BY o.{promise.measure_column} DESC NULLS LAST, o.contact_id
         LIMIT {EVIDENCE_ROWS}
         """
     ).fetchall()
@@ -633,13 +653,21 @@ def _evidence(con: Any, plan: SourcePlan, promise: PromisePlan) -> tuple[Evidenc
                 reason=str(status).partition(":")[2] or "broken",
                 measure=_num(measure),
                 details=tuple(
-                    (name, str(value))
-                    for name, value in zip(details, values, strict=True)
+                    (name, _detail(value))
+                    for name, value in zip([*details, *own], values, strict=True)
                     if value is not None
                 ),
             )
         )
     return tuple(evidence)
+
+
+def _detail(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return f"{value:g}"
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    return str(value)
 
 
 def _iso(value: Any) -> str:

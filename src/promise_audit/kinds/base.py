@@ -13,7 +13,6 @@ from enum import StrEnum
 from typing import ClassVar, Literal
 
 from promise_audit.promises.model import PromiseSpec
-from promise_audit.promises.units import format_duration, humanize_duration
 
 
 class Outcome(StrEnum):
@@ -193,8 +192,6 @@ __all__ = [
     "Window",
     "deadline_rule",
     "field_reference",
-    "format_duration",
-    "humanize_duration",
     "number",
     "seconds",
     "within",

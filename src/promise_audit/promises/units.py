@@ -116,16 +116,6 @@ PositiveDuration = Annotated[float, BeforeValidator(parse_positive_duration)]
 Fraction = Annotated[float, BeforeValidator(parse_fraction)]
 
 
-def format_duration(seconds: float) -> str:
-    """The shortest exact form in the promise language: 300 -> '5m', 86400 -> '24h'."""
-    if seconds and seconds % 86400 == 0 and seconds >= 7 * 86400:
-        return f"{seconds / 86400:g}d"
-    for unit, size in (("h", 3600), ("m", 60)):
-        if seconds and seconds % size == 0:
-            return f"{seconds / size:g}{unit}"
-    return f"{seconds:g}s"
-
-
 # Every output writes a duration through `duration_text` (and an axis label through
 # `duration_tick`): a promise's own limit, window or deadline in the unit its file used, any
 # other duration (a measure, a median) in the compact form below.
@@ -201,8 +191,3 @@ def duration_tick(seconds: float) -> str:
         if seconds >= size and seconds % size == 0:
             return f"{seconds / size:g}{suffix}"
     return f"{seconds:g}s"
-
-
-def humanize_duration(seconds: float, unit: str | None = None) -> str:
-    """Words for a sentence; the same as `duration_text`."""
-    return duration_text(seconds, unit)
