@@ -233,9 +233,10 @@ def _hostile_audit(tmp_path: Path) -> dict[str, Any]:
         {
             "contact_id": f"{SCRIPT}-{i}",
             "customer_id": f"{IMG}-{i % 3}",
-            "agent_id": IMG,
-            "queue": SCRIPT,
-            "team": TEMPLATE,
+            # two thirds of the records: a weakest link is a part of the population, not all of it
+            "agent_id": IMG if i % 3 else "A2",
+            "queue": SCRIPT if i % 3 else "other",
+            "team": TEMPLATE if i % 3 else "other",
             "initiated_at": f"2026-10-0{1 + i % 5}T09:{i:02d}:00Z",
             "wait_seconds": 400 if i % 2 else 60,
         }

@@ -201,18 +201,19 @@ def test_fail_on_at_risk_fails_a_verdict_missing_data_could_flip(audited: Path):
 def test_a_promise_kept_only_if_the_missing_were_is_not_counted_kept_in_the_headline(
     audited: Path, tmp_path: Path
 ):
-    assert run("check", str(audited)).stdout.startswith("Test Co: 0 of 1 promises kept")
+    assert run("check", str(audited)).stdout.startswith("Test Co: 1 promise: 1 at risk")
     done = run("check", str(audited), "-q", "-o", f"md={tmp_path / 'r.md'}")
     assert done.exit_code == 0
     first = (tmp_path / "r.md").read_text(encoding="utf-8").splitlines()[0]
-    assert first == "## Promise audit: Test Co, 0 of 1 promise kept"
+    assert first == "## Promise audit: Test Co, 1 promise: 1 at risk"
 
 
 def test_terminal_says_it_under_the_verdict(audited: Path):
     done = run("check", str(audited))
     lines = done.stdout.splitlines()
     verdict_line = next(i for i, line in enumerate(lines) if line.startswith("AT RISK"))
-    assert " ".join(" ".join(lines[verdict_line + 1 : verdict_line + 4]).split()).startswith(NOTE)
+    below = " ".join(" ".join(lines[verdict_line + 1 : verdict_line + 4]).split())
+    assert below.startswith(f"At risk: {NOTE}")
 
 
 def test_every_file_output_says_it(audited: Path, tmp_path: Path):

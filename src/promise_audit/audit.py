@@ -272,13 +272,25 @@ def _evaluate(
             on_decided = partial(stage, f"summarising {name}")
         try:
             results += run_plan(
-                con, plan, timezone=timezone, positions=positions, on_decided=on_decided
+                con,
+                plan,
+                timezone=timezone,
+                positions=positions,
+                on_decided=on_decided,
+                records_table=records.table,
+                available=frozenset(records.available) | frozenset(records.attributes),
             )
             if explain:
                 if stage is not None:
                     many = "s" if len(explain) != 1 else ""
                     stage(f"explaining {len(explain)} contact{many}")
-                explanations += explain_contacts(con, plan, explain)
+                explanations += explain_contacts(
+                    con,
+                    plan,
+                    explain,
+                    records_table=records.table,
+                    available=frozenset(records.available) | frozenset(records.attributes),
+                )
         except Exception as exc:  # a DuckDB failure here is a bug or an unreadable value
             import duckdb
 

@@ -285,6 +285,14 @@ def check(
 
     if not quiet:
         _print_view(result, data, output_format)
+        # on standard error, so a JSON or table on standard output stays as it is
+        for kind, path in targets:
+            if path is not None:
+                typer.echo(
+                    f"promise-audit: wrote {path} ({OUTPUT_WORDS.get(kind, kind)})", err=True
+                )
+        if rejects is not None:
+            typer.echo(f"promise-audit: wrote {rejects} (rejected rows)", err=True)
     if github:
         from promise_audit.render.github import render_annotations
 
@@ -298,6 +306,16 @@ def check(
         regressions=regressions(data),
     )
     raise typer.Exit(status)
+
+
+OUTPUT_WORDS = {
+    "json": "JSON result",
+    "junit": "JUnit XML",
+    "sarif": "SARIF",
+    "md": "Markdown report",
+    "html": "HTML report",
+    "pdf": "PDF report",
+}
 
 
 def _print_view(result: AuditResult, data: dict[str, Any], output_format: OutputFormat) -> None:
@@ -334,7 +352,7 @@ def explain(
     """Show how every promise judged the given contacts, and why."""
     from promise_audit import progress
     from promise_audit.audit import audit
-    from promise_audit.promises.units import humanize_duration
+    from promise_audit.render.words import explanation_lines
 
     try:
         with progress.shown_on_stderr() as display:
@@ -358,15 +376,9 @@ def explain(
             if item.reason:
                 words += f" ({item.reason})"
             promise = kinds[item.promise_id]
-            unit = promise.distribution.unit if promise.distribution else "seconds"
-            if item.measure is not None and item.outcome != "outside":
-                shown = (
-                    humanize_duration(round(item.measure))
-                    if unit == "seconds"
-                    else f"{item.measure:g}"
-                )
-                words += f"; measure {shown}"
             typer.echo(f"  {item.promise_id}: {words}")
+            for line in explanation_lines(promise, item):
+                typer.echo(f"    {line}")
         for promise in result.promises:
             if promise.verdict == "unauditable":
                 typer.echo(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from promise_audit.records.loader import Accounting
 
@@ -49,12 +49,6 @@ def is_missing_data(reason: str) -> bool:
 
 def missing_data_count(excluded_by_reason: dict[str, int]) -> int:
     return sum(n for reason, n in excluded_by_reason.items() if is_missing_data(reason))
-
-
-def counts_as_kept(verdict: str, reason: str | None) -> bool:
-    """Whether a headline's "N of M promises kept" counts it: kept, or at risk only for being
-    under `warn_below` (at risk for missing data is kept only if the missing records were)."""
-    return verdict == "kept" or (verdict == "at_risk" and reason != "missing_data")
 
 
 def compliance_bounds(kept: int, broken: int, missing: int) -> tuple[float | None, float | None]:
@@ -144,9 +138,14 @@ class Link:
         return self.kept / (self.kept + self.broken)
 
 
+TrendPeriod = Literal["day", "week", "month"]
+
+
 @dataclass(frozen=True)
-class WeekPoint:
-    week: str  # ISO date of the Monday, in the promise file's time zone
+class TrendPoint:
+    """Records initiated in one period (a day, a week from Monday, a calendar month)."""
+
+    start: str  # ISO date of the period's first day, in the promise file's time zone
     kept: int
     broken: int
     pending: int
@@ -196,6 +195,7 @@ class PromiseResult:
     rule: str
     convention: str | None
     sentence: str
+    terms: tuple[tuple[str, str], ...] = ()  # the kind's options, as the promise file wrote them
     population: int = 0
     kept: int = 0
     broken: int = 0
@@ -214,7 +214,8 @@ class PromiseResult:
     hour_grid: tuple[HourCell, ...] = ()
     promised_hours: tuple[tuple[int, int], ...] = ()
     weakest_links: tuple[Link, ...] = ()
-    trend: tuple[WeekPoint, ...] = ()
+    trend: tuple[TrendPoint, ...] = ()
+    trend_period: TrendPeriod | None = None
     evidence: tuple[Evidence, ...] = ()
     ratings: tuple[Ratings, ...] = ()
     # the compliance had every record excluded for missing data been broken / kept
@@ -238,6 +239,7 @@ class Explanation:
     outcome: str  # kept, broken, pending, excluded, or outside (not in the population)
     reason: str | None
     measure: float | None
+    values: tuple[tuple[str, Any], ...] = ()  # the record's fields the promise's rule reads
 
 
 @dataclass(frozen=True)

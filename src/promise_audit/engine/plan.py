@@ -247,11 +247,11 @@ def build_plan(
         base_cte(),
     ]
     joins: list[str] = []
-    # local week, weekday and hour, computed once for every promise's trend and heat map
+    # local day, weekday and hour, computed once for every promise's trend and heat map
     selects = [
         "b.contact_id",
         "b.initiated_at",
-        "strftime(date_trunc('week', b.initiated_at), '%Y-%m-%d') AS _week",
+        "strftime(date_trunc('day', b.initiated_at), '%Y-%m-%d') AS _day",
         "isodow(b.initiated_at) AS _weekday",
         "hour(b.initiated_at) AS _hour",
     ]

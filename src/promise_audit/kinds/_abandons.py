@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from promise_audit.kinds.base import Case, Outcome, seconds
-from promise_audit.promises.units import humanize_duration
 
 AbandonRule = Literal["exclude", "kept", "broken"]
 
@@ -42,10 +41,11 @@ def abandon_with_unknown_wait(
     return Case(when, Outcome.EXCLUDED, "missing_wait_seconds")
 
 
-def describe(limit: float | None, short_abandon: float, abandoned: AbandonRule) -> str:
+def describe(limit: str | None, short_abandon: str | None, abandoned: AbandonRule) -> str:
+    """The convention in words; `limit` and `short_abandon` as the promise file wrote them."""
     short = (
-        f"abandons after {humanize_duration(short_abandon)} or less are excluded as short abandons"
-        if short_abandon > 0
+        f"abandons after {short_abandon} or less are excluded as short abandons"
+        if short_abandon is not None
         else "abandons with no wait at all are excluded as short abandons"
     )
     if limit is None:
@@ -56,6 +56,6 @@ def describe(limit: float | None, short_abandon: float, abandoned: AbandonRule) 
         "broken": "broken (they never reached a person)",
     }[abandoned]
     return (
-        f"{short}; other abandons within {humanize_duration(limit)} are {other}; "
-        f"abandons after more than {humanize_duration(limit)} are broken"
+        f"{short}; other abandons within {limit} are {other}; "
+        f"abandons after more than {limit} are broken"
     )

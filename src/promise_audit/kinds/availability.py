@@ -9,7 +9,7 @@ from promise_audit.kinds._abandons import (
 )
 from promise_audit.kinds.base import Case, Kind, Outcome, Requirement, Rule, seconds
 from promise_audit.promises.model import PromiseSpec
-from promise_audit.promises.units import Duration, PositiveDuration, humanize_duration
+from promise_audit.promises.units import Duration, PositiveDuration
 
 
 class AvailabilityOptions(PromiseSpec):
@@ -109,8 +109,12 @@ class Availability(Kind):
         assert isinstance(options, AvailabilityOptions)
         if options.limit is None:
             return "reached a person"
-        return f"reached a person within {humanize_duration(options.limit)}"
+        return f"reached a person within {options.words('limit')}"
 
     def convention(self, options: PromiseSpec) -> str | None:
         assert isinstance(options, AvailabilityOptions)
-        return describe(options.limit, options.short_abandon, options.abandoned)
+        return describe(
+            None if options.limit is None else options.words("limit"),
+            options.words("short_abandon") if options.short_abandon > 0 else None,
+            options.abandoned,
+        )

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from promise_audit.kinds.base import Case, Kind, Outcome, Requirement, Rule, seconds
 from promise_audit.promises.model import PromiseSpec
-from promise_audit.promises.units import Duration, humanize_duration
+from promise_audit.promises.units import Duration
 
 
 class CallbackOfferOptions(PromiseSpec):
@@ -56,4 +56,4 @@ class CallbackOffer(Kind):
 
     def kept_phrase(self, options: PromiseSpec) -> str:
         assert isinstance(options, CallbackOfferOptions)
-        return f"were offered a callback once the wait passed {humanize_duration(options.after)}"
+        return f"were offered a callback once the wait passed {options.words('after')}"

@@ -98,6 +98,34 @@ class Custom(Kind):
             else None,
         )
 
+    def method_text(self, options: PromiseSpec) -> str:
+        """The promise's own expressions, as the report's method."""
+        assert isinstance(options, CustomOptions)
+        tests, failures = [], []
+        if options.kept_if is not None:
+            tests.append(f"{_code(options.kept_if)} is true")
+            failures.append(f"{_code(options.kept_if)} is false")
+        if options.measure is not None:
+            tests.append(f"{_code(options.measure)} is at most {options.words('limit')}")
+            failures.append(f"{_code(options.measure)} is over {options.words('limit')}")
+        population = (
+            f"the records where {_code(options.where)}" if options.where else "every record"
+        )
+        return (
+            "A promise written in the promise language.\n\n"
+            f"Population: {population}.\n"
+            f"Kept: {' and '.join(tests)}.\n"
+            f"Broken: {' or '.join(failures)} (custom_rule).\n"
+            "Excluded: an expression is null because a field it needs is missing "
+            "(missing_<field>, or null_expression)."
+        )
+
     def kept_phrase(self, options: PromiseSpec) -> str:
         assert isinstance(options, CustomOptions)
         return options.describe or "kept the promise"
+
+
+def _code(expression: str) -> str:
+    """An expression as code in the method text; one quoting a field name in backticks
+    already marks its own code."""
+    return expression if "`" in expression else f"`{expression}`"

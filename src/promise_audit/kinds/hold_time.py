@@ -4,7 +4,7 @@ from typing import Literal
 
 from promise_audit.kinds.base import Case, Kind, Outcome, Requirement, Rule, seconds
 from promise_audit.promises.model import PromiseSpec
-from promise_audit.promises.units import PositiveDuration, humanize_duration
+from promise_audit.promises.units import PositiveDuration
 
 
 class HoldTimeOptions(PromiseSpec):
@@ -61,4 +61,4 @@ class HoldTime(Kind):
     def kept_phrase(self, options: PromiseSpec) -> str:
         assert isinstance(options, HoldTimeOptions)
         what = "any single hold" if options.per == "hold" else "hold"
-        return f"spent {humanize_duration(options.limit)} or less on {what}"
+        return f"spent {options.words('limit')} or less on {what}"

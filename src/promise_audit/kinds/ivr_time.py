@@ -6,7 +6,7 @@ from pydantic import model_validator
 
 from promise_audit.kinds.base import Case, Kind, Outcome, Requirement, Rule, number, seconds
 from promise_audit.promises.model import PromiseSpec
-from promise_audit.promises.units import PositiveDuration, humanize_duration
+from promise_audit.promises.units import PositiveDuration
 
 
 class IvrTimeOptions(PromiseSpec):
@@ -95,7 +95,7 @@ class IvrTime(Kind):
         assert isinstance(options, IvrTimeOptions)
         parts = []
         if options.limit is not None:
-            parts.append(f"{humanize_duration(options.limit)} or less")
+            parts.append(f"{options.words('limit')} or less")
         if options.max_steps is not None:
             parts.append(f"{options.max_steps} menus or fewer")
         return f"got through the phone tree in {' and '.join(parts)}"

@@ -8,7 +8,7 @@ from promise_audit.kinds._abandons import (
 )
 from promise_audit.kinds.base import Case, Kind, Outcome, Requirement, Rule, seconds
 from promise_audit.promises.model import PromiseSpec
-from promise_audit.promises.units import Duration, PositiveDuration, humanize_duration
+from promise_audit.promises.units import Duration, PositiveDuration
 
 
 class WaitTimeOptions(PromiseSpec):
@@ -83,8 +83,12 @@ class WaitTime(Kind):
 
     def kept_phrase(self, options: PromiseSpec) -> str:
         assert isinstance(options, WaitTimeOptions)
-        return f"waited {humanize_duration(options.limit)} or less for a person"
+        return f"waited {options.words('limit')} or less for a person"
 
     def convention(self, options: PromiseSpec) -> str | None:
         assert isinstance(options, WaitTimeOptions)
-        return describe(options.limit, options.short_abandon, options.abandoned)
+        return describe(
+            None if options.limit is None else options.words("limit"),
+            options.words("short_abandon") if options.short_abandon > 0 else None,
+            options.abandoned,
+        )

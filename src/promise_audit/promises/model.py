@@ -19,11 +19,13 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    ModelWrapValidatorHandler,
+    PrivateAttr,
     field_validator,
     model_validator,
 )
 
-from promise_audit.promises.units import Fraction
+from promise_audit.promises.units import Fraction, duration_text, written_unit
 
 SOURCE_FORMATS = (
     "csv",
@@ -271,6 +273,25 @@ class PromiseSpec(Strict):
     blocking: bool = True
     source: str = "contacts"
     calendar: str | None = None
+    # what the file wrote for each option, so a limit of 5d reads "5 days", never "120 hours"
+    _written: dict[str, Any] = PrivateAttr(default_factory=dict)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _remember_written(cls, data: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
+        spec = handler(data)
+        if isinstance(data, dict) and isinstance(spec, PromiseSpec):
+            spec._written = dict(data)
+        return spec
+
+    def written(self, name: str) -> Any:
+        """The option as the promise file wrote it ('5d'), or None when the file left it out."""
+        return self._written.get(name)
+
+    def words(self, name: str) -> str:
+        """A duration option in the unit the promise file used: `limit: 5d` -> '5 days'."""
+        value = getattr(self, name)
+        return duration_text(float(value), written_unit(self._written.get(name)))
 
 
 class Waiver(Strict):

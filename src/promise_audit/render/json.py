@@ -80,10 +80,12 @@ def promise_dict(promise: PromiseResult) -> dict[str, Any]:
         "weakest_links": [
             {**asdict(link), "compliance": link.compliance} for link in promise.weakest_links
         ],
-        "trend": [{**asdict(week), "compliance": week.compliance} for week in promise.trend],
+        "trend_period": promise.trend_period,
+        "trend": [{**asdict(point), "compliance": point.compliance} for point in promise.trend],
         "evidence": [{**asdict(e), "details": dict(e.details)} for e in promise.evidence],
         "ratings": [asdict(r) for r in promise.ratings],
         "rule": promise.rule,
+        "terms": dict(promise.terms),
         "convention": promise.convention,
     }
     return data
