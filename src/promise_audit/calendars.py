@@ -5,7 +5,7 @@ days; the engine then measures business time against that table in SQL (an as-of
 clock), so no per-record Python runs. Days are opened in the calendar's own time zone, so a
 daylight-saving change is simply a shorter or longer local day.
 
-Rules, as PROMISES.md states them:
+Rules (docs/calendars.md states them for users):
 - `hours` maps days (`mon`, `mon-fri`, `sat-sun`) to ranges `HH:MM-HH:MM`; a day left out is
   closed; a later line wins for the days it names; `"22:00-06:00"` runs into the next day;
   `24:00` is the end of the day.

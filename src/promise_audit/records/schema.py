@@ -1,4 +1,4 @@
-"""The canonical contact record (PROMISES.md section 1).
+"""The canonical contact record (docs/fields.md lists every field, generated from here).
 
 Every importer turns its source into rows of these fields. The type decides how a source value
 is parsed (text, timestamp, number, duration in seconds, boolean).
