@@ -101,7 +101,7 @@ def _render_output(
             data, client=branding.get("client"), prepared_by=branding.get("prepared_by")
         )
         return text.encode("utf-8")
-    from promise_audit.render.report import render_report
+    from promise_audit.render.formats import render_report
 
     return render_report(data, "pdf" if kind == "pdf" else "html", **branding)
 
@@ -414,7 +414,8 @@ def report(
     ] = None,
 ) -> None:
     """Render a saved JSON result as the gap report (HTML, Markdown or PDF)."""
-    from promise_audit.render.report import load_result, write_report
+    from promise_audit.render.formats import write_report
+    from promise_audit.render.report import load_result
 
     try:
         text = write_report(

@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import ClassVar, Literal
 
 from promise_audit.promises.model import PromiseSpec
+from promise_audit.promises.units import is_duration_field
 
 
 class Outcome(StrEnum):
@@ -128,8 +129,6 @@ class Kind:
 
     def terms(self, options: PromiseSpec) -> tuple[tuple[str, str], ...]:
         """The kind's options the promise file set, in its own words: ('limit', '5 days')."""
-        from promise_audit.promises.loader import is_duration_field
-
         shown = []
         for name, info in type(options).model_fields.items():
             value = getattr(options, name)

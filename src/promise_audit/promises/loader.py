@@ -21,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 
 from promise_audit.errors import PromiseFileError
 from promise_audit.promises.model import PromiseFileModel, PromiseSpec, Source
+from promise_audit.promises.units import is_duration_field
 from promise_audit.records.schema import CANONICAL_FIELDS
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -549,19 +550,6 @@ def _check_year(
             f"{location[-1]!r}: {value.isoformat()} is not between {FIRST_YEAR} and {LAST_YEAR}",
             location,
         )
-
-
-def is_duration_field(annotation: Any, metadata: list[Any]) -> bool:
-    """Whether a field is read by units.parse_duration (Duration, PositiveDuration, Optional)."""
-    from promise_audit.promises.units import parse_duration, parse_positive_duration
-
-    readers = (parse_duration, parse_positive_duration)
-    if any(getattr(item, "func", None) in readers for item in metadata):
-        return True
-    metadata_of = getattr(annotation, "__metadata__", ())
-    if any(getattr(item, "func", None) in readers for item in metadata_of):
-        return True
-    return any(is_duration_field(arg, []) for arg in get_args(annotation))
 
 
 def _as_datetime(value: dt.datetime | dt.date) -> dt.datetime:

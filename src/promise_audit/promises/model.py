@@ -320,7 +320,7 @@ class ReportSettings(Strict):
     accent: str | None = Field(default=None, pattern=r"^#[0-9A-Fa-f]{6}$")
 
     def renderer_options(self, base_dir: Path) -> dict[str, Any]:
-        """The keyword arguments of the report renderers (`render.report.write_report`)."""
+        """The keyword arguments of the report renderers (`render.formats.write_report`)."""
         return {
             "client": self.client,
             "prepared_by": self.prepared_by,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 
 from pydantic import BeforeValidator
 
@@ -191,3 +191,14 @@ def duration_tick(seconds: float) -> str:
         if seconds >= size and seconds % size == 0:
             return f"{seconds / size:g}{suffix}"
     return f"{seconds:g}s"
+
+
+def is_duration_field(annotation: Any, metadata: list[Any]) -> bool:
+    """Whether a field is read by units.parse_duration (Duration, PositiveDuration, Optional)."""
+    readers = (parse_duration, parse_positive_duration)
+    if any(getattr(item, "func", None) in readers for item in metadata):
+        return True
+    metadata_of = getattr(annotation, "__metadata__", ())
+    if any(getattr(item, "func", None) in readers for item in metadata_of):
+        return True
+    return any(is_duration_field(arg, []) for arg in get_args(annotation))

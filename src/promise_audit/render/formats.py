@@ -1,0 +1,86 @@
+"""A report written in its format: HTML (render.report), Markdown (render.markdown) or PDF
+(render.pdf), chosen by the file name or named."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from promise_audit.errors import UsageError
+from promise_audit.render.markdown import render_markdown
+from promise_audit.render.pdf import html_to_pdf
+from promise_audit.render.report import PAGE_SIZES, ReportFormat, render_html, report_format
+
+
+def render_report(
+    result: Mapping[str, Any],
+    fmt: ReportFormat,
+    *,
+    page_size: str = "A4",
+    templates: Path | None = None,
+    client: str | None = None,
+    prepared_by: str | None = None,
+    accent: str | None = None,
+    logo: str | Path | None = None,
+) -> bytes:
+    """The report in one format, as the bytes of its file."""
+    if fmt == "md":
+        text = render_markdown(result, templates=templates, client=client, prepared_by=prepared_by)
+        return text.encode("utf-8")
+    html = render_html(
+        result,
+        templates=templates,
+        client=client,
+        prepared_by=prepared_by,
+        accent=accent,
+        logo=logo,
+    )
+    if fmt == "pdf":
+        return html_to_pdf(html, page_size=page_size)
+    return html.encode("utf-8")
+
+
+def write_report(
+    result: Mapping[str, Any],
+    path: Path | None,
+    *,
+    fmt: str | None = None,
+    page_size: str = "A4",
+    templates: Path | None = None,
+    client: str | None = None,
+    prepared_by: str | None = None,
+    accent: str | None = None,
+    logo: str | Path | None = None,
+) -> str | None:
+    """Write the report to `path` in its format (or `fmt`); with no path, return its text.
+
+    Without a path the format must be given, and cannot be PDF (standard output is text).
+    """
+    if path is None:
+        if fmt is None:
+            raise UsageError("give -o FILE (.html, .md or .pdf), or --format md|html to print it")
+        chosen = report_format(Path("-"), fmt)
+        if chosen == "pdf":
+            raise UsageError("a PDF report needs -o FILE")
+    else:
+        chosen = report_format(path, fmt)
+    if page_size.lower() not in {size.lower() for size in PAGE_SIZES}:
+        raise UsageError(f"page size {page_size!r}: use A4 or Letter")
+    content = render_report(
+        result,
+        chosen,
+        page_size=page_size,
+        templates=templates,
+        client=client,
+        prepared_by=prepared_by,
+        accent=accent,
+        logo=logo,
+    )
+    if path is None:
+        return content.decode("utf-8")
+    try:
+        path.write_bytes(content)
+    except OSError as error:
+        raise UsageError(f"{path}: cannot write the report ({error.strerror})") from None
+    return None
