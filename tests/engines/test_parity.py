@@ -177,10 +177,12 @@ def messy_promise_file(folder: Path, source: dict[str, Any]) -> Path:
 
 
 def counts(result: Any) -> dict[str, Any]:
-    """Every count of the audit; reject samples name rows, which a table does not have."""
+    """Every count of the audit; the samples of rejects and of invalid values name files and
+    rows, which a table does not have (their counts, by reason and by field, stay)."""
     data = comparable(result)
     for accounting in [data["records"], *data["sources"].values()]:
         accounting.pop("rejects")
+        accounting.pop("invalid_values")
     return data
 
 
