@@ -206,3 +206,53 @@ def test_under_a_memory_limit_rows_are_numbered_in_each_file_as_in_memory(
     invalid = [(v.file.rsplit("/", 1)[-1], v.row, v.field) for v in on_disk.records.invalid_sample]
     assert invalid == [("b.csv", 2, "wait_seconds")]  # nan: used, without a wait
     assert (on_disk.records.read, on_disk.records.duplicates) == (7, 1)
+
+
+def _file_of(folder: Path, name: str, size: int) -> str:
+    path = folder / name
+    with path.open("wb") as handle:
+        handle.truncate(size)  # sparse: the size is what counts, not the content
+    return str(path)
+
+
+def test_a_small_input_is_audited_in_memory_by_default(tmp_path: Path) -> None:
+    from promise_audit.engine.backends import IN_MEMORY_INPUT, default_memory_limit
+
+    small = _file_of(tmp_path, "small.csv", IN_MEMORY_INPUT)  # exactly at the threshold
+    assert default_memory_limit([[small]], environ={}) is None
+
+
+def test_a_large_input_gets_a_memory_limit_by_default(tmp_path: Path) -> None:
+    from promise_audit.engine.backends import IN_MEMORY_INPUT, default_memory_limit
+
+    # two files of one source, together one byte over the threshold
+    half = IN_MEMORY_INPUT // 2
+    parts = [_file_of(tmp_path, "a.csv", half), _file_of(tmp_path, "b.csv", half + 1)]
+    limit = default_memory_limit([parts], environ={})
+    assert limit is not None and limit.endswith("MB")
+    assert 0 < int(limit.removesuffix("MB")) <= 700
+
+
+def test_a_compressed_input_counts_as_the_text_it_holds(tmp_path: Path) -> None:
+    from promise_audit.engine.backends import IN_MEMORY_INPUT, default_memory_limit
+
+    # an eighth of the threshold, gzipped, holds about the threshold's worth of text
+    packed = _file_of(tmp_path, "calls.csv.gz", IN_MEMORY_INPUT // 8 + 1)
+    assert default_memory_limit([[packed]], environ={}) is not None
+
+
+def test_the_environment_variable_decides_over_the_default(tmp_path: Path) -> None:
+    from promise_audit.engine.backends import IN_MEMORY_INPUT, default_memory_limit
+
+    large = _file_of(tmp_path, "large.csv", IN_MEMORY_INPUT * 2)
+    assert default_memory_limit([[large]], environ={"PROMISE_AUDIT_MEMORY_LIMIT": "4GB"}) is None
+
+
+def test_memory_limit_none_keeps_everything_in_memory() -> None:
+    from promise_audit.engine.backends import connect
+
+    con = connect("none")
+    try:
+        assert con.on_disk is False
+    finally:
+        con.close()

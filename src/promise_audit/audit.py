@@ -10,7 +10,12 @@ from pathlib import Path
 from typing import Any
 
 from promise_audit import interrupts
-from promise_audit.engine.backends import open_backend, parse_engine, redact_url
+from promise_audit.engine.backends import (
+    default_memory_limit,
+    open_backend,
+    parse_engine,
+    redact_url,
+)
 from promise_audit.engine.plan import fields_used
 from promise_audit.errors import PromiseFileError, RecordsError, UsageError
 from promise_audit.progress import EngineWatcher, StageCallback
@@ -23,6 +28,7 @@ from promise_audit.records.loader import (
     check_rejected_share,
     finish_source,
     quote,
+    resolve_files,
     stage_source,
 )
 from promise_audit.results import AuditResult, Explanation, PromiseResult
@@ -109,6 +115,11 @@ def audit(
         )
     stage: StageCallback = progress or _silent
     watcher = progress if isinstance(progress, EngineWatcher) else None
+    if memory_limit is None and spec.name == "duckdb":
+        sizes = [(model.sources[n], records if n == override_target else None) for n in needed]
+        memory_limit = default_memory_limit(
+            [resolve_files(s, loaded.base_dir, o) for s, o in sizes if s.table is None]
+        )
     con = open_backend(spec, memory_limit=memory_limit)
     try:
         if watcher is not None:

@@ -196,9 +196,9 @@ def check(
         typer.Option(
             "--memory-limit",
             metavar="SIZE",
-            help="Keep DuckDB's working tables on disk beyond SIZE (e.g. 1GB): slower, but "
-            "large exports fit in little memory (default: $PROMISE_AUDIT_MEMORY_LIMIT, else "
-            "all in memory).",
+            help="Keep DuckDB's working tables on disk beyond SIZE (e.g. 1GB), or none for all "
+            "in memory (default: $PROMISE_AUDIT_MEMORY_LIMIT, else all in memory for inputs "
+            "up to 64 MB of text and 700MB for larger ones).",
         ),
     ] = None,
     redact_salt: Annotated[

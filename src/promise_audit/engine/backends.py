@@ -16,7 +16,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -387,13 +388,48 @@ def open_backend(spec: EngineSpec, *, memory_limit: str | None = None) -> Backen
 MEMORY_LIMIT = re.compile(r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$", re.IGNORECASE)
 
 
+# Inputs up to this size (in memory, as text) are audited in memory; larger ones under a
+# memory limit, spilling to a temporary folder (see `default_memory_limit`).
+IN_MEMORY_INPUT = 64 * 2**20
+# The limit DuckDB keeps to by default for a large input: with the process's own memory on top
+# it keeps the whole audit under 1 GiB (docs/performance.md), on any machine with 2 GiB or more.
+DEFAULT_MEMORY_LIMIT_MB = 700
+# compressed files hold several times their size in text
+_EXPANSION = {".gz": 8, ".parquet": 8, ".xlsx": 4}
+
+
+def default_memory_limit(
+    sources: Sequence[Sequence[str]], environ: Mapping[str, str] | None = None
+) -> str | None:
+    """The memory limit of an audit given no --memory-limit: PROMISE_AUDIT_MEMORY_LIMIT if set;
+    else none (all in memory, fastest) for inputs up to IN_MEMORY_INPUT, and for larger ones
+    DEFAULT_MEMORY_LIMIT_MB, or 40% of the machine's memory if that is less, so that a monthly
+    export of millions of rows fits on a CI runner without a flag."""
+    env = os.environ if environ is None else environ
+    if env.get("PROMISE_AUDIT_MEMORY_LIMIT"):
+        return None  # connect() reads it
+    size = 0
+    for files in sources:
+        for path in files:
+            suffix = os.path.splitext(path.lower())[1]
+            with suppress(OSError):
+                size += os.path.getsize(path) * _EXPANSION.get(suffix, 1)
+    if size <= IN_MEMORY_INPUT:
+        return None
+    limit = DEFAULT_MEMORY_LIMIT_MB
+    with suppress(OSError, ValueError, AttributeError):
+        physical = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        limit = min(limit, int(physical * 0.4 / 2**20))
+    return f"{limit}MB"
+
+
 def connect(memory_limit: str | None = None) -> Any:
     """A DuckDB backend that never reaches the network for extensions.
 
     In memory by default. With a memory limit (`memory_limit`, else PROMISE_AUDIT_MEMORY_LIMIT;
     e.g. `4GB`), the working tables live in a temporary database file instead, so DuckDB can
     evict them to disk and stay within that limit: slower, but large exports fit on a small
-    machine.
+    machine. `none` keeps everything in memory whatever the input's size.
     """
     import duckdb
 
@@ -402,8 +438,12 @@ def connect(memory_limit: str | None = None) -> Any:
         "autoload_known_extensions": False,
     }
     limit = (memory_limit or os.environ.get("PROMISE_AUDIT_MEMORY_LIMIT") or "").strip()
+    if limit.lower() == "none":
+        limit = ""
     if limit and not MEMORY_LIMIT.match(limit):
-        raise UsageError(f"memory limit {limit!r}: give a size such as 512MB or 4GB")
+        raise UsageError(
+            f"memory limit {limit!r}: give a size such as 512MB or 4GB, or none (all in memory)"
+        )
     if not limit:
         return DuckDBBackend(duckdb.connect(":memory:", config=config))
     import atexit
