@@ -118,7 +118,7 @@ def audit(
     if memory_limit is None and spec.name == "duckdb":
         sizes = [(model.sources[n], records if n == override_target else None) for n in needed]
         memory_limit = default_memory_limit(
-            [resolve_files(s, loaded.base_dir, o) for s, o in sizes if s.table is None]
+            [_files_or_none(s, loaded.base_dir, o) for s, o in sizes]
         )
     con = open_backend(spec, memory_limit=memory_limit)
     try:
@@ -174,6 +174,16 @@ def audit(
         promises=ordered,
         explanations=explanations,
     )
+
+
+def _files_or_none(source: Source, base_dir: Path, override: str | None) -> tuple[str, ...]:
+    """A source's files, to size the audit; a missing file is reported when it is read."""
+    if source.table is not None:
+        return ()
+    try:
+        return resolve_files(source, base_dir, override)
+    except RecordsError:
+        return ()
 
 
 def _silent(stage: str) -> None:
