@@ -6,6 +6,9 @@ change to one (or to SQLGlot) shows here first, without a server.
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
 
 from promise_audit.engine.translate import EngineSQLError, translate
@@ -63,3 +66,49 @@ def test_an_as_of_join_for_business_hours_is_refused_naming_the_engine_that_has_
 ) -> None:
     with pytest.raises(EngineSQLError, match="only the duckdb engine has"):
         translate("SELECT * FROM a ASOF LEFT JOIN b ON a.x >= b.y", engine)
+
+
+class _Recording:
+    """A DuckDB backend that keeps every statement it runs."""
+
+    def __init__(self, con: Any) -> None:
+        self._con = con
+        self.statements: list[str] = []
+
+    def execute(self, sql: str, *args: Any) -> Any:
+        self.statements.append(sql)
+        return self._con.execute(sql, *args)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._con, name)
+
+
+@pytest.mark.parametrize("engine", ["postgres", "spark"])
+def test_an_event_log_fold_translates(engine: str, tmp_path: Path) -> None:
+    from promise_audit.engine.backends import connect
+    from promise_audit.promises.model import Source
+    from promise_audit.records.loader import stage_source
+
+    (tmp_path / "log.csv").write_text(
+        "number,state,grp,mod,at\nA,New,G1,0,2026-10-01 09:00\nA,Done,G2,1,2026-10-01 10:00\n",
+        encoding="utf-8",
+    )
+    source = Source(
+        path="log.csv",
+        events={"case": "number", "at": "at", "order": "mod"},
+        columns={
+            "initiated_at": {"first": "at"},
+            "resolved_at": {"first_at": "state = 'Done'"},
+            "ended_at": {"last_at": "state = 'Done'"},
+            "transfers": {"changes": "grp"},
+            "escalations": {"max": "mod"},
+            "paused": {"time_in": "state = 'New'"},
+        },
+    )
+    con = _Recording(connect())
+    stage_source(con, "contacts", source, base_dir=tmp_path, timezone="UTC")
+    folds = [s for s in con.statements if "_seq" in s]
+    assert folds
+    for statement in folds:
+        translated = " ".join(translate(statement, engine))
+        assert "OVER (PARTITION BY" in translated

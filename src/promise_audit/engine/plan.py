@@ -79,7 +79,7 @@ def build_plan(
     available = records.available
     field_types: dict[str, FieldType] = {**CANONICAL_FIELDS}
     for attribute in records.attributes:
-        field_types.setdefault(attribute, FieldType.TEXT)
+        field_types.setdefault(attribute, records.attribute_types.get(attribute, FieldType.TEXT))
     field_types["as_of"] = FieldType.TIMESTAMP
     as_of_sql = f"TIMESTAMPTZ {text_literal(as_of.isoformat())}"
 

@@ -89,10 +89,18 @@ class Accounting:
     reject_sample: tuple[Reject, ...] = ()
     files: tuple[str, ...] = ()
     stitched: int = 0
+    # an event log: events read = folded (into a case's row) + case rows (then used, ...)
+    folded: int = 0
+    cases: int = 0
 
     def reconciles(self) -> bool:
         return self.read == (
-            self.rejected + self.duplicates + self.out_of_period + self.used + self.stitched
+            self.rejected
+            + self.duplicates
+            + self.out_of_period
+            + self.used
+            + self.stitched
+            + self.folded
         )
 
 
@@ -104,6 +112,8 @@ class RawRead:
     malformed: int = 0  # rows the file parser could not read (counted as rejected)
     duplicates: int = 0  # copies a platform reader dropped (e.g. at-least-once delivery)
     stitched: int = 0  # legs a platform reader folded into another record's journey
+    folded: int = 0  # events of an event log that are not their case's row
+    cases: int = 0  # an event log's case rows (read - malformed - folded)
 
 
 @dataclass(frozen=True)
@@ -119,6 +129,8 @@ class StagedSource:
     raw: RawRead
     parser_rejects: tuple[Reject, ...]
     columns: tuple[str, ...] = ()  # the source's columns, as read
+    # per-case attributes an event log derives (a count, a duration), typed for expressions
+    attribute_types: dict[str, FieldType] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -128,6 +140,7 @@ class LoadedRecords:
     available: frozenset[str]  # canonical fields the records have (mapped or derived)
     attributes: tuple[str, ...]  # other source columns, kept as text scope attributes
     accounting: Accounting
+    attribute_types: dict[str, FieldType] = field(default_factory=dict)  # not text ones
 
 
 def quote(name: str) -> str:
@@ -681,6 +694,10 @@ def stage_source(
         else:
             raw_read = _stage_files(con, raw, fmt, files, source)
     raw_columns = [c for c in con.columns(raw) if c not in ("_file", "_n")]
+    folded = None
+    if source.events is not None:
+        folded, raw, source, raw_read = _fold(con, raw, name, source, raw_columns, label, fmt)
+        raw_columns = [c for c in con.columns(raw) if c not in ("_file", "_n")]
     cleaned = {c: _clean(f"r.{quote(c)}", source.null_values) for c in raw_columns}
 
     selects: list[str] = []
@@ -738,7 +755,11 @@ def stage_source(
                 "the export, or map a canonical field to it under columns:",
                 label,
             )
-    selects += [f"{cleaned[c]} AS {quote(c)}" for c in attributes]
+    attribute_types = folded.attribute_types if folded is not None else {}
+    selects += [
+        f"{_typed_attribute(cleaned[c], attribute_types.get(c), source)} AS {quote(c)}"
+        for c in attributes
+    ]
 
     contact_text = _required_text("contact_id", source, cleaned, lower_columns, label)
     initiated_text = _required_text("initiated_at", source, cleaned, lower_columns, label)
@@ -778,7 +799,9 @@ def stage_source(
     values_sql = f"CASE {' '.join(values_case)} END" if values_case else "CAST(NULL AS VARCHAR)"
     parsed_table = quote(f"parsed_{name}")
     lazy = raw_read is None
-    if not lazy:
+    if folded is not None:
+        row_number = "r._n"  # the row of the case's first event, in its file
+    elif not lazy:
         row_number = "row_number() OVER (PARTITION BY r._file ORDER BY r.rowid)"
     elif con.on_disk:
         row_number = "r._n"  # numbered in each file already (see _create_raw)
@@ -828,7 +851,61 @@ def stage_source(
         raw=raw_read,
         parser_rejects=parser_rejects,
         columns=tuple(raw_columns),
+        attribute_types=attribute_types,
     )
+
+
+def _fold(
+    con: Any, raw: str, name: str, source: Source, raw_columns: list[str], label: str, fmt: str
+) -> tuple[Any, str, Source, RawRead]:
+    """An event log folded into one row per case (records/events.py), and its accounting."""
+    from promise_audit.records.events import fold_events
+    from promise_audit.records.formats import READERS
+
+    if fmt in READERS:
+        raise RecordsError(f"events: folds a plain export; the {fmt} reader builds its own", label)
+    if con.name == "duckdb" and con.on_disk:
+        row_sql = "r._n"
+    else:
+        row_sql = "r._n - min(r._n) OVER (PARTITION BY r._file) + 1"
+
+    def run(statement: str) -> None:
+        if con.name == "duckdb":
+            _parse(con, statement, raw, label)
+        else:
+            con.execute(statement)
+
+    folded = fold_events(
+        con,
+        raw,
+        name,
+        source,
+        raw_columns,
+        label=label,
+        row_sql=row_sql,
+        clean=lambda sql: _clean(sql, source.null_values),
+        run=run,
+    )
+    read = _count_read(con, name, folded.table, fmt if con.name == "duckdb" else "")
+    malformed = read.malformed
+    con.execute(f"DROP VIEW IF EXISTS {raw}")
+    if con.name == "duckdb" and con.on_disk:
+        con.execute(f"DROP TABLE IF EXISTS {quote(f'raw_{name}_rows')}")
+    raw_read = RawRead(
+        read=folded.events + malformed,
+        malformed=malformed,
+        folded=folded.events - folded.cases,
+        cases=folded.cases,
+    )
+    return folded, folded.table, folded.source, raw_read
+
+
+def _typed_attribute(text_sql: str, field_type: FieldType | None, source: Source) -> str:
+    """A per-case attribute derived from events, read as its type (text stays text)."""
+    if field_type is None or field_type is FieldType.TEXT:
+        return text_sql
+    log_format = source.events.format if source.events is not None else None
+    return parse_text_as(field_type, text_sql, ColumnMapping(column="-", format=log_format))
 
 
 def _stage_table(con: Any, raw: str, source: Source, override: str | None) -> tuple[str, ...]:
@@ -1076,7 +1153,9 @@ def finish_source(con: Any, staged: StagedSource, as_of: dt.datetime | None) -> 
     raw = staged.raw
     parser_rejected = raw.malformed
     duplicates += raw.duplicates
-    out_of_period = raw.read - parser_rejected - rejected_rows - duplicates - raw.stitched - used
+    out_of_period = (
+        raw.read - parser_rejected - rejected_rows - duplicates - raw.stitched - raw.folded - used
+    )
     by_reason: dict[str, int] = {}
     for reason, count in con.execute(
         f"SELECT _reject, count(*) FROM {parsed} WHERE _reject IS NOT NULL GROUP BY 1 ORDER BY 1"
@@ -1100,6 +1179,8 @@ def finish_source(con: Any, staged: StagedSource, as_of: dt.datetime | None) -> 
         reject_sample=tuple(sample[:REJECT_SAMPLE]),
         files=staged.files,
         stitched=raw.stitched,
+        folded=raw.folded,
+        cases=raw.cases,
     )
     # only the rejects are read again (for --rejects); drop the accepted rows' parsed copy
     # (a Spark view cannot be changed, and its cache is dropped with the session)
@@ -1111,4 +1192,5 @@ def finish_source(con: Any, staged: StagedSource, as_of: dt.datetime | None) -> 
         available=staged.available,
         attributes=staged.attributes,
         accounting=accounting,
+        attribute_types=staged.attribute_types,
     )

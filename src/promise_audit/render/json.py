@@ -14,7 +14,7 @@ SCHEMA_VERSION = 1
 
 
 def accounting_dict(accounting: Accounting) -> dict[str, Any]:
-    return {
+    data = {
         "read": accounting.read,
         "rejected": accounting.rejected,
         "duplicates": accounting.duplicates,
@@ -25,6 +25,11 @@ def accounting_dict(accounting: Accounting) -> dict[str, Any]:
         "rejects": [asdict(r) for r in accounting.reject_sample],
         "files": list(accounting.files),
     }
+    if accounting.cases:
+        # an event log: read = folded + the case rows (used, rejected or out of period)
+        data["folded"] = accounting.folded
+        data["cases"] = accounting.cases
+    return data
 
 
 def promise_dict(promise: PromiseResult) -> dict[str, Any]:

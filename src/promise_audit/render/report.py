@@ -220,6 +220,8 @@ class AccountingView:
     rejects: tuple[RejectRow, ...]
     rejects_not_shown: int
     files: tuple[str, ...]
+    folded: int = 0  # an event log's events folded into their case's record
+    cases: int = 0
 
 
 @dataclass(frozen=True)
@@ -508,14 +510,26 @@ def _charts(position: int, raw: Mapping[str, Any], unit: str) -> Charts:
 def _accounting(name: str, records: Mapping[str, Any]) -> AccountingView:
     counts = {
         key: int(records.get(key) or 0)
-        for key in ("read", "used", "rejected", "duplicates", "out_of_period", "stitched")
+        for key in (
+            "read",
+            "used",
+            "rejected",
+            "duplicates",
+            "out_of_period",
+            "stitched",
+            "folded",
+            "cases",
+        )
     }
     rejects = list(records.get("rejects") or ())
     return AccountingView(
         name=name,
         **counts,
         reconciles=counts["read"]
-        == sum(counts[k] for k in ("used", "rejected", "duplicates", "out_of_period", "stitched")),
+        == sum(
+            counts[k]
+            for k in ("used", "rejected", "duplicates", "out_of_period", "stitched", "folded")
+        ),
         reasons=_reasons(records.get("rejects_by_reason") or {}),
         rejects=tuple(_reject(r) for r in rejects[:REJECTS_SHOWN]),
         rejects_not_shown=max(counts["rejected"] - min(len(rejects), REJECTS_SHOWN), 0),

@@ -123,7 +123,8 @@ def render_terminal(result: AuditResult, out: TextIO, *, color: bool, width: int
     console.print(
         Text(
             f"Records: {records.read:,} read = {records.used:,} used + {records.rejected:,} "
-            f"rejected + {records.duplicates:,} duplicate + {records.out_of_period:,} after as_of",
+            f"rejected + {records.duplicates:,} duplicate + {records.out_of_period:,} after as_of"
+            + (f" + {records.folded:,} events folded into cases" if records.cases else ""),
             style="dim",
         )
     )
