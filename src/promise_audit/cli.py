@@ -366,6 +366,9 @@ def explain(
                     else f"{item.measure:g}"
                 )
                 words += f"; measure {shown}"
+            if promise.agreement is not None and item.outcome != "outside":
+                verdict = item.platform or "no verdict"
+                words += f"; {promise.agreement.label}: {verdict}"
             typer.echo(f"  {item.promise_id}: {words}")
         for promise in result.promises:
             if promise.verdict == "unauditable":

@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Literal
 
+from promise_audit.reconciliation import Agreement, ReportedFigure
 from promise_audit.records.loader import Accounting
 
 Verdict = Literal["kept", "at_risk", "broken", "no_data", "unauditable"]
@@ -155,6 +156,8 @@ class PromiseResult:
     trend: tuple[WeekPoint, ...] = ()
     evidence: tuple[Evidence, ...] = ()
     ratings: tuple[Ratings, ...] = ()
+    agreement: Agreement | None = None  # beside the platform's verdicts (compare_with)
+    reported: ReportedFigure | None = None  # beside the published figure (reported)
 
 
 @dataclass(frozen=True)
@@ -166,6 +169,7 @@ class Explanation:
     outcome: str  # kept, broken, pending, excluded, or outside (not in the population)
     reason: str | None
     measure: float | None
+    platform: str | None = None  # the platform's verdict, where the promise compares with one
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ class PromisePlan:
     measure_column: str
     debt_column: str
     promised_hours: tuple[tuple[int, int], ...] = ()  # (weekday 1 = Monday, hour) open
+    platform_column: str | None = None  # the platform's verdict (compare_with), per record
 
 
 @dataclass(frozen=True)
@@ -214,6 +215,29 @@ def build_plan(
         if rule.otherwise is Outcome.EXCLUDED:
             otherwise = "excluded:unrecognised_value"
         selects.append(f"CASE {' '.join(whens)} ELSE '{otherwise}' END AS {status}")
+        platform = None
+        if spec.compare_with is not None:
+            from promise_audit.engine.reconcile import platform_sql
+
+            def typed(
+                text: str,
+                key: tuple[str | int, ...],
+                _types: dict[str, FieldType] = types,
+                _column: Callable[[str], str] = column,
+                _index: int = index,
+            ) -> tuple[str, FieldType]:
+                try:
+                    compiled = compile_sql(parse(text), _types, dialect=dialect, column=_column)
+                except ExpressionError as exc:
+                    raise locate(_index, key, exc.message) from None
+                return compiled.sql, compiled.type
+
+            def fail(key: tuple[str | int, ...], message: str, _index: int = index) -> Exception:
+                return locate(_index, key, message)
+
+            platform = f"p{index}"
+            verdict_sql = platform_sql(spec.compare_with, typed, fail)
+            selects.append(f"{verdict_sql} AS {platform}")
         measure_sql = sql(rule.measure, ("measure",)) if rule.measure else "NULL"
         debt_sql = sql(rule.debt, ("limit",)) if rule.debt else "NULL"
         selects.append(f"CAST({measure_sql} AS DOUBLE) AS {measure}")
@@ -223,7 +247,9 @@ def build_plan(
             from promise_audit.calendars import open_hours_of_week
 
             promised = open_hours_of_week((calendars or {})[spec.calendar])
-        plans.append(PromisePlan(index, spec, kind, rule, (), status, measure, debt, promised))
+        plans.append(
+            PromisePlan(index, spec, kind, rule, (), status, measure, debt, promised, platform)
+        )
 
     table = quote(f"outcomes_{records.name}")
     create = (

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+from promise_audit.engine import reconcile
 from promise_audit.engine.plan import PromisePlan, SourcePlan
 from promise_audit.records.loader import quote, text_literal
 from promise_audit.results import (
@@ -68,6 +69,7 @@ def run_plan(
         on_decided()
     auditable = [p for p in plan.promises if p.rule is not None]
     counts = _counts(con, plan, auditable)
+    agreements = reconcile.agreements(con, plan.outcomes_table, auditable)
     breakdowns = _breakdowns(con, plan, auditable)
     aggregates = _aggregates(con, plan, auditable)
     shapes = [(p, aggregates[p.index].distribution) for p in auditable]
@@ -76,21 +78,21 @@ def run_plan(
     for promise in plan.promises:
         line, column = positions.get(promise.index, (None, None))
         if promise.rule is None:
-            results.append(_unauditable(promise, line, column))
+            results.append(reconcile.with_reported(_unauditable(promise, line, column), promise))
             continue
-        results.append(
-            _result(
-                con,
-                plan,
-                promise,
-                line,
-                column,
-                counts=counts[promise.index],
-                breakdowns=breakdowns[promise.index],
-                aggregates=aggregates[promise.index],
-                histogram=histograms.get(promise.index, ()),
-            )
+        result = _result(
+            con,
+            plan,
+            promise,
+            line,
+            column,
+            counts=counts[promise.index],
+            breakdowns=breakdowns[promise.index],
+            aggregates=aggregates[promise.index],
+            histogram=histograms.get(promise.index, ()),
         )
+        result = replace(result, agreement=agreements.get(promise.index))
+        results.append(reconcile.with_reported(result, promise))
     return results
 
 
@@ -233,7 +235,9 @@ def explain_contacts(con: Any, plan: SourcePlan, contact_ids: Sequence[str]) -> 
     found = []
     listed = ", ".join(text_literal(c) for c in contact_ids)
     columns = ", ".join(
-        f"{p.status_column}, {p.measure_column}" for p in plan.promises if p.rule is not None
+        f"{p.status_column}, {p.measure_column}, {p.platform_column or 'NULL'}"
+        for p in plan.promises
+        if p.rule is not None
     )
     if not columns:
         return []
@@ -244,10 +248,17 @@ def explain_contacts(con: Any, plan: SourcePlan, contact_ids: Sequence[str]) -> 
         for promise in plan.promises:
             if promise.rule is None:
                 continue
-            status, measure = next(values), next(values)
+            status, measure, platform = next(values), next(values), next(values)
             outcome, _, reason = (status or "outside").partition(":")
             found.append(
-                Explanation(str(row[0]), promise.spec.id, outcome, reason or None, _num(measure))
+                Explanation(
+                    str(row[0]),
+                    promise.spec.id,
+                    outcome,
+                    reason or None,
+                    _num(measure),
+                    None if platform is None else str(platform),
+                )
             )
     return found
 

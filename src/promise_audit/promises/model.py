@@ -269,6 +269,33 @@ class Scope(BaseModel):
         return self
 
 
+class CompareWith(Strict):
+    """The platform's own verdict on each record, to reconcile the audit with: a column that
+    reads true / false (yes/no, 1/0), or a condition `kept_when` over the record (with a
+    `column`, a record whose column is missing has no platform verdict)."""
+
+    column: str | None = None
+    kept_when: str | None = None
+    label: str = "platform"
+
+    @model_validator(mode="after")
+    def _a_column_or_a_condition(self) -> CompareWith:
+        if self.column is None and self.kept_when is None:
+            raise ValueError(
+                "compare_with names the platform's verdict: {column: COLUMN} (true/false), "
+                "or {kept_when: CONDITION}, or both"
+            )
+        return self
+
+
+class Reported(Strict):
+    """A figure the organisation published for this promise (a dashboard's 92%)."""
+
+    value: Fraction
+    by: str | None = None  # who published it, where, for which period
+    convention: str | None = None  # how they say they counted, in their words
+
+
 class PromiseSpec(Strict):
     """What every promise has, whatever its kind."""
 
@@ -288,6 +315,8 @@ class PromiseSpec(Strict):
     blocking: bool = True
     source: str = "contacts"
     calendar: str | None = None
+    compare_with: CompareWith | None = None
+    reported: Reported | None = None
 
 
 class Waiver(Strict):

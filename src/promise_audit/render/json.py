@@ -8,6 +8,7 @@ from typing import Any
 
 from promise_audit import __version__
 from promise_audit.records.loader import Accounting
+from promise_audit.render.reconcile import reconcile_dict
 from promise_audit.results import AuditResult, PromiseResult
 
 SCHEMA_VERSION = 1
@@ -76,6 +77,7 @@ def promise_dict(promise: PromiseResult) -> dict[str, Any]:
         "rule": promise.rule,
         "convention": promise.convention,
     }
+    data.update(reconcile_dict(promise))
     return data
 
 

@@ -26,6 +26,7 @@ from markupsafe import Markup, escape
 from promise_audit.engine.run import percent
 from promise_audit.errors import UsageError
 from promise_audit.render import charts
+from promise_audit.render.reconcile import ReconcileView, reconcile_view
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -195,6 +196,7 @@ class PromiseView:
     rule: tuple[Block, ...]
     convention: str | None
     charts: Charts = field(default_factory=Charts)
+    reconcile: ReconcileView | None = None  # beside the platform, the published figure
 
 
 @dataclass(frozen=True)
@@ -347,6 +349,7 @@ def _promise_view(position: int, raw: Mapping[str, Any], with_charts: bool) -> P
         rule=rule_blocks(str(raw.get("rule") or "")),
         convention=raw.get("convention"),
         charts=_charts(position, raw, unit) if with_charts else Charts(),
+        reconcile=reconcile_view(raw, unit),
     )
 
 

@@ -6,6 +6,7 @@ import re
 from typing import TextIO
 
 from promise_audit.engine.run import percent
+from promise_audit.render.reconcile import reconcile_lines
 from promise_audit.results import AuditResult, PromiseResult
 
 MARKS = {
@@ -119,6 +120,8 @@ def render_terminal(result: AuditResult, out: TextIO, *, color: bool, width: int
         )
     console.print(table)
     console.print()
+    for line in reconcile_lines(result.promises):
+        console.print(Text(line))
     records = result.records
     console.print(
         Text(
