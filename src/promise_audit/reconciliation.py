@@ -88,3 +88,18 @@ class ReportedFigure:
     def difference(self) -> float | None:
         """Published minus audited: how far the published figure is above the audit's."""
         return None if self.audited is None else self.value - self.audited
+
+
+@dataclass(frozen=True)
+class ConventionRow:
+    """The same records counted under one convention the contract knows."""
+
+    dimension: str  # abandons, pending, missing data
+    convention: str  # e.g. "abandoned: kept, short_abandon: 5s"
+    declared: bool  # the promise's own convention
+    kept: int
+    broken: int
+    pending: int
+    excluded: int
+    compliance: float | None
+    verdict: str

@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Literal
 
-from promise_audit.reconciliation import Agreement, ReportedFigure
+from promise_audit.reconciliation import Agreement, ConventionRow, ReportedFigure
 from promise_audit.records.loader import Accounting
 
 Verdict = Literal["kept", "at_risk", "broken", "no_data", "unauditable"]
@@ -158,6 +158,7 @@ class PromiseResult:
     ratings: tuple[Ratings, ...] = ()
     agreement: Agreement | None = None  # beside the platform's verdicts (compare_with)
     reported: ReportedFigure | None = None  # beside the published figure (reported)
+    conventions: tuple[ConventionRow, ...] = ()  # the same records under other conventions
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from promise_audit.engine.conventions import abandon_variants
 from promise_audit.expressions import DUCKDB, Dialect, ExpressionError, compile_sql, parse
 from promise_audit.kinds import KINDS, Kind
 from promise_audit.kinds.base import Outcome, Rule, Window, seconds
@@ -34,6 +35,8 @@ class PromisePlan:
     debt_column: str
     promised_hours: tuple[tuple[int, int], ...] = ()  # (weekday 1 = Monday, hour) open
     platform_column: str | None = None  # the platform's verdict (compare_with), per record
+    # (convention, status column): the same records under each other abandon convention
+    variant_columns: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -205,16 +208,13 @@ def build_plan(
                 f"LEFT JOIN w{index}_{window.name} ON w{index}_{window.name}.contact_id = "
                 "b.contact_id"
             )
-        whens = [f"WHEN NOT ({population_sql}) THEN NULL"]
-        for case in rule.cases:
-            label = case.outcome.value + (f":{case.reason}" if case.reason else "")
-            if case.outcome is Outcome.EXCLUDED and not case.reason:
-                label = "excluded:unspecified"
-            whens.append(f"WHEN coalesce({sql(case.when, ('kind',))}, false) THEN '{label}'")
-        otherwise = rule.otherwise.value
-        if rule.otherwise is Outcome.EXCLUDED:
-            otherwise = "excluded:unrecognised_value"
-        selects.append(f"CASE {' '.join(whens)} ELSE '{otherwise}' END AS {status}")
+        selects.append(f"{status_sql(rule, population_sql, sql)} AS {status}")
+        variants: list[tuple[str, str]] = []
+        for label, variant_spec in abandon_variants(spec):
+            variant = f"{status}_{len(variants)}"
+            variant_rule = kind.rule(variant_spec, available)
+            selects.append(f"{status_sql(variant_rule, population_sql, sql)} AS {variant}")
+            variants.append((label, variant))
         platform = None
         if spec.compare_with is not None:
             from promise_audit.engine.reconcile import platform_sql
@@ -248,7 +248,19 @@ def build_plan(
 
             promised = open_hours_of_week((calendars or {})[spec.calendar])
         plans.append(
-            PromisePlan(index, spec, kind, rule, (), status, measure, debt, promised, platform)
+            PromisePlan(
+                index,
+                spec,
+                kind,
+                rule,
+                (),
+                status,
+                measure,
+                debt,
+                promised,
+                platform,
+                tuple(variants),
+            )
         )
 
     table = quote(f"outcomes_{records.name}")
@@ -257,6 +269,23 @@ def build_plan(
         f"SELECT {', '.join(selects)} FROM base b {' '.join(joins)}"
     )
     return SourcePlan(records.name, table, (*setup, create), dimensions, ratings, tuple(plans))
+
+
+def status_sql(
+    rule: Rule, population_sql: str, sql: Callable[[str, tuple[str | int, ...]], str]
+) -> str:
+    """A record's status label under a rule: NULL outside the population, else 'kept',
+    'pending', 'broken:<reason>' or 'excluded:<reason>' from the first case that holds."""
+    whens = [f"WHEN NOT ({population_sql}) THEN NULL"]
+    for case in rule.cases:
+        label = case.outcome.value + (f":{case.reason}" if case.reason else "")
+        if case.outcome is Outcome.EXCLUDED and not case.reason:
+            label = "excluded:unspecified"
+        whens.append(f"WHEN coalesce({sql(case.when, ('kind',))}, false) THEN '{label}'")
+    otherwise = rule.otherwise.value
+    if rule.otherwise is Outcome.EXCLUDED:
+        otherwise = "excluded:unrecognised_value"
+    return f"CASE {' '.join(whens)} ELSE '{otherwise}' END"
 
 
 def _calendar_table(

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from promise_audit.engine import reconcile
+from promise_audit.engine import conventions, reconcile
 from promise_audit.engine.plan import PromisePlan, SourcePlan
 from promise_audit.records.loader import quote, text_literal
 from promise_audit.results import (
@@ -70,6 +70,7 @@ def run_plan(
     auditable = [p for p in plan.promises if p.rule is not None]
     counts = _counts(con, plan, auditable)
     agreements = reconcile.agreements(con, plan.outcomes_table, auditable)
+    variants = conventions.variant_counts(con, plan.outcomes_table, auditable)
     breakdowns = _breakdowns(con, plan, auditable)
     aggregates = _aggregates(con, plan, auditable)
     shapes = [(p, aggregates[p.index].distribution) for p in auditable]
@@ -91,7 +92,11 @@ def run_plan(
             aggregates=aggregates[promise.index],
             histogram=histograms.get(promise.index, ()),
         )
-        result = replace(result, agreement=agreements.get(promise.index))
+        result = replace(
+            result,
+            agreement=agreements.get(promise.index),
+            conventions=conventions.convention_table(promise, result, variants),
+        )
         results.append(reconcile.with_reported(result, promise))
     return results
 

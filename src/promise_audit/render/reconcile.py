@@ -6,7 +6,7 @@ as before they existed."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from promise_audit.reconciliation import CLASS_TITLES, CLASSES, NOT_COMPARABLE, Agreement
@@ -15,7 +15,7 @@ from promise_audit.results import PromiseResult
 
 def reconcile_dict(promise: PromiseResult) -> dict[str, Any]:
     """The JSON keys this module adds to a promise's object."""
-    data: dict[str, Any] = {}
+    data: dict[str, Any] = {"conventions": [asdict(row) for row in promise.conventions]}
     if promise.agreement is not None:
         data["agreement"] = agreement_dict(promise.agreement)
     if promise.reported is not None:
@@ -152,6 +152,16 @@ class ExplanationRow:
 
 
 @dataclass(frozen=True)
+class ConventionView:
+    convention: str
+    declared: bool
+    kept: int
+    broken: int
+    compliance: str
+    verdict: str
+
+
+@dataclass(frozen=True)
 class ReconcileView:
     """The reconciliation of one promise, formatted for the report templates."""
 
@@ -160,6 +170,7 @@ class ReconcileView:
     agreement: tuple[AgreementRow, ...]
     summary: str
     explanations: tuple[ExplanationRow, ...]
+    conventions: tuple[ConventionView, ...] = ()
 
 
 def reconcile_view(raw: Any, unit: str | None) -> ReconcileView | None:
@@ -167,7 +178,19 @@ def reconcile_view(raw: Any, unit: str | None) -> ReconcileView | None:
     from promise_audit.engine.run import percent
 
     agreement, figure = raw.get("agreement"), raw.get("reported")
-    if agreement is None and figure is None:
+    conventions = tuple(
+        ConventionView(
+            str(c["convention"])
+            + (" (declared)" if c["declared"] and c["convention"] != "as declared" else ""),
+            bool(c["declared"]),
+            int(c["kept"]),
+            int(c["broken"]),
+            percent(c["compliance"]),
+            str(c["verdict"]).replace("_", " "),
+        )
+        for c in raw.get("conventions") or ()
+    )
+    if agreement is None and figure is None and not conventions:
         return None
     reported: list[tuple[str, str]] = []
     if figure is not None:
@@ -209,4 +232,6 @@ def reconcile_view(raw: Any, unit: str | None) -> ReconcileView | None:
                     tuple(group["examples"]),
                 )
             )
-    return ReconcileView(tuple(reported), label, tuple(rows), summary, tuple(explanations))
+    return ReconcileView(
+        tuple(reported), label, tuple(rows), summary, tuple(explanations), conventions
+    )
