@@ -112,3 +112,39 @@ def test_an_event_log_fold_translates(engine: str, tmp_path: Path) -> None:
     for statement in folds:
         translated = " ".join(translate(statement, engine))
         assert "OVER (PARTITION BY" in translated
+
+
+@pytest.mark.parametrize("engine", ["postgres", "spark"])
+def test_the_agreement_and_convention_queries_translate(
+    engine: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from promise_audit.audit import audit
+    from promise_audit.engine import backends
+    from tests.conftest import write_csv, write_promise_file
+
+    write_csv(
+        tmp_path / "contacts.csv",
+        [{"contact_id": "1", "initiated_at": "2026-10-01T09:00:00Z", "wait_seconds": 3,
+          "abandoned": "true", "made_sla": "true"}],
+    )  # fmt: skip
+    promise = {
+        "id": "w",
+        "kind": "wait_time",
+        "limit": "1m",
+        "compare_with": {"column": "made_sla"},
+    }
+    recorded: list[_Recording] = []
+    original = backends.connect
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        recorded.append(_Recording(original(*args, **kwargs)))
+        return recorded[-1]
+
+    monkeypatch.setattr(backends, "connect", recording)
+    audit(write_promise_file(tmp_path / "p.yaml", [promise]))
+    statements = [s for con in recorded for s in con.statements]
+    agreement = [s for s in statements if "audit_broken_platform_kept" in s and "SELECT" in s]
+    variants = [s for s in statements if "s0_0" in s and s.lstrip().startswith("SELECT")]
+    assert agreement and variants
+    for statement in agreement + variants:
+        assert translate(statement, engine)
