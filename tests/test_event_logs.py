@@ -195,3 +195,19 @@ def test_an_unknown_column_in_a_derivation_names_it(tmp_path: Path) -> None:
 def test_a_condition_that_is_not_true_or_false_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(RecordsError, match="must be a condition"):
         load(tmp_path, columns={**COLUMNS, "resolved_at": {"first_at": "state"}})
+
+
+def test_a_derived_zero_is_not_read_as_missing_where_the_export_writes_0_for_missing(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "log.csv").write_text(HEADER + "\n" + LOG, encoding="utf-8")
+    source = Source(path="log.csv", events=EVENTS, columns=COLUMNS, null_values=("", "?", "0"))
+    con = connect()
+    loaded = finish_source(
+        con, stage_source(con, "contacts", source, base_dir=tmp_path, timezone="UTC"), None
+    )
+    transfers = con.execute(
+        f"SELECT transfers FROM {loaded.table} WHERE contact_id = 'B'"
+    ).fetchone()
+    con.close()
+    assert transfers == (0,)

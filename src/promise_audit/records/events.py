@@ -48,6 +48,9 @@ class FoldedEvents:
     events: int  # events read (the file parser's malformed rows not included)
     cases: int  # rows built: cases, and events with no case key
     attribute_types: dict[str, FieldType]  # per-case attributes derived from the events
+    # the folded table's columns derived from the events: already clean (null_values were
+    # applied to the events), so a count of 0 stays 0 where '0' means missing in the export
+    derived: frozenset[str]
 
 
 def _quote(name: str) -> str:
@@ -231,4 +234,5 @@ def fold_events(
         events=events,
         cases=cases,
         attribute_types=attribute_types,
+        derived=frozenset(d.strip('"') for d in derived_names),
     )

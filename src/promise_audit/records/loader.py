@@ -698,7 +698,11 @@ def stage_source(
     if source.events is not None:
         folded, raw, source, raw_read = _fold(con, raw, name, source, raw_columns, label, fmt)
         raw_columns = [c for c in con.columns(raw) if c not in ("_file", "_n")]
-    cleaned = {c: _clean(f"r.{quote(c)}", source.null_values) for c in raw_columns}
+    derived = folded.derived if folded is not None else frozenset()
+    cleaned = {
+        c: f"r.{quote(c)}" if c in derived else _clean(f"r.{quote(c)}", source.null_values)
+        for c in raw_columns
+    }
 
     selects: list[str] = []
     checks: list[tuple[str, str | None]] = []  # (field, source column) checked for rejects
