@@ -128,3 +128,19 @@ def test_reports_show_the_convention_table(tmp_path: Path) -> None:
         "| `wait-1m` | abandoned: kept, short\\_abandon: 0s | 4 | 2 | 66.7% | broken |" in markdown
     )
     assert "abandoned: exclude, short_abandon: 0s (declared)" in render_html(data)
+
+
+def test_a_published_figure_names_the_convention_that_comes_closest(tmp_path: Path) -> None:
+    promise = {**WAIT, "reported": {"value": "70%", "by": "ACD wallboard"}}
+    write_csv(tmp_path / "contacts.csv", ROWS)
+    (result,) = audit(write_promise_file(tmp_path / "p.yaml", [promise])).promises
+    assert result.reported is not None
+    # audited 1/3; counting abandons within the limit as kept gives 4/6, the closest to 70%,
+    # and accounts for (2/3 - 1/3) / (0.7 - 1/3) of the difference
+    convention, compliance, share = result.reported.closest
+    assert convention == "abandoned: kept, short_abandon: 0s"
+    assert compliance == pytest.approx(4 / 6)
+    assert share == pytest.approx((4 / 6 - 1 / 3) / (0.7 - 1 / 3))
+    reported = to_dict(audit(tmp_path / "p.yaml"))["promises"][0]["reported"]
+    assert reported["closest"] == convention
+    assert len(reported["conventions"]) == 11 + 4

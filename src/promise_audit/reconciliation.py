@@ -83,11 +83,23 @@ class ReportedFigure:
     by: str | None
     convention: str | None
     audited: float | None  # the audit's compliance
+    # (convention, its compliance, the share of the difference it accounts for), for each
+    # convention of the promise's convention table other than its own
+    accounted: tuple[tuple[str, float | None, float | None], ...] = ()
 
     @property
     def difference(self) -> float | None:
         """Published minus audited: how far the published figure is above the audit's."""
         return None if self.audited is None else self.value - self.audited
+
+    @property
+    def closest(self) -> tuple[str, float | None, float | None] | None:
+        """The convention whose figure comes closest to the published one (the first, on a
+        tie, in the table's order)."""
+        known = [a for a in self.accounted if a[1] is not None]
+        if not known:
+            return None
+        return min(known, key=lambda a: abs((a[1] or 0.0) - self.value))
 
 
 @dataclass(frozen=True)

@@ -152,5 +152,18 @@ def with_reported(result: Any, promise: Any) -> Any:
     reported = promise.spec.reported
     if reported is None:
         return result
-    figure = ReportedFigure(reported.value, reported.by, reported.convention, result.compliance)
+    audited = result.compliance
+    gap = None if audited is None else reported.value - audited
+    accounted = tuple(
+        (
+            row.convention,
+            row.compliance,
+            None
+            if gap is None or gap == 0 or row.compliance is None or audited is None
+            else (row.compliance - audited) / gap,
+        )
+        for row in result.conventions
+        if not row.declared
+    )
+    figure = ReportedFigure(reported.value, reported.by, reported.convention, audited, accounted)
     return replace(result, reported=figure)

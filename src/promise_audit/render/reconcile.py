@@ -26,6 +26,11 @@ def reconcile_dict(promise: PromiseResult) -> dict[str, Any]:
             "convention": figure.convention,
             "audited": figure.audited,
             "difference": figure.difference,
+            "conventions": [
+                {"convention": c, "compliance": v, "share_of_difference": share}
+                for c, v, share in figure.accounted
+            ],
+            "closest": None if figure.closest is None else figure.closest[0],
         }
     return data
 
@@ -117,11 +122,16 @@ def reported_line(promise: PromiseResult) -> str | None:
     if figure.difference is None:
         return f"{promise.id}: published {percent(figure.value)}{by}; the audit has no figure"
     points = figure.difference * 100
-    return (
+    line = (
         f"{promise.id}: published {percent(figure.value)}{by}, audited "
         f"{percent(figure.audited)}: {abs(points):.1f} points "
         f"{'above' if points >= 0 else 'below'} the audit"
     )
+    if figure.closest is not None:
+        convention, compliance, share = figure.closest
+        accounts = "" if share is None else f", {percent(share)} of the difference"
+        line += f"; closest convention: {convention}, {percent(compliance)}{accounts}"
+    return line
 
 
 def reconcile_lines(promises: Any) -> list[str]:
@@ -204,6 +214,15 @@ def reconcile_view(raw: Any, unit: str | None) -> ReconcileView | None:
         if difference is not None:
             side = "above" if difference >= 0 else "below"
             reported.append(("Difference", f"{abs(difference) * 100:.1f} points {side} the audit"))
+        closest = figure.get("closest")
+        for row in figure.get("conventions") or ():
+            if row["convention"] != closest:
+                continue
+            share = row.get("share_of_difference")
+            accounts = "" if share is None else f", {percent(share)} of the difference"
+            reported.append(
+                ("Closest convention", f"{closest}: {percent(row['compliance'])}{accounts}")
+            )
     rows: list[AgreementRow] = []
     explanations: list[ExplanationRow] = []
     summary = ""
