@@ -211,3 +211,19 @@ def test_a_derived_zero_is_not_read_as_missing_where_the_export_writes_0_for_mis
     ).fetchone()
     con.close()
     assert transfers == (0,)
+
+
+def test_inspect_lists_the_event_log_columns_and_counts_cases(tmp_path: Path) -> None:
+    from promise_audit.inspection import inspect_export
+
+    (tmp_path / "log.csv").write_text(HEADER + "\n" + LOG, encoding="utf-8")
+    path = write_promise_file(
+        tmp_path / "p.yaml",
+        [{"id": "t", "kind": "transfers", "max": 1}],
+        records="log.csv",
+        source={"events": EVENTS, "columns": COLUMNS, "null_values": ["", "?"]},
+    )
+    report = inspect_export(str(tmp_path / "log.csv"), promise_file=path)
+    assert report.columns == tuple(HEADER.split(","))
+    # three cases and the event with no case number, which would be rejected
+    assert (report.records, report.rejected) == (4, 1)

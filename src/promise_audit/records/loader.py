@@ -695,6 +695,7 @@ def stage_source(
             raw_read = _stage_files(con, raw, fmt, files, source)
     raw_columns = [c for c in con.columns(raw) if c not in ("_file", "_n")]
     folded = None
+    columns_as_read = tuple(raw_columns)  # an event log's own, not its folded row's
     if source.events is not None:
         folded, raw, source, raw_read = _fold(con, raw, name, source, raw_columns, label, fmt)
         raw_columns = [c for c in con.columns(raw) if c not in ("_file", "_n")]
@@ -854,7 +855,7 @@ def stage_source(
         files=files,
         raw=raw_read,
         parser_rejects=parser_rejects,
-        columns=tuple(raw_columns),
+        columns=columns_as_read,
         attribute_types=attribute_types,
     )
 
