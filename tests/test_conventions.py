@@ -144,3 +144,29 @@ def test_a_published_figure_names_the_convention_that_comes_closest(tmp_path: Pa
     reported = to_dict(audit(tmp_path / "p.yaml"))["promises"][0]["reported"]
     assert reported["closest"] == convention
     assert len(reported["conventions"]) == 11 + 4
+
+
+def test_a_business_hours_clock_is_recounted_in_calendar_time(tmp_path: Path) -> None:
+    rows = [
+        # Thursday 09:00 -> 12:00: 3 hours either way
+        {"contact_id": "1", "initiated_at": "2026-10-01T09:00:00Z",
+         "resolved_at": "2026-10-01T12:00:00Z"},
+        # Friday 16:00 -> Monday 10:00: 2 business hours (16-17, 9-10), 66 calendar hours
+        {"contact_id": "2", "initiated_at": "2026-10-02T16:00:00Z",
+         "resolved_at": "2026-10-05T10:00:00Z"},
+    ]  # fmt: skip
+    write_csv(tmp_path / "contacts.csv", rows)
+    path = write_promise_file(
+        tmp_path / "p.yaml",
+        [{"id": "fix-8bh", "kind": "resolution_time", "limit": "8h", "calendar": "desk"}],
+    )
+    text = path.read_text(encoding="utf-8").replace(
+        "sources:",
+        "calendars:\n  desk:\n    timezone: UTC\n    hours: {mon-fri: ['09:00-17:00']}\nsources:",
+    )
+    path.write_text(text, encoding="utf-8")
+    (result,) = audit(path).promises
+    found = {row.convention: row for row in result.conventions}
+    assert counts(found["as declared"]) == (2, 0, 0, 0)
+    assert counts(found["calendar time, every hour counting"]) == (1, 1, 0, 0)
+    assert found["calendar time, every hour counting"].dimension == "clock"

@@ -4,6 +4,8 @@ conventions the contract knows, from the same pass over the records.
 - Abandons (wait_time, availability): every `abandoned` rule (exclude, kept, broken) with every
   short-abandon threshold in SHORT_ABANDONS. The plan adds one status column per alternative
   to the outcomes table (the records are read once); one query counts them all.
+- A clock in business hours (a promise with `calendar:`): the same rule in calendar time,
+  every hour counting (another status column).
 - Pending records counted as kept, or as broken, instead of neither.
 - Records excluded for missing or invalid data (`missing_*`, `invalid_*`) counted as kept, or
   as broken: the bounds missing data puts on the figure.
@@ -52,7 +54,7 @@ def variant_counts(
     con: Any, outcomes_table: str, promises: Sequence[Any]
 ) -> dict[str, tuple[int, int, int, int]]:
     """(kept, broken, pending, excluded) of every variant status column, in one query."""
-    columns = [c for p in promises for _, c in p.variant_columns]
+    columns = [c for p in promises for _, _, c in p.variant_columns]
     if not columns:
         return {}
     parts = []
@@ -95,8 +97,8 @@ def convention_table(
     else:
         declared_label = "as declared"
     rows = [row("declared", declared_label, kept, broken, pending, excluded, declared=True)]
-    for label, column in promise.variant_columns:
-        rows.append(row("abandons", label, *counts[column]))
+    for dimension, label, column in promise.variant_columns:
+        rows.append(row(dimension, label, *counts[column]))
     rows += [
         row("pending", "pending counted as kept", kept + pending, broken, 0, excluded),
         row("pending", "pending counted as broken", kept, broken + pending, 0, excluded),

@@ -35,8 +35,9 @@ class PromisePlan:
     debt_column: str
     promised_hours: tuple[tuple[int, int], ...] = ()  # (weekday 1 = Monday, hour) open
     platform_column: str | None = None  # the platform's verdict (compare_with), per record
-    # (convention, status column): the same records under each other abandon convention
-    variant_columns: tuple[tuple[str, str], ...] = ()
+    # (dimension, convention, status column): the same records under each other convention
+    # decided record by record (abandons; calendar time for a business-hours clock)
+    variant_columns: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -209,12 +210,26 @@ def build_plan(
                 "b.contact_id"
             )
         selects.append(f"{status_sql(rule, population_sql, sql)} AS {status}")
-        variants: list[tuple[str, str]] = []
+        variants: list[tuple[str, str, str]] = []
         for label, variant_spec in abandon_variants(spec):
             variant = f"{status}_{len(variants)}"
             variant_rule = kind.rule(variant_spec, available)
             selects.append(f"{status_sql(variant_rule, population_sql, sql)} AS {variant}")
-            variants.append((label, variant))
+            variants.append(("abandons", label, variant))
+        if calendar_table is not None and rule.clock is not None:
+            # the same rule on the calendar's clock (every hour counts): the clock fields are
+            # swapped for their plain-time SQL while this one status is compiled
+            business = dict(clock_columns)
+            clock_columns["clock_elapsed"] = sql(
+                f"coalesce({rule.clock.end}, as_of) - ({rule.clock.start})", ("kind",)
+            )
+            clock_columns["clock_deadline"] = sql(
+                f"({rule.clock.start}) + {seconds(rule.clock.limit)}", ("limit",)
+            )
+            variant = f"{status}_{len(variants)}"
+            selects.append(f"{status_sql(rule, population_sql, sql)} AS {variant}")
+            variants.append(("clock", "calendar time, every hour counting", variant))
+            clock_columns.update(business)
         platform = None
         if spec.compare_with is not None:
             from promise_audit.engine.reconcile import platform_sql
