@@ -174,3 +174,10 @@ def test_explain_shows_the_platform_verdict_beside_the_audit(tmp_path: Path) -> 
     run(tmp_path)
     outcome = CliRunner().invoke(app, ["explain", str(tmp_path / "p.yaml"), "3"])
     assert "fix-1d: broken (late); measure 30 hours; Desk SLA: kept" in outcome.output
+
+
+def test_compare_with_needs_a_column_or_a_condition(tmp_path: Path) -> None:
+    promise = {**PROMISE, "compare_with": {"label": "Desk SLA"}}
+    with pytest.raises(PromiseFileError, match="compare_with names the platform") as error:
+        run(tmp_path, promise)
+    assert error.value.line is not None

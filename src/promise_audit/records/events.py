@@ -19,6 +19,7 @@ of its own (rejected as `missing_contact_id` when contact_id is the case column)
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from difflib import get_close_matches
 from typing import Any
@@ -66,8 +67,8 @@ def fold_events(
     *,
     label: str,
     row_sql: str,
-    clean: Any,
-    run: Any,
+    clean: Callable[[str], str],
+    run: Callable[[str], None],
 ) -> FoldedEvents:
     """Fold raw_<name> (a view of text columns with _file and _n) into one row per case.
 
@@ -126,7 +127,8 @@ def fold_events(
         return f"coalesce({compiled.sql}, false)"
 
     windows: list[str] = []  # per-event columns the aggregates read
-    aggregates: list[str] = []
+    aggregates: list[str] = []  # one per derived field, named `outputs[i]`
+    outputs: list[str] = []
     columns: dict[str, ColumnMapping] = {}
     attribute_types: dict[str, FieldType] = {}
     partition = "PARTITION BY e._case"
@@ -143,7 +145,8 @@ def fold_events(
                 "the derived value another name",
                 label,
             )
-        out = _quote(DERIVED_PREFIX + field_name if canonical else field_name)
+        outputs.append(DERIVED_PREFIX + field_name if canonical else field_name)
+        out = _quote(outputs[-1])
         k = f"_k{number}"
         if how in ("first", "last"):
             value = text[column(argument, f"columns.{field_name}.{how}")]
@@ -197,7 +200,6 @@ def fold_events(
         f"max(CASE WHEN e._seq = e._events THEN e.{_quote(c)} END) AS {_quote(c)}"
         for c in raw_columns
     ]
-    derived_names = [a.rsplit(" AS ", 1)[1] for a in aggregates]
     folded = _quote(f"folded_{name}")
     ordered = (
         "SELECT r.*, row_number() OVER (PARTITION BY r._case ORDER BY "
@@ -212,7 +214,7 @@ def fold_events(
         + "".join(f", {w}" for w in windows)
         + f" FROM ({ordered}) e"
     )
-    unfolded_derived = "".join(f", CAST(NULL AS VARCHAR) AS {d}" for d in derived_names)
+    unfolded_derived = "".join(f", CAST(NULL AS VARCHAR) AS {_quote(d)}" for d in outputs)
     con.execute(
         f"CREATE OR REPLACE TABLE {folded} AS "
         f"SELECT max(CASE WHEN e._seq = 1 THEN e._file END) AS _file, "
@@ -234,5 +236,5 @@ def fold_events(
         events=events,
         cases=cases,
         attribute_types=attribute_types,
-        derived=frozenset(d.strip('"') for d in derived_names),
+        derived=frozenset(outputs),
     )
