@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Sequence
+import os
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,19 @@ from promise_audit.audit import audit
 from promise_audit.results import AuditResult, PromiseResult
 
 REAL_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def example_data() -> Iterator[None]:
+    """promises/examples/ read their data from $PROMISE_AUDIT_DATA: the tests point it at the
+    real exports kept beside the project (tests that need them skip where they are absent)."""
+    before = os.environ.get("PROMISE_AUDIT_DATA")
+    os.environ["PROMISE_AUDIT_DATA"] = str(REAL_DATA)
+    yield
+    if before is None:
+        os.environ.pop("PROMISE_AUDIT_DATA", None)
+    else:
+        os.environ["PROMISE_AUDIT_DATA"] = before
 
 
 def write_csv(path: Path, rows: Sequence[dict[str, Any]]) -> Path:
@@ -48,6 +62,35 @@ def write_promise_file(
     return path
 
 
+# A value of each type, for `with_other_records_filled`
+_FILLER = {"timestamp": "2026-01-01T00:00:00+00:00", "boolean": "false", "text": "filler"}
+
+
+def with_other_records_filled(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows, and a second copy of the first one (a duplicate, so never used) that fills
+    every canonical column the rows leave empty: the records are judged as in an export that
+    fills those columns on other records. A column empty on every record is a field the export
+    does not give (test_records.py tests that), which is not what a one-record test is about."""
+    from promise_audit.records.schema import CANONICAL_FIELDS, REQUIRED_FIELDS
+
+    if not rows:
+        return list(rows)
+    columns = {key for row in rows for key in row}
+    empty = [
+        c
+        for c in columns
+        if c in CANONICAL_FIELDS
+        and c not in REQUIRED_FIELDS
+        and all(row.get(c) in (None, "") for row in rows)
+    ]
+    if not empty:
+        return list(rows)
+    filler = dict(rows[0])
+    for column in empty:
+        filler[column] = _FILLER.get(CANONICAL_FIELDS[column].value, "0")
+    return [*rows, filler]
+
+
 AuditOne = Callable[..., PromiseResult]
 
 
@@ -63,7 +106,7 @@ def audit_one(tmp_path: Path) -> AuditOne:
         source: dict[str, Any] | None = None,
         timezone: str = "UTC",
     ) -> PromiseResult:
-        write_csv(tmp_path / "contacts.csv", rows)
+        write_csv(tmp_path / "contacts.csv", with_other_records_filled(rows))
         spec = {"id": "p", **promise}
         path = write_promise_file(
             tmp_path / "promises.yaml", [spec], as_of=as_of, source=source, timezone=timezone
@@ -84,7 +127,7 @@ def audit_all(tmp_path: Path) -> Callable[..., AuditResult]:
         promises: Sequence[dict[str, Any]],
         **options: Any,
     ) -> AuditResult:
-        write_csv(tmp_path / "contacts.csv", rows)
+        write_csv(tmp_path / "contacts.csv", with_other_records_filled(rows))
         path = write_promise_file(tmp_path / "promises.yaml", promises, **options)
         return audit(path)
 

@@ -167,6 +167,8 @@ def test_baseline_adds_the_comparison_to_each_promise_in_the_json(tmp_path: Path
         "compliance": 1.0,
         "ci_low": pytest.approx(0.9124, abs=1e-4),
         "ci_high": 1.0,
+        "compliance_worst": 1.0,
+        "verdict_reason": None,
         "change": -0.5,
         "direction": "down",
         "clear_regression": True,
@@ -283,3 +285,39 @@ def test_github_annotation_names_a_clear_regression(tmp_path: Path) -> None:
     baseline = save_baseline(tmp_path, path, contacts(40, 0))
     result = check(path, "-q", "--baseline", str(baseline), "-o", "github")
     assert result.stdout.endswith(" Clear regression from 100%25 in the baseline (-50.0 pts).\n")
+
+
+@pytest.mark.parametrize(
+    ("verdict", "reason", "newly_kept"),
+    [
+        ("kept", None, True),
+        ("at_risk", "below_warn_below", True),
+        # kept only if the records excluded for missing data were: not yet kept
+        ("at_risk", "missing_data", False),
+    ],
+)
+def test_newly_kept_leaves_out_a_promise_at_risk_for_missing_data(verdict, reason, newly_kept):
+    now = {"id": "p", "verdict": verdict, "verdict_reason": reason, "compliance": 0.95}
+    then = {"id": "p", "verdict": "broken", "compliance": 0.5}
+    assert compare_promise(now, then)["newly_kept"] is newly_kept
+
+
+def test_a_baseline_written_before_compliance_worst_compares_without_it():
+    now = {"id": "p", "verdict": "kept", "compliance": 0.95, "compliance_worst": 0.95}
+    then = {"id": "p", "verdict": "kept", "compliance": 0.9}  # schema_version 1: no bounds
+    compared = compare_promise(now, then)
+    assert (compared["compliance_worst"], compared["verdict_reason"]) == (None, None)
+    assert compared["change"] == 0.05
+
+
+def test_the_baseline_bounds_and_reason_are_carried():
+    now = {"id": "p", "verdict": "kept", "compliance": 0.95}
+    then = {
+        "id": "p",
+        "verdict": "at_risk",
+        "verdict_reason": "missing_data",
+        "compliance": 0.96,
+        "compliance_worst": 0.7,
+    }
+    compared = compare_promise(now, then)
+    assert (compared["compliance_worst"], compared["verdict_reason"]) == (0.7, "missing_data")

@@ -12,7 +12,7 @@ import pytest
 from promise_audit.audit import audit
 from promise_audit.calendars import business_seconds, openings
 from promise_audit.promises.model import Calendar
-from tests.conftest import write_csv, write_promise_file
+from tests.conftest import with_other_records_filled, write_csv, write_promise_file
 
 H = 3600
 
@@ -90,7 +90,7 @@ def test_business_hours_across_dst_keep_their_local_times() -> None:
 
 
 def run_audit(tmp_path: Path, rows: list[dict[str, Any]], as_of: str, **promise: Any) -> Any:
-    write_csv(tmp_path / "contacts.csv", rows)
+    write_csv(tmp_path / "contacts.csv", with_other_records_filled(rows))
     path = write_promise_file(
         tmp_path / "p.yaml",
         [{"id": "p", **promise}],

@@ -355,7 +355,7 @@ def test_github_writes_the_markdown_summary_to_the_step_summary(
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
     check(project(tmp_path, BROKEN), "-q", "-o", "github")
     text = summary.read_text(encoding="utf-8")
-    assert text.startswith("earlier step\n## Promise audit: Test Co, 0 of 1 promise kept")
+    assert text.startswith("earlier step\n## Promise audit: Test Co, 1 promise: 1 broken")
 
 
 def test_github_without_a_step_summary_writes_only_commands(tmp_path: Path) -> None:

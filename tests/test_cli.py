@@ -35,10 +35,13 @@ ROWS = [
 
 
 def setup(
-    tmp_path: Path, promises: list[dict[str, Any]], rows: list[dict[str, Any]] = ROWS
+    tmp_path: Path,
+    promises: list[dict[str, Any]],
+    rows: list[dict[str, Any]] = ROWS,
+    source: dict[str, Any] | None = None,
 ) -> Path:
     write_csv(tmp_path / "contacts.csv", rows)
-    return write_promise_file(tmp_path / "promises.yaml", promises)
+    return write_promise_file(tmp_path / "promises.yaml", promises, source=source)
 
 
 def check(path: Path, *args: str) -> Any:
@@ -112,7 +115,7 @@ def test_records_option_replaces_the_source_path(tmp_path: Path) -> None:
 def test_json_has_the_contract_shape(tmp_path: Path) -> None:
     result = check(setup(tmp_path, [BROKEN, UNAUDITABLE]), "--format", "json")
     data = json.loads(result.output)
-    assert data["schema_version"] == 1
+    assert data["schema_version"] == 2
     assert {"read", "rejected", "used"} <= set(data["records"])
     first, second = data["promises"]
     assert {
@@ -127,6 +130,10 @@ def test_json_has_the_contract_shape(tmp_path: Path) -> None:
         "compliance",
         "ci_low",
         "ci_high",
+        "compliance_worst",
+        "compliance_best",
+        "verdict_reason",
+        "verdict_note",
         "target",
     } <= set(first)
     assert (first["id"], first["verdict"], first["kept"], first["broken"]) == (
@@ -136,7 +143,12 @@ def test_json_has_the_contract_shape(tmp_path: Path) -> None:
         1,
     )
     assert first["compliance"] == 0.5
+    # nothing excluded for missing data: the bounds are the compliance itself
+    assert (first["compliance_worst"], first["compliance_best"]) == (0.5, 0.5)
+    assert first["verdict_reason"] == "broken_even_if_missing_kept"
+    assert first["verdict_note"] is None
     assert second["verdict"] == "unauditable"
+    assert second["compliance_worst"] is None and second["verdict_reason"] is None
     assert second["compliance"] is None and second["ci_low"] is None
     assert "survey_sent_at" in second["missing_fields"]
 
@@ -191,7 +203,7 @@ def test_redact_hashes_identifiers_in_every_output(tmp_path: Path) -> None:
         }
         for i in range(25)
     ] + [{"contact_id": "bad", "initiated_at": "never", "agent_id": "alice"}]
-    path = setup(tmp_path, [BROKEN], rows)
+    path = setup(tmp_path, [BROKEN], rows, source={"max_rejected": "100%"})  # 1 of 26 on purpose
     rejects = tmp_path / "rejects.csv"
     html = tmp_path / "r.html"
     result = check(path, "--redact", "pepper", "--rejects", str(rejects), "-o", f"html={html}")

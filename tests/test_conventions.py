@@ -170,3 +170,35 @@ def test_a_business_hours_clock_is_recounted_in_calendar_time(tmp_path: Path) ->
     assert counts(found["as declared"]) == (2, 0, 0, 0)
     assert counts(found["calendar time, every hour counting"]) == (1, 1, 0, 0)
     assert found["calendar time, every hour counting"].dimension == "clock"
+
+
+def test_each_convention_verdict_is_decided_with_the_missing_data_bounds(tmp_path: Path) -> None:
+    # two answered within the limit and one answered with no wait recorded, target 80%:
+    # 2 of 2 kept, but 2 of 3 (67%) had the missing one been broken: at risk, as the promise
+    queued = "2026-10-01T09:00:00Z"
+    rows = [
+        {"contact_id": str(n), "initiated_at": queued, "wait_seconds": wait,
+         "abandoned": "false", "enqueued_at": queued}
+        for n, wait in [(1, 30), (2, 40), (3, "")]
+    ]  # fmt: skip
+    write_csv(tmp_path / "contacts.csv", rows)
+    promise = {**WAIT, "target": "80%"}
+    (result,) = audit(write_promise_file(tmp_path / "p.yaml", [promise])).promises
+    found = {row.convention: row for row in result.conventions}
+    assert result.verdict == "at_risk"
+    assert found["abandoned: exclude, short_abandon: 0s"].verdict == "at_risk"
+    assert found["abandoned: kept, short_abandon: 5s"].verdict == "at_risk"
+    assert found["pending counted as kept"].verdict == "at_risk"
+    assert found["missing data counted as kept"].verdict == "kept"
+    assert found["missing data counted as broken"].verdict == "broken"
+
+
+def test_an_invalid_value_is_excluded_under_every_abandon_convention(tmp_path: Path) -> None:
+    # an abandon after a negative wait (impossible): excluded invalid_wait_seconds, also where
+    # abandons count as kept or broken
+    rows = [*ROWS[:2], {"contact_id": "9", "initiated_at": "2026-10-01T09:09:00Z",
+                        "wait_seconds": -5, "abandoned": "true"}]  # fmt: skip
+    found = table(tmp_path, rows=rows)
+    assert counts(found["abandoned: exclude, short_abandon: 0s"]) == (1, 1, 0, 1)
+    assert counts(found["abandoned: kept, short_abandon: 0s"]) == (1, 1, 0, 1)
+    assert counts(found["abandoned: broken, short_abandon: 0s"]) == (1, 1, 0, 1)

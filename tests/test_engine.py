@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -100,11 +101,47 @@ def test_weakest_links_need_enough_records(tmp_path: Path) -> None:
     assert not [link for link in result.weakest_links if link.dimension == "agent_id"]
 
 
-def test_weekly_trend_starts_weeks_on_monday_in_local_time(tmp_path: Path) -> None:
-    # Sunday 2026-10-04 23:30 in Vancouver is Monday 06:30 UTC: it belongs to the week of 09-28
+def test_the_trend_counts_days_in_local_time_when_the_data_spans_a_few_weeks(
+    tmp_path: Path,
+) -> None:
+    # Monday 2026-10-05 06:30 UTC is Sunday 10-04 23:30 in Vancouver: its day is 10-04
     data = rows("2026-10-05T06:30:00Z", "2026-10-05T16:00:00Z")
     result = run(tmp_path, data, {}, timezone="America/Vancouver")
-    assert [(w.week, w.broken) for w in result.trend] == [("2026-09-28", 1), ("2026-10-05", 1)]
+    assert result.trend_period == "day"
+    assert [(p.start, p.broken) for p in result.trend] == [("2026-10-04", 1), ("2026-10-05", 1)]
+
+
+def test_the_trend_starts_weeks_on_monday_in_local_time_when_the_data_spans_months(
+    tmp_path: Path,
+) -> None:
+    # Sunday 2026-10-04 23:30 in Vancouver belongs to the week of Monday 09-28; the third
+    # record, 60 days on, makes the span too long for days
+    data = rows("2026-10-05T06:30:00Z", "2026-10-05T16:00:00Z", "2026-12-04T16:00:00Z")
+    result = run(tmp_path, data, {}, timezone="America/Vancouver", as_of="2026-12-31")
+    assert result.trend_period == "week"
+    assert [(p.start, p.broken) for p in result.trend] == [
+        ("2026-09-28", 1),
+        ("2026-10-05", 1),
+        ("2026-11-30", 1),
+    ]
+
+
+def test_the_trend_counts_months_when_the_data_spans_more_than_a_year(tmp_path: Path) -> None:
+    data = rows("2025-01-31T12:00:00Z", "2025-02-01T12:00:00Z", "2026-03-15T12:00:00Z")
+    result = run(tmp_path, data, {}, as_of="2026-12-31")
+    assert result.trend_period == "month"
+    assert [p.start for p in result.trend] == ["2025-01-01", "2025-02-01", "2026-03-01"]
+
+
+@pytest.mark.parametrize(
+    ("days", "period"),
+    [(0, "day"), (45, "day"), (46, "week"), (400, "week"), (401, "month")],
+)
+def test_the_trend_period_follows_the_span_of_the_data(days: int, period: str) -> None:
+    from promise_audit.engine.run import trend_period
+
+    first = dt.date(2026, 1, 1)
+    assert trend_period(first, first + dt.timedelta(days=days)) == period
 
 
 def test_a_memory_limit_gives_the_same_result(
@@ -159,11 +196,13 @@ def test_under_a_memory_limit_rows_are_numbered_in_each_file_as_in_memory(
         tmp_path / "p.yaml",
         [{"id": "wait", "kind": "wait_time", "limit": "5m"}],
         records="*.csv",
+        source={"max_rejected": "100%"},  # two of seven rows are rejected on purpose
     )
     in_memory = audit(path)
     on_disk = audit(path, memory_limit="300MB")
     assert render_json(on_disk) == render_json(in_memory)
     rejects = [(r.file.rsplit("/", 1)[-1], r.row, r.reason) for r in on_disk.records.reject_sample]
     assert ("a.csv", 2, "unparseable_initiated_at") in rejects
-    assert ("b.csv", 2, "unparseable_wait_seconds") in rejects
+    invalid = [(v.file.rsplit("/", 1)[-1], v.row, v.field) for v in on_disk.records.invalid_sample]
+    assert invalid == [("b.csv", 2, "wait_seconds")]  # nan: used, without a wait
     assert (on_disk.records.read, on_disk.records.duplicates) == (7, 1)

@@ -166,7 +166,8 @@ def test_a_paused_clock_in_a_custom_promise(tmp_path: Path) -> None:
         tmp_path / "p.yaml",
         [promise],
         records="log.csv",
-        source={"events": EVENTS, "columns": COLUMNS, "null_values": ["", "?"]},
+        # the event with no case number is rejected on purpose
+        source={"events": EVENTS, "columns": COLUMNS, "null_values": ["", "?"], "max_rejected": 1},
     )
     (result,) = audit(path).promises
     # A: resolved 30 h after opening, never paused: broken; B: 5 h minus 3 h awaiting: kept
@@ -221,7 +222,8 @@ def test_inspect_lists_the_event_log_columns_and_counts_cases(tmp_path: Path) ->
         tmp_path / "p.yaml",
         [{"id": "t", "kind": "transfers", "max": 1}],
         records="log.csv",
-        source={"events": EVENTS, "columns": COLUMNS, "null_values": ["", "?"]},
+        # the event with no case number is rejected on purpose
+        source={"events": EVENTS, "columns": COLUMNS, "null_values": ["", "?"], "max_rejected": 1},
     )
     report = inspect_export(str(tmp_path / "log.csv"), promise_file=path)
     assert report.columns == tuple(HEADER.split(","))

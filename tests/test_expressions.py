@@ -244,8 +244,13 @@ def test_result_types(text: str, expected: FieldType) -> None:
 @pytest.mark.parametrize(
     ("text", "position", "message"),
     [
-        ("wiat_seconds > 5", 0, "unknown field 'wiat_seconds' (did you mean 'wait_seconds'?)"),
-        ("csat > zzz", 7, "unknown field 'zzz'"),
+        (
+            "wiat_seconds > 5",
+            0,
+            "unknown field 'wiat_seconds' (did you mean 'wait_seconds'?) "
+            "(the fields: docs/fields.md)",
+        ),
+        ("csat > zzz", 7, "unknown field 'zzz' (the fields: docs/fields.md)"),
         ("initiated_at + resolved_at", 13, "cannot apply '+' to timestamp and timestamp"),
         ("5 - initiated_at", 2, "cannot apply '-' to number and timestamp"),
         ("initiated_at * 2", 13, "cannot apply '*' to timestamp and number"),

@@ -84,7 +84,9 @@ def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised(value: str, safe
     assert neutralise(value) == safe
 
 
-def test_rejects_file_lists_every_reject_with_row_column_and_reason(tmp_path: Path) -> None:
+def test_rejects_file_lists_every_reject_and_invalid_value_with_row_column_and_reason(
+    tmp_path: Path,
+) -> None:
     write_csv(
         tmp_path / "contacts.csv",
         [
@@ -94,13 +96,17 @@ def test_rejects_file_lists_every_reject_with_row_column_and_reason(tmp_path: Pa
         ],
     )
     promises = write_promise_file(
-        tmp_path / "p.yaml", [{"id": "w", "kind": "wait_time", "limit": "5m"}]
+        tmp_path / "p.yaml",
+        [{"id": "w", "kind": "wait_time", "limit": "5m"}],
+        source={"max_rejected": "100%"},  # one row of three is rejected on purpose
     )
     out = tmp_path / "rejects.csv"
     result = runner.invoke(app, ["check", str(promises), "--rejects", str(out)])
     assert result.exit_code == 0
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
-    assert [(r["row"], r["column"], r["reason"], r["value"]) for r in rows] == [
-        ("1", "wait_seconds", "unparseable_wait_seconds", "'=cmd"),
-        ("2", "initiated_at", "unparseable_initiated_at", "yesterday"),
+    assert [
+        (r["status"], r["row"], r["field"], r["column"], r["reason"], r["value"]) for r in rows
+    ] == [
+        ("rejected", "2", "initiated_at", "initiated_at", "unparseable_initiated_at", "yesterday"),
+        ("invalid", "1", "wait_seconds", "wait_seconds", "unparseable", "'=cmd"),
     ]

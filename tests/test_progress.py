@@ -131,7 +131,11 @@ def test_the_stages_of_the_bundled_example() -> None:
 
 def test_rejects_and_explanations_are_stages_too(tmp_path: Path) -> None:
     write_csv(tmp_path / "contacts.csv", ROWS)
-    path = write_promise_file(tmp_path / "promises.yaml", [WAIT, {**WAIT, "id": "wait-10m"}])
+    path = write_promise_file(
+        tmp_path / "promises.yaml",
+        [WAIT, {**WAIT, "id": "wait-10m"}],
+        source={"max_rejected": "100%"},  # one row of two rejected on purpose
+    )
     stages: list[str] = []
     audit(path, rejects_path=tmp_path / "rejects.csv", explain=["1"], progress=stages.append)
     assert stages == [

@@ -4,7 +4,9 @@
 - every input row is accounted for: read = used + rejected + duplicates + out_of_period, each
   count checked against what the generator knows it wrote;
 - compliance lies inside its own Wilson interval;
-- the order of the rows in the export changes nothing: the JSON result is byte-identical.
+- the order of the rows in the export changes nothing: the JSON result is byte-identical;
+- compliance_worst <= compliance <= compliance_best; giving a record excluded for missing data
+  a value that breaks the promise never raises compliance, and a kept verdict survives it.
 """
 
 from __future__ import annotations
@@ -99,13 +101,23 @@ def exports(draw: Any, *, with_rejects: bool) -> Export:
             )
             bad[column] = value
             rows.append(bad)
-            rejected += 1
+            if column == "answered_at":  # an invalid value: the record is used, without it
+                late = dt.datetime.fromisoformat(bad["initiated_at"]) > AS_OF
+                out_of_period += late
+                used += not late
+            else:
+                rejected += 1
     return Export(rows, rejected, len(copies), out_of_period, used)
 
 
 def _audit(directory: Path, rows: list[dict[str, Any]]) -> Any:
     write_csv(directory / "contacts.csv", rows)
-    path = write_promise_file(directory / "promises.yaml", PROMISES, as_of=AS_OF.isoformat())
+    path = write_promise_file(
+        directory / "promises.yaml",
+        PROMISES,
+        as_of=AS_OF.isoformat(),
+        source={"max_rejected": "100%"},  # rejected and unreadable rows on purpose
+    )
     return audit(path)
 
 
@@ -158,3 +170,76 @@ def test_shuffled_rows_give_byte_identical_json(tmp_path_factory, export, data):
     shuffled = data.draw(st.permutations(export.rows))
     after = render_json(_audit(directory, shuffled))
     assert after == before
+
+
+# Robust verdicts: the waits of an export, some of them missing.
+
+WAIT_PROMISES = [
+    {"id": "wait", "kind": "wait_time", "limit": "5m", "short_abandon": "10s", "target": "80%"},
+    {"id": "available", "kind": "availability", "limit": "60s", "target": "70%"},
+    {"id": "available-kept", "kind": "availability", "limit": "60s", "abandoned": "kept"},
+    {"id": "wait-all", "kind": "wait_time", "limit": "5m", "abandoned": "kept", "target": "50%"},
+]
+BREAKING_WAIT = 3600  # over every limit above; every call ends hours before as_of
+
+
+@st.composite
+def waits(draw: Any) -> list[dict[str, Any]]:
+    rows = []
+    for index in range(draw(st.integers(1, 30))):
+        initiated = START + dt.timedelta(minutes=draw(st.integers(0, 10 * 24 * 60)))
+        answered = draw(st.booleans())
+        wait = draw(
+            st.none() | st.sampled_from([0, 10, 11, 60, 61, 300, 301]) | st.integers(0, 900)
+        )
+        rows.append(
+            {
+                "contact_id": f"c{index:03d}",
+                "initiated_at": initiated.isoformat(),
+                "answered_at": (initiated + dt.timedelta(seconds=wait or 5)).isoformat()
+                if answered
+                else None,
+                "abandoned": "no" if answered else draw(st.sampled_from(["yes", "no"])),
+                "wait_seconds": wait,
+            }
+        )
+    return rows
+
+
+def _audit_waits(directory: Path, rows: list[dict[str, Any]]) -> Any:
+    write_csv(directory / "contacts.csv", rows)
+    path = write_promise_file(directory / "promises.yaml", WAIT_PROMISES, as_of=AS_OF.isoformat())
+    return audit(path, explain=[r["contact_id"] for r in rows])
+
+
+@settings(max_examples=40, deadline=None)
+@given(rows=waits(), data=st.data())
+def test_a_missing_value_that_breaks_the_promise_never_raises_compliance(
+    tmp_path_factory, rows, data
+):
+    directory = tmp_path_factory.mktemp("waits")
+    before = _audit_waits(directory, rows)
+    promise_id = data.draw(st.sampled_from([p["id"] for p in WAIT_PROMISES]))
+    (promise,) = [p for p in before.promises if p.id == promise_id]
+    if promise.compliance is not None:
+        assert promise.compliance_worst <= promise.compliance <= promise.compliance_best
+    missing = sorted(
+        e.contact_id
+        for e in before.explanations
+        if e.promise_id == promise_id
+        and e.outcome == "excluded"
+        and e.reason == "missing_wait_seconds"
+    )
+    assert len(missing) == promise.missing_data
+    filled = set(data.draw(st.lists(st.sampled_from(missing), unique=True)) if missing else [])
+    changed = [
+        {**r, "wait_seconds": BREAKING_WAIT} if r["contact_id"] in filled else r for r in rows
+    ]
+    (after,) = [p for p in _audit_waits(directory, changed).promises if p.id == promise_id]
+    assert (after.kept, after.broken) == (promise.kept, promise.broken + len(filled))
+    if promise.compliance is not None:
+        assert after.compliance <= promise.compliance
+    # the worst case already counted them broken: it does not move, nor does a kept verdict
+    assert after.compliance_worst == promise.compliance_worst
+    if promise.verdict == "kept":
+        assert after.verdict == "kept"

@@ -173,7 +173,8 @@ def test_explain_shows_the_platform_verdict_beside_the_audit(tmp_path: Path) -> 
 
     run(tmp_path)
     outcome = CliRunner().invoke(app, ["explain", str(tmp_path / "p.yaml"), "3"])
-    assert "fix-1d: broken (late); measure 30 hours; Desk SLA: kept" in outcome.output
+    assert "fix-1d: broken (late); Desk SLA: kept" in outcome.output
+    assert "measured 30 hours against a limit of 24 hours" in outcome.output
 
 
 def test_compare_with_needs_a_column_or_a_condition(tmp_path: Path) -> None:
@@ -181,3 +182,14 @@ def test_compare_with_needs_a_column_or_a_condition(tmp_path: Path) -> None:
     with pytest.raises(PromiseFileError, match="compare_with names the platform") as error:
         run(tmp_path, promise)
     assert error.value.line is not None
+
+
+def test_a_field_only_the_platform_condition_reads_is_parsed(tmp_path: Path) -> None:
+    # hold_seconds is read by no rule, only by kept_when: it must still be read and typed
+    rows = [{**row, "hold_seconds": "600" if row["contact_id"] == "1" else "7200"}
+            for row in ROWS]  # fmt: skip
+    write_csv(tmp_path / "contacts.csv", rows)
+    promise = {**PROMISE, "compare_with": {"kept_when": "hold_seconds <= 1h"}}
+    (result,) = audit(write_promise_file(tmp_path / "p.yaml", [promise])).promises
+    assert result.agreement is not None
+    assert result.agreement.platform_kept == 1

@@ -11,7 +11,7 @@ import pytest
 
 from promise_audit.audit import audit
 from promise_audit.errors import RecordsError
-from tests.conftest import write_csv, write_promise_file
+from tests.conftest import with_other_records_filled, write_csv, write_promise_file
 
 WAIT_5M = {"id": "wait", "kind": "wait_time", "limit": "5m"}
 
@@ -57,20 +57,28 @@ def test_booleans_read_in_the_forms_exports_use(
     assert (promise.excluded, promise.kept) == ((1, 0) if abandoned else (0, 1))
 
 
-def test_unreadable_boolean_rejects_the_row_naming_row_and_column(tmp_path: Path) -> None:
+def test_unreadable_boolean_is_an_invalid_value_naming_row_and_column(tmp_path: Path) -> None:
     rows = [
         {"contact_id": "1", "initiated_at": "2026-10-01T09:00:00Z", "abandoned": "no"},
         {"contact_id": "2", "initiated_at": "2026-10-01T09:00:00Z", "abandoned": "maybe"},
     ]
-    result = run(tmp_path, rows)
-    assert result.records.rejected == 1
-    (reject,) = result.records.reject_sample
-    assert (reject.row, reject.column, reject.value) == (2, "abandoned", "maybe")
-    assert reject.reason == "unparseable_abandoned"
+    rows = [{**row, "wait_seconds": 60} for row in rows]  # wait_time reads abandoned
+    result = run(tmp_path, rows, source={"max_rejected": "100%"})  # 1 of 2 unreadable
+    assert (result.records.rejected, result.records.used) == (0, 2)
+    (invalid,) = result.records.invalid_sample
+    assert (invalid.row, invalid.field, invalid.column, invalid.value) == (
+        2,
+        "abandoned",
+        "abandoned",
+        "maybe",
+    )
+    assert invalid.reason == "unparseable"
+    assert result.records.invalid_by_field == {"abandoned": {"unparseable": 1}}
 
 
 def test_naive_timestamps_are_read_in_the_declared_timezone(tmp_path: Path) -> None:
     rows = [{"contact_id": "1", "initiated_at": "2026-10-09 20:00:00", "resolved_at": ""}]
+    rows = with_other_records_filled(rows)
     promise = {"id": "res", "kind": "resolution_time", "limit": "24h"}
     # 20:00 in Vancouver (UTC-7) is 03:00 UTC on the 10th; deadline 03:00 UTC on the 11th
     result = run(
@@ -85,6 +93,7 @@ def test_naive_timestamps_are_read_in_the_declared_timezone(tmp_path: Path) -> N
 
 def test_source_timezone_overrides_the_file_timezone(tmp_path: Path) -> None:
     rows = [{"contact_id": "1", "initiated_at": "2026-10-09 20:00:00", "resolved_at": ""}]
+    rows = with_other_records_filled(rows)
     promise = {"id": "res", "kind": "resolution_time", "limit": "24h"}
     result = run(
         tmp_path,
@@ -99,6 +108,7 @@ def test_source_timezone_overrides_the_file_timezone(tmp_path: Path) -> None:
 
 def test_offsets_in_the_data_win_over_the_declared_timezone(tmp_path: Path) -> None:
     rows = [{"contact_id": "1", "initiated_at": "2026-10-09T20:00:00+00:00", "resolved_at": ""}]
+    rows = with_other_records_filled(rows)
     promise = {"id": "res", "kind": "resolution_time", "limit": "24h"}
     result = run(
         tmp_path, rows, [promise], as_of="2026-10-10T20:00:00+00:00", timezone="America/Vancouver"
@@ -208,8 +218,9 @@ def test_null_values_are_read_as_missing(tmp_path: Path) -> None:
     rows = [{"contact_id": "1", "initiated_at": "2026-10-01T09:00:00Z", "wait_seconds": "N/A"}]
     (promise,) = run(tmp_path, rows, source={"null_values": ["", "N/A"]}).promises
     assert promise.population == 0  # no wait: never queued
-    result = run(tmp_path, rows)
-    assert result.records.rejects_by_reason == {"unparseable_wait_seconds": 1}
+    result = run(tmp_path, rows, source={"max_rejected": "100%"})  # unreadable on purpose
+    assert result.records.rejects_by_reason == {}
+    assert result.records.invalid_by_field == {"wait_seconds": {"unparseable": 1}}
 
 
 def test_every_row_is_accounted_for(tmp_path: Path) -> None:
@@ -221,7 +232,7 @@ def test_every_row_is_accounted_for(tmp_path: Path) -> None:
         {"contact_id": "4", "initiated_at": "2026-11-01T09:00:00Z", "wait_seconds": 1},
         {"contact_id": "5", "initiated_at": "2026-10-02T09:00:00Z", "wait_seconds": 1},
     ]
-    records = run(tmp_path, rows).records
+    records = run(tmp_path, rows, source={"max_rejected": "100%"}).records
     assert (
         records.read,
         records.used,
@@ -238,7 +249,7 @@ def test_as_of_defaults_to_the_latest_initiated_at(tmp_path: Path) -> None:
         {"contact_id": "2", "initiated_at": "2026-10-02T00:00:00Z", "resolved_at": ""},
     ]
     promise = {"id": "res", "kind": "resolution_time", "limit": "24h"}
-    result = run(tmp_path, rows, [promise], as_of=None)
+    result = run(tmp_path, with_other_records_filled(rows), [promise], as_of=None)
     assert result.as_of == "2026-10-02T00:00:00+00:00"
     # contact 1's deadline is exactly as_of: broken; contact 2's is after it: pending
     assert (result.promises[0].broken, result.promises[0].pending) == (1, 1)
@@ -264,7 +275,7 @@ def test_ragged_rows_are_rejected_and_counted(tmp_path: Path) -> None:
         "2,2026-10-01T00:00:00Z,5,extra\n3,2026-10-01T00:00:00Z,5\n",
         encoding="utf-8",
     )
-    path = write_promise_file(tmp_path / "p.yaml", [WAIT_5M])
+    path = write_promise_file(tmp_path / "p.yaml", [WAIT_5M], source={"max_rejected": "100%"})
     records = audit(path).records
     assert (records.read, records.used, records.rejected) == (3, 2, 1)
     assert records.reconciles()
@@ -316,20 +327,24 @@ def test_records_override_with_a_parquet_file_reads_it_as_parquet(tmp_path: Path
 
 @pytest.mark.parametrize(
     ("wait", "outcome"),
-    [("1,200", "broken"), ("-1", "not queued"), ("299.5", "kept"), ("1,2", "rejected")],
+    [("1,200", "broken"), ("-1", "not queued"), ("299.5", "kept"), ("1,2", "invalid")],
 )
 def test_thousands_separators_and_minus_one_for_not_applicable(
     tmp_path: Path, wait: str, outcome: str
 ) -> None:
     rows = [{"contact_id": "1", "initiated_at": "2026-10-01T09:00:00Z", "wait_seconds": wait}]
-    result = run(tmp_path, rows)
+    result = run(tmp_path, rows, source={"max_rejected": "100%"})  # "1,2" cannot be read
     (promise,) = result.promises
     found = {
         (1, 0, 0): "kept",
         (0, 1, 0): "broken",
-        (0, 0, 0): "rejected" if result.records.rejected else "not queued",
-    }[(promise.kept, promise.broken, result.records.rejected and 0)]
+        (0, 0, 0): "not queued",
+        (0, 0, 1): "invalid",
+    }[(promise.kept, promise.broken, promise.excluded)]
     assert found == outcome
+    assert result.records.rejected == 0
+    if outcome == "invalid":
+        assert promise.excluded_by_reason == {"invalid_wait_seconds": 1}
 
 
 def test_excel_serial_dates_are_read_as_local_days(tmp_path: Path) -> None:

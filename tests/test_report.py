@@ -103,7 +103,7 @@ def test_the_time_of_rendering_appears_only_when_given(result: dict[str, Any]) -
 def test_sections_come_in_the_order_of_the_issue(result: dict[str, Any]) -> None:
     html = render_html(result)
     order = [
-        html.index("3 of 6 promises kept"),
+        html.index("6 promises: 2 kept, 1 at risk, 1 broken, 1 no data, 1 unauditable"),
         html.index('id="promise-1"'),
         html.index("Distribution"),
         html.index("Week by week"),
@@ -219,7 +219,6 @@ def hostile(result: dict[str, Any]) -> dict[str, Any]:
     wait["evidence"][0]["contact_id"] = IMG
     wait["evidence"][0]["details"]["queue"] = SCRIPT
     wait["weakest_links"][0]["value"] = IMG
-    wait["trend"][0]["week"] = "<b>2026</b>"
     result["records"]["rejects"][0]["value"] = IMG
     result["records"]["rejects_by_reason"] = {SCRIPT: 1, "unparseable_wait_seconds": 1}
     return result
@@ -281,7 +280,10 @@ def test_code_spans(text: str, expected: str) -> None:
 
 def test_markdown_is_a_verdict_table_gaps_and_evidence(result: dict[str, Any]) -> None:
     text = render_markdown(result)
-    assert text.startswith("## Promise audit: Golden Gear Ltd, 3 of 6 promises kept\n")
+    assert text.startswith(
+        "## Promise audit: Golden Gear Ltd, 6 promises: 2 kept, 1 at risk, 1 broken, 1 no data, "
+        "1 unauditable\n"
+    )
     assert "| ❌ | `wait-3m` Answered within three minutes | Broken | 83.4% |" in text
     assert "### Top gaps" in text
     assert "<details>" in text and "`CT00000521`" in text
@@ -386,25 +388,74 @@ def test_heat_map_has_a_cell_for_every_hour_of_the_week() -> None:
     assert "<title>Sun 23:00-24:00: 0 broken of 3 judged (0%)</title>" in svg
 
 
-def test_trend_skips_weeks_with_nothing_judged_and_escapes_labels() -> None:
-    weeks = [
-        charts.Week("2026-10-05", 9, 1),
-        charts.Week("2026-10-12", 0, 0),
-        charts.Week("2026-<b>", 5, 5),
+def test_trend_skips_weeks_with_nothing_judged_and_joins_only_neighbours() -> None:
+    points = [
+        charts.Period("2026-10-05", 90, 10),
+        charts.Period("2026-10-12", 0, 0),
+        charts.Period("2026-10-19", 50, 50),
+        charts.Period("2026-10-26", 40, 0),
     ]
-    svg = charts.trend_svg("t", weeks, target=0.95)
-    assert "<polyline" not in svg  # no two consecutive judged weeks to join
-    assert svg.count("<circle") == 2
-    assert "<b>" not in svg and "Week of 2026-&lt;b&gt;: 50.0% of 10 kept" in svg
+    svg = charts.trend_svg("t", points, period="week", target=0.95)
+    assert svg.count("<circle") == 3  # the week with nothing judged has no point
+    # 10-05 and 10-19 are not neighbours (10-12 between them is empty): only 10-19 to 10-26
+    assert svg.count("<polyline") == 1
+    assert "Week of 2026-10-19: 50.0% of 100 judged kept" in svg
+
+
+def test_trend_places_periods_on_a_true_time_axis() -> None:
+    """Two weeks a month apart stand a month apart, not side by side."""
+    points = [
+        charts.Period("2026-10-05", 30, 0),
+        charts.Period("2026-10-12", 30, 0),
+        charts.Period("2026-11-09", 30, 0),
+    ]
+    svg = str(charts.trend_svg("t", points, period="week", target=0.9))
+    xs = [float(x) for x in re.findall(r'<circle cx="([\d.]+)"', svg)]
+    assert xs == sorted(xs)
+    assert round((xs[2] - xs[1]) / (xs[1] - xs[0])) == 4  # 4 weeks against 1
+
+
+def test_trend_fades_thin_periods_and_leaves_them_off_the_line() -> None:
+    points = [
+        charts.Period("2026-10-01", 0, 1),  # one record: 0%, thin
+        charts.Period("2026-10-02", 60, 3),
+        charts.Period("2026-10-03", 62, 2),
+    ]
+    svg = str(charts.trend_svg("t", points, period="day", target=0.95))
+    thin = re.findall(r'<circle[^>]*fill-opacity="0.35"[^>]*><title>([^<]*)', svg)
+    assert thin == ["Day 2026-10-01: 0% of 1 judged kept (too few records to read alone)"]
+    assert svg.count("<polyline") == 1 and svg.count(" ", svg.index("points=")) >= 1
+    assert "judged per day" in svg and ">63<" not in svg  # the tallest bar is labelled
+    assert ">64<" in svg
+
+
+def test_trend_labels_carry_the_year_where_it_changes() -> None:
+    points = [
+        charts.Period(f"{year}-{month:02d}-01", 30, 1)
+        for year, month in [(2016, 11), (2016, 12), (2017, 1), (2017, 2)]
+    ]
+    svg = str(charts.trend_svg("t", points, period="month", target=0.9))
+    labels = re.findall(
+        r'<text [^>]*text-anchor="middle" fill="#6b6b6b">([A-Z][a-z]{2}[^<]*)<', svg
+    )
+    assert labels == ["Nov 2016", "Dec", "Jan 2017", "Feb"]
+
+
+def test_the_compliance_bar_runs_from_zero_to_one_hundred_percent() -> None:
+    svg = str(charts.gauge_svg("g", compliance=0.63, ci_low=0.57, ci_high=0.69, target=0.9))
+    assert ">0%<" in svg
+    # the kept share fills 63% of the 624-unit track that starts at x = 8
+    assert '<rect x="8" y="18" width="393.1"' in svg
 
 
 @pytest.mark.parametrize(
     ("value", "unit", "expected"),
     [
-        (45, "seconds", "45 s"),
+        (45, "seconds", "45 seconds"),
         (1739, "seconds", "28 min 59 s"),
-        (300, "seconds", "5 min"),
-        (90000, "seconds", "25 h"),
+        (300, "seconds", "5 minutes"),
+        (90000, "seconds", "25 hours"),
+        (5430, "seconds", "1 h 30 min"),
         (1590789, "seconds", "18.4 days"),
         (12.5, "amount", "12.50"),
         (3, "count", "3"),
@@ -459,7 +510,7 @@ def test_load_result_rejects_what_is_not_a_result(
 
 def test_a_newer_or_malformed_result_is_a_usage_error(result: dict[str, Any]) -> None:
     with pytest.raises(UsageError, match="newer"):
-        render_html({**result, "schema_version": 2})
+        render_html({**result, "schema_version": 3})
     del result["promises"][0]["verdict"]
     with pytest.raises(UsageError, match="no 'verdict' field"):
         render_html(result)
@@ -487,7 +538,10 @@ def test_report_command_passes_branding_and_templates(tmp_path: Path) -> None:
     done = runner.invoke(app, ["report", str(GOLDEN / "result.json"), "-o", str(out), *args])
     assert done.exit_code == 0, done.output
     html = out.read_text(encoding="utf-8")
-    assert "<p>3 of 6 promises kept for Acme &lt;Ltd&gt;</p>" in html
+    assert (
+        "<p>6 promises: 2 kept, 1 at risk, 1 broken, 1 no data, 1 unauditable "
+        "for Acme &lt;Ltd&gt;</p>" in html
+    )
     assert "--accent: #0B6E4F;" in html
 
 

@@ -233,9 +233,10 @@ def _hostile_audit(tmp_path: Path) -> dict[str, Any]:
         {
             "contact_id": f"{SCRIPT}-{i}",
             "customer_id": f"{IMG}-{i % 3}",
-            "agent_id": IMG,
-            "queue": SCRIPT,
-            "team": TEMPLATE,
+            # two thirds of the records: a weakest link is a part of the population, not all of it
+            "agent_id": IMG if i % 3 else "A2",
+            "queue": SCRIPT if i % 3 else "other",
+            "team": TEMPLATE if i % 3 else "other",
             "initiated_at": f"2026-10-0{1 + i % 5}T09:{i:02d}:00Z",
             "wait_seconds": 400 if i % 2 else 60,
         }
@@ -297,7 +298,9 @@ def test_rejects_csv_cells_that_a_spreadsheet_would_run_are_neutralised(tmp_path
         encoding="utf-8",
     )
     path = write_promise_file(
-        tmp_path / "promises.yaml", [{"id": "w", "kind": "wait_time", "limit": "5m"}]
+        tmp_path / "promises.yaml",
+        [{"id": "w", "kind": "wait_time", "limit": "5m"}],
+        source={"max_rejected": "100%"},  # rejects and unreadable values on purpose
     )
     rejects = tmp_path / "rejects.csv"
     result = runner.invoke(app, ["check", str(path), "--rejects", str(rejects)])
@@ -473,6 +476,7 @@ def identified(tmp_path: Path) -> dict[str, Any]:
             {"id": "wait-5m", "kind": "wait_time", "limit": "5m"},
             {"id": "repeat", "kind": "repeat_contact", "window": "7d"},
         ],
+        source={"max_rejected": "100%"},  # 2 of 52 rejected on purpose
     )
     return to_dict(audit(path))
 

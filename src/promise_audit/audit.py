@@ -11,6 +11,7 @@ from typing import Any
 
 from promise_audit import interrupts
 from promise_audit.engine.backends import open_backend, parse_engine, redact_url
+from promise_audit.engine.plan import fields_used
 from promise_audit.errors import PromiseFileError, RecordsError, UsageError
 from promise_audit.progress import EngineWatcher, StageCallback
 from promise_audit.promises.loader import LoadedPromiseFile, load_promise_file
@@ -19,6 +20,7 @@ from promise_audit.records.loader import (
     Accounting,
     LoadedRecords,
     StagedSource,
+    check_rejected_share,
     finish_source,
     quote,
     stage_source,
@@ -55,7 +57,8 @@ def audit(
 
     `records` replaces the path of the `contacts` source (or of the only source), as
     `--records` does on the command line; `as_of` replaces the file's as_of; `rejects_path`
-    receives every rejected record as CSV (source, file, row, line, column, reason, value);
+    receives every rejected record and every invalid value as CSV (source, status `rejected`
+    or `invalid`, file, row, line, field, column, reason, value);
     `engine` replaces the file's engine (see `promise_audit.engine.backends`); `memory_limit`
     (e.g. "1GB") keeps DuckDB's working tables on disk beyond that size (see `connect`).
 
@@ -121,6 +124,7 @@ def audit(
                 base_dir=loaded.base_dir,
                 timezone=timezone,
                 override=override,
+                fields_used=partial(fields_used, [p for p in loaded.promises if p.source == name]),
             )
         cutoff = as_of or resolve_as_of(con, model.as_of, timezone) or _latest(con, staged.values())
         finished: dict[str, LoadedRecords] = {}
@@ -130,6 +134,9 @@ def audit(
         if rejects_path is not None:
             stage("writing the rejects")
             _write_rejects(con, staged, Path(rejects_path))
+        for name, source in staged.items():
+            # after --rejects is written: it is where to look when a source stops the audit
+            check_rejected_share(con, source, finished[name].accounting, model.sources[name])
         results, explanations = _evaluate(
             con, loaded, finished, cutoff, timezone, explain, stage=progress
         )
@@ -176,7 +183,7 @@ def _write_rejects(con: Any, staged: dict[str, StagedSource], path: Path) -> Non
     from promise_audit.records.loader import all_rejects
     from promise_audit.render.csv_safe import write_rows
 
-    header = ("source", "file", "row", "line", "column", "reason", "value")
+    header = ("source", "status", "file", "row", "line", "field", "column", "reason", "value")
     rows = [(name, *row) for name, source in staged.items() for row in all_rejects(con, source)]
     try:
         with path.open("w", encoding="utf-8", newline="") as out:
@@ -265,13 +272,25 @@ def _evaluate(
             on_decided = partial(stage, f"summarising {name}")
         try:
             results += run_plan(
-                con, plan, timezone=timezone, positions=positions, on_decided=on_decided
+                con,
+                plan,
+                timezone=timezone,
+                positions=positions,
+                on_decided=on_decided,
+                records_table=records.table,
+                available=frozenset(records.available) | frozenset(records.attributes),
             )
             if explain:
                 if stage is not None:
                     many = "s" if len(explain) != 1 else ""
                     stage(f"explaining {len(explain)} contact{many}")
-                explanations += explain_contacts(con, plan, explain)
+                explanations += explain_contacts(
+                    con,
+                    plan,
+                    explain,
+                    records_table=records.table,
+                    available=frozenset(records.available) | frozenset(records.attributes),
+                )
         except Exception as exc:  # a DuckDB failure here is a bug or an unreadable value
             import duckdb
 
@@ -302,7 +321,27 @@ def _total(parts: Any) -> Accounting:
         stitched=sum(p.stitched for p in parts),
         folded=sum(p.folded for p in parts),
         cases=sum(p.cases for p in parts),
+        invalid=sum(p.invalid for p in parts),
+        invalid_by_field=_merge_by_field(p.invalid_by_field for p in parts),
+        invalid_sample=tuple(v for p in parts for v in p.invalid_sample)[:100],
+        fields_checked=_in_canonical_order(f for p in parts for f in p.fields_checked),
+        fields_empty=_in_canonical_order(f for p in parts for f in p.fields_empty),
     )
+
+
+def _merge_by_field(dicts: Any) -> dict[str, dict[str, int]]:
+    merged: dict[str, dict[str, int]] = {}
+    for d in dicts:
+        for field_name, reasons in d.items():
+            merged[field_name] = _merge([merged.get(field_name, {}), reasons])
+    return dict(sorted(merged.items()))
+
+
+def _in_canonical_order(names: Any) -> tuple[str, ...]:
+    from promise_audit.records.schema import CANONICAL_FIELDS
+
+    wanted = set(names)
+    return tuple(f for f in CANONICAL_FIELDS if f in wanted)
 
 
 def _merge(dicts: Any) -> dict[str, int]:

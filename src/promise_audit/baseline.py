@@ -7,12 +7,13 @@ object:
 | --- | --- |
 | `new` | the baseline has no promise with this id (every other key is then null or false) |
 | `verdict`, `compliance`, `ci_low`, `ci_high` | the baseline's values |
+| `compliance_worst`, `verdict_reason` | the baseline's values (null in an older baseline) |
 | `change` | compliance now minus compliance then (a fraction; null when either is null) |
 | `direction` | `up`, `down` or `same` (null when `change` is) |
 | `clear_regression` | the two 95% intervals do not overlap and this one is below |
 | `clear_improvement` | the two 95% intervals do not overlap and this one is above |
 | `newly_broken` | broken now, not broken then |
-| `newly_kept` | kept (or at risk) now, broken then |
+| `newly_kept` | kept (or at risk, except for missing data) now, broken then |
 
 and the result gains a top-level `baseline`: the file compared with (`path`, as given), its
 `as_of` and `organization`, and `removed`, the ids of its promises this audit no longer has.
@@ -70,6 +71,8 @@ def compare_promise(current: Mapping[str, Any], before: Mapping[str, Any] | None
             "compliance": None,
             "ci_low": None,
             "ci_high": None,
+            "compliance_worst": None,
+            "verdict_reason": None,
             "change": None,
             "direction": None,
             "clear_regression": False,
@@ -92,12 +95,19 @@ def compare_promise(current: Mapping[str, Any], before: Mapping[str, Any] | None
         "compliance": then,
         "ci_low": then_ci[0] if then_ci else None,
         "ci_high": then_ci[1] if then_ci else None,
+        "compliance_worst": _fraction(before.get("compliance_worst"), f"{pid} compliance_worst"),
+        "verdict_reason": before.get("verdict_reason"),
         "change": change,
         "direction": direction,
         "clear_regression": bool(now_ci and then_ci and now_ci[1] < then_ci[0]),
         "clear_improvement": bool(now_ci and then_ci and now_ci[0] > then_ci[1]),
         "newly_broken": verdict == "broken" and verdict_then != "broken",
-        "newly_kept": verdict in ("kept", "at_risk") and verdict_then == "broken",
+        # at risk for missing data is kept only if the missing records were: not yet kept
+        "newly_kept": verdict_then == "broken"
+        and (
+            verdict == "kept"
+            or (verdict == "at_risk" and current.get("verdict_reason") != "missing_data")
+        ),
     }
 
 

@@ -285,6 +285,14 @@ def check(
 
     if not quiet:
         _print_view(result, data, output_format)
+        # on standard error, so a JSON or table on standard output stays as it is
+        for kind, path in targets:
+            if path is not None:
+                typer.echo(
+                    f"promise-audit: wrote {path} ({OUTPUT_WORDS.get(kind, kind)})", err=True
+                )
+        if rejects is not None:
+            typer.echo(f"promise-audit: wrote {rejects} (rejected rows)", err=True)
     if github:
         from promise_audit.render.github import render_annotations
 
@@ -298,6 +306,16 @@ def check(
         regressions=regressions(data),
     )
     raise typer.Exit(status)
+
+
+OUTPUT_WORDS = {
+    "json": "JSON result",
+    "junit": "JUnit XML",
+    "sarif": "SARIF",
+    "md": "Markdown report",
+    "html": "HTML report",
+    "pdf": "PDF report",
+}
 
 
 def _print_view(result: AuditResult, data: dict[str, Any], output_format: OutputFormat) -> None:
@@ -334,7 +352,7 @@ def explain(
     """Show how every promise judged the given contacts, and why."""
     from promise_audit import progress
     from promise_audit.audit import audit
-    from promise_audit.promises.units import humanize_duration
+    from promise_audit.render.words import explanation_lines
 
     try:
         with progress.shown_on_stderr() as display:
@@ -358,18 +376,12 @@ def explain(
             if item.reason:
                 words += f" ({item.reason})"
             promise = kinds[item.promise_id]
-            unit = promise.distribution.unit if promise.distribution else "seconds"
-            if item.measure is not None and item.outcome != "outside":
-                shown = (
-                    humanize_duration(round(item.measure))
-                    if unit == "seconds"
-                    else f"{item.measure:g}"
-                )
-                words += f"; measure {shown}"
             if promise.agreement is not None and item.outcome != "outside":
                 verdict = item.platform or "no verdict"
                 words += f"; {promise.agreement.label}: {verdict}"
             typer.echo(f"  {item.promise_id}: {words}")
+            for line in explanation_lines(promise, item):
+                typer.echo(f"    {line}")
         for promise in result.promises:
             if promise.verdict == "unauditable":
                 typer.echo(
@@ -469,17 +481,86 @@ def inspect(
         Path | None,
         typer.Option("--promises", help="A promise file: which of its promises are auditable."),
     ] = None,
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", help="table (for people) or json (for machines).")
+    ] = OutputFormat.table,
 ) -> None:
-    """Describe an export: format, rows, time range, columns, canonical fields it fills."""
-    from promise_audit.inspection import inspect_export, render_inspection
+    """Describe an export: format, encoding, rows, columns, and a suggested mapping to canonical
+    fields; with --promises, which of its promises the export can audit."""
+    import json
+    from dataclasses import asdict
 
+    from promise_audit.inspection import (
+        inspect_export,
+        profile_dict,
+        render_inspection,
+        render_profile,
+    )
+
+    if promises is None:
+        from promise_audit.profiling import profile_export
+        from promise_audit.suggest import suggest_mapping
+
+        try:
+            profile = profile_export(records, format_in=format_in)
+        except PromiseAuditError as error:
+            _fail(error)
+        suggested = suggest_mapping(profile)
+        if output_format is OutputFormat.json:
+            text = json.dumps(profile_dict(profile, suggested), indent=2, ensure_ascii=False)
+            sys.stdout.write(text + "\n")
+        else:
+            sys.stdout.write(render_profile(profile, suggested))
+        return
     try:
         report = inspect_export(records, format_in=format_in, promise_file=promises)
     except PromiseAuditError as error:
         _fail(error)
-    sys.stdout.write(render_inspection(report))
+    if output_format is OutputFormat.json:
+        sys.stdout.write(json.dumps(asdict(report), indent=2, ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(render_inspection(report))
     if any(p.missing for p in report.promises):
         raise typer.Exit(3)
+
+
+@app.command()
+def init(
+    export: Annotated[str, typer.Option("--export", help="The export to map: a file or a glob.")],
+    policy: Annotated[
+        str | None,
+        typer.Option(
+            "--policy", help="A policy page (text, Markdown or HTML; '-': standard input)."
+        ),
+    ] = None,
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="The promise file to write.")
+    ] = Path("promises.yaml"),
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
+    format_in: Annotated[
+        str | None, typer.Option("--format-in", help="csv, jsonl, parquet, zendesk, ...")
+    ] = None,
+) -> None:
+    """Write a starter promise file: the export's suggested mapping, and the promises drafted
+    from the policy's published sentences."""
+    from promise_audit.starter import write_starter
+
+    try:
+        _, suggested, drafted = write_starter(
+            export, output, policy=policy, force=force, format_in=format_in
+        )
+    except PromiseAuditError as error:
+        _fail(error)
+    unsure = sum(1 for s in suggested.suggestions if s.confidence != "high")
+    promises = len(drafted.drafts) if drafted is not None else 0
+    words = f"{len(suggested.suggestions)} fields mapped ({unsure} to check)"
+    if drafted is not None:
+        words += f", {promises} promises drafted, {len(drafted.unplaced)} sentences to place"
+    typer.echo(f"{output}: {words}")
+    for note in suggested.notes:
+        # the file is written all the same: the columns listed in it are where to look
+        typer.echo(f"promise-audit: {note} (under sources.contacts.columns)", err=True)
+    typer.echo(f"next: promise-audit validate {output} && promise-audit check {output}")
 
 
 @app.command()

@@ -21,13 +21,18 @@ Grammar (EBNF; keywords and function names are case-insensitive, field names are
     duration    = number , ( "s" | "m" | "h" | "d" | "w" ) ;   (* no space; value in seconds *)
     text        = "'" , { any | "''" } , "'" | '"' , { any | '""' } , '"' ;
     field       = ( letter | "_" ) , { letter | digit | "_" } | "`" , any , { any } , "`" ;
-    function    = "concat" | "coalesce" | "lower" | "upper" | "abs" | "hour" | "weekday" | "date" ;
+    function    = "concat" | "coalesce" | "lower" | "upper" | "abs" | "hour" | "weekday" | "date"
+                | "timestamp" | "duration" ;
 
 Comparisons do not chain (``a < b < c`` is an error). Durations are numbers of seconds, so
 NUMBER and DURATION mix freely; ``timestamp - timestamp`` is a duration and ``timestamp ± number``
 is a timestamp. SQL null semantics apply: a comparison involving a null value is null (unknown),
 and division by zero gives null, as does moving a timestamp by 3,000 years or more. ``hour``,
 ``weekday`` (ISO, Monday=1) and ``date`` use the session time zone of the database.
+``timestamp(text)`` reads ISO 8601 text and ``timestamp(text, 'format')`` text in a strptime
+pattern (a text literal) as a timestamp, naive values in the source's time zone;
+``duration(text)`` reads seconds, ``[h:]mm:ss`` or ISO 8601 (``PT5M``) as a duration. Text either
+cannot read is null (missing for that record), never an error.
 """
 
 from __future__ import annotations
@@ -53,11 +58,16 @@ _FUNCTIONS: dict[str, tuple[int, int | None]] = {
     "coalesce": (2, None),
     "concat": (1, None),
     "date": (1, 1),
+    "duration": (1, 1),
     "hour": (1, 1),
     "lower": (1, 1),
+    "timestamp": (1, 2),
     "upper": (1, 1),
     "weekday": (1, 1),
 }
+# The strptime directives `timestamp(text, 'format')` accepts: the ones every engine can read
+# (engine/translate.py writes each as PostgreSQL's and Spark's own pattern letters).
+STRPTIME_DIRECTIVES = frozenset("YymdHIMSpbBaAzfj%")
 _KEYWORDS = frozenset({"and", "or", "not", "in", "is", "null", "true", "false"})
 _COMPARISONS = frozenset({"=", "!=", "<", "<=", ">", ">="})
 _BINARY_OPS = _COMPARISONS | {"and", "or", "+", "-", "*", "/"}
@@ -446,8 +456,8 @@ def _unknown_function(name: str) -> str:
 def _check_arity(call: Call) -> None:
     low, high = _FUNCTIONS[call.name]
     if not low <= len(call.args) <= (high if high is not None else len(call.args)):
-        wanted = f"{low}" if low == high else f"at least {low}"
-        noun = "argument" if low == 1 else "arguments"
+        wanted = f"{low}" if low == high else f"{low} or {high}" if high else f"at least {low}"
+        noun = "argument" if low == 1 and high != 2 else "arguments"
         msg = f"{call.name}() takes {wanted} {noun}, got {len(call.args)}"
         raise ExpressionError(msg, call.pos)
 
@@ -512,6 +522,56 @@ class Dialect(ABC):
     def concat(self, parts: Sequence[str]) -> str:
         # Must treat null parts as empty text (as DuckDB and PostgreSQL concat() do).
         return f"concat({', '.join(parts)})"
+
+    def read_timestamp(self, text: str, pattern: str | None) -> str:
+        """Text as a timestamp in the session time zone; null where it cannot be read. With no
+        pattern, ISO 8601 only: a digit first, as the loader reads timestamps (the engines would
+        also read words such as 'epoch' or 'yesterday')."""
+        value = f"trim({text})"
+        if pattern is not None:
+            return f"CAST(try_strptime({value}, {self.string_literal(pattern)}) AS TIMESTAMPTZ)"
+        return (
+            f"(CASE WHEN {value} >= '0' AND {value} < ':' THEN "
+            f"TRY_CAST({value} AS TIMESTAMPTZ) END)"
+        )
+
+    def read_duration(self, text: str) -> str:
+        """Text as seconds: a number, [h:]mm:ss, or ISO 8601 (PnDTnHnMnS); null where it cannot
+        be read, is not finite, or is negative."""
+        value = f"trim({text})"
+
+        def matches(pattern: str) -> str:
+            return f"regexp_full_match(upper({value}), {self.string_literal(pattern)})"
+
+        def part(pattern: str) -> str:
+            found = f"regexp_extract(upper({value}), {self.string_literal(pattern)}, 1)"
+            return f"coalesce(TRY_CAST(nullif({found}, '') AS DOUBLE), 0)"
+
+        hours, minutes, seconds = (part(p) for p in _CLOCK_PARTS)
+        clock = (
+            f"CASE WHEN {matches(_CLOCK_HMS)} THEN {hours} * 3600 + {minutes} * 60 + {seconds} "
+            f"WHEN {matches(_CLOCK_MS)} THEN {hours} * 60 + {seconds} END"
+        )
+        iso_seconds = " + ".join(f"{part(pattern)} * {size}" for pattern, size in _ISO_PARTS)
+        has_digit = f"regexp_matches({value}, '[0-9]')"
+        iso = f"CASE WHEN {matches(_ISO_DURATION)} AND {has_digit} THEN {iso_seconds} END"
+        total = f"coalesce(TRY_CAST({value} AS DOUBLE), {clock}, {iso})"
+        return f"(CASE WHEN isfinite({total}) AND {total} >= 0 THEN {total} END)"
+
+
+# duration(text): the pieces of [h:]mm:ss (the first number, the one after it, the last) and of
+# ISO 8601 durations (days, hours, minutes, seconds), each with its size in seconds
+_CLOCK_HMS = r"\d+:[0-5]?\d:[0-5]?\d(\.\d+)?"
+_CLOCK_MS = r"\d+:[0-5]?\d(\.\d+)?"
+_CLOCK_PARTS = (r"^(\d+):", r"^\d+:(\d+):", r":(\d+(?:\.\d+)?)$")
+_NUM = r"\d+(?:\.\d+)?"
+_ISO_DURATION = rf"P({_NUM}D)?(T({_NUM}H)?({_NUM}M)?({_NUM}S)?)?"
+_ISO_PARTS = (
+    (rf"P({_NUM})D", 86400),
+    (rf"T({_NUM})H", 3600),
+    (rf"T(?:{_NUM}H)?({_NUM})M", 60),
+    (rf"T(?:{_NUM}H)?(?:{_NUM}M)?({_NUM})S", 1),
+)
 
 
 class DuckDBDialect(Dialect):
@@ -610,7 +670,9 @@ class _Compiler:
     def _field(self, e: Field) -> Compiled:
         if e.name not in self.field_types:
             hint = _did_you_mean(e.name, list(self.field_types))
-            raise ExpressionError(f"unknown field {e.name!r}{hint}", e.pos)
+            raise ExpressionError(
+                f"unknown field {e.name!r}{hint} (the fields: docs/fields.md)", e.pos
+            )
         # Parentheses keep whatever the caller's column() returns a single operand.
         column = self.column
         sql = self.d.quote_identifier(e.name) if column is None else f"({column(e.name)})"
@@ -701,6 +763,12 @@ class _Compiler:
             for arg, node in zip(args, e.args, strict=True):
                 self._require(arg, {FieldType.TEXT}, what, node)
             return Compiled(self.d.concat(sqls), FieldType.TEXT)
+        if e.name == "timestamp":
+            self._require(args[0], {FieldType.TEXT}, what, e.args[0])
+            pattern = None
+            if len(e.args) == 2:
+                pattern = _strptime_pattern(e.args[1])
+            return Compiled(self.d.read_timestamp(sqls[0], pattern), FieldType.TIMESTAMP)
         (arg,), (sql,) = args, sqls
         if e.name in ("lower", "upper"):
             self._require(arg, {FieldType.TEXT}, what, e.args[0])
@@ -708,6 +776,9 @@ class _Compiler:
         if e.name == "abs":
             self._require(arg, _NUMERIC, what, e.args[0])
             return Compiled(f"abs({sql})", arg.type)
+        if e.name == "duration":
+            self._require(arg, {FieldType.TEXT}, what, e.args[0])
+            return Compiled(self.d.read_duration(sql), FieldType.DURATION)
         self._require(arg, {FieldType.TIMESTAMP}, what, e.args[0])
         if e.name == "hour":
             return Compiled(self.d.hour(sql), FieldType.NUMBER)
@@ -722,6 +793,32 @@ class _Compiler:
         if arg.type not in allowed:
             names = " or ".join(sorted(t.value for t in allowed))
             raise ExpressionError(f"{what} needs {names}, got {arg.type.value}", node.pos)
+
+
+def _strptime_pattern(node: Expr) -> str:
+    """The pattern of `timestamp(text, 'pattern')`: a text literal of known directives."""
+    if not isinstance(node, Literal) or not isinstance(node.value, str):
+        raise ExpressionError("timestamp()'s format is a text literal, e.g. '%d/%m/%Y'", node.pos)
+    pattern = node.value
+    index = 0
+    while index < len(pattern):
+        if pattern[index] == "%":
+            directive = pattern[index + 1 : index + 2]
+            if directive not in STRPTIME_DIRECTIVES or not directive:
+                known = " ".join(f"%{d}" for d in sorted(STRPTIME_DIRECTIVES - {"%"}))
+                raise ExpressionError(
+                    f"timestamp() format {pattern!r}: unknown directive %{directive} "
+                    f"(known: {known})",
+                    node.pos,
+                )
+            index += 2
+        else:
+            index += 1
+    if "%" not in pattern:
+        raise ExpressionError(
+            f"timestamp() format {pattern!r} has no directive such as %Y or %d", node.pos
+        )
+    return pattern
 
 
 def compile_sql(

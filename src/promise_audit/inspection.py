@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from promise_audit.profiling import Profile
 from promise_audit.promises.model import Source
+from promise_audit.suggest import Suggested
 
 
 @dataclass(frozen=True)
@@ -118,3 +121,103 @@ def render_inspection(report: Inspection) -> str:
             else:
                 lines.append(f"    {promise.id} ({promise.kind}): auditable")
     return "\n".join(lines) + "\n"
+
+
+def profile_dict(profile: Profile, suggested: Suggested) -> dict[str, Any]:
+    """`inspect FILE --format json`: the profile and the suggested mapping, for machines."""
+    return {
+        "path": profile.path,
+        "files": list(profile.files),
+        "format": profile.format,
+        "platform": profile.platform,
+        "encoding": profile.encoding,
+        "rows": profile.rows,
+        "malformed": profile.malformed,
+        "null_values": list(profile.null_values),
+        "notes": list(profile.notes),
+        "columns": [
+            {
+                "name": c.name,
+                "type": c.type,
+                "nulls": c.nulls,
+                "null_share": round(c.null_share, 4),
+                "distinct": c.distinct,
+                "samples": list(c.samples),
+                "format": c.timestamp_format,
+                "date_order": c.date_order,
+                "date_order_evidence": c.date_order_evidence,
+                "first": c.first,
+                "last": c.last,
+                "unreadable": c.unreadable,
+            }
+            for c in profile.columns
+        ],
+        "mapping": [
+            {
+                "field": s.field,
+                "mapping": s.mapping,
+                "confidence": s.confidence,
+                "evidence": s.evidence,
+                "columns": list(s.columns),
+                "alternatives": list(s.alternatives),
+            }
+            for s in suggested.suggestions
+        ],
+        "attributes": list(suggested.attributes),
+        "suggestion_notes": list(suggested.notes),
+    }
+
+
+def render_profile(profile: Profile, suggested: Suggested) -> str:
+    """`inspect FILE` for people: the file, its columns, and the mapping to start from."""
+    files = f"{len(profile.files)} file{'s' * (len(profile.files) != 1)}"
+    kind = f"{profile.format} ({profile.platform})" if profile.platform else profile.format
+    lines = [
+        profile.path,
+        f"  format:    {kind}, {files}, encoding {profile.encoding}",
+        f"  rows:      {profile.rows:,}"
+        + (f" ({profile.malformed:,} malformed)" if profile.malformed else ""),
+    ]
+    if len(profile.null_values) > 1:
+        markers = ", ".join(repr(v) for v in profile.null_values)
+        lines.append(f"  missing:   {markers} (written for 'no value'; suggested null_values)")
+    lines += [f"  note:      {note}" for note in profile.notes]
+    lines += ["", "  columns (type, nulls, distinct, range or samples):"]
+    width = min(32, max((len(c.name) for c in profile.columns), default=4))
+    for c in profile.columns:
+        shown = c.name if len(c.name) <= width else c.name[: width - 3] + "..."
+        detail = f"{c.type:<9} {c.null_share:>6.1%} null  {c.distinct:>7,} distinct"
+        if c.first is not None and c.type in ("timestamp", "date", "number", "duration"):
+            detail += f"  {c.first} .. {c.last}"
+        else:
+            detail += "  " + ", ".join(repr(s) for s in c.samples)
+        if c.timestamp_format:
+            detail += f"  [{c.timestamp_format}]"
+        if c.date_order_evidence:
+            detail += f" {c.date_order_evidence}"
+        if c.unreadable:
+            detail += f"  ({c.unreadable:,} unreadable)"
+        lines.append(f"    {shown:<{width}}  {detail}")
+    lines += ["", "  suggested mapping (confidence: evidence):"]
+    for s in suggested.suggestions:
+        target = "(given by the reader)" if s.mapping is None else _inline(s.mapping)
+        lines.append(f"    {s.field}: {target}")
+        lines.append(f"        {s.confidence}: {s.evidence}")
+        for alternative in s.alternatives:
+            lines.append(f"        or: {alternative}")
+    for note in suggested.notes:
+        lines.append(f"    note: {note}")
+    if suggested.attributes:
+        lines.append(
+            f"  other columns, kept as scope attributes: {', '.join(suggested.attributes)}"
+        )
+    lines += ["", f"  next: promise-audit init --export {profile.path} --policy POLICY.md"]
+    return "\n".join(lines) + "\n"
+
+
+def _inline(mapping: Any) -> str:
+    import json
+
+    if isinstance(mapping, str):
+        return mapping
+    return "{" + ", ".join(f"{k}: {json.dumps(v)}" for k, v in mapping.items()) + "}"

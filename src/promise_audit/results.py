@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from promise_audit.reconciliation import Agreement, ConventionRow, ReportedFigure
 from promise_audit.records.loader import Accounting
@@ -28,14 +28,70 @@ def wilson_interval(kept: int, decided: int, z: float = Z_95) -> tuple[float, fl
     return low, high
 
 
-def verdict_for(compliance: float | None, target: float, warn_below: float | None) -> Verdict:
+VerdictReason = Literal[
+    "missing_data",
+    "below_warn_below",
+    "broken_even_if_missing_kept",
+    "broken_unless_missing_kept",
+]
+VERDICT_REASONS: tuple[VerdictReason, ...] = (
+    "missing_data",
+    "below_warn_below",
+    "broken_even_if_missing_kept",
+    "broken_unless_missing_kept",
+)
+
+
+def is_missing_data(reason: str) -> bool:
+    """An exclusion for missing data (a value the rule needs is missing or invalid), as opposed
+    to one the promise's own convention makes (short abandons, no decision yet, ...)."""
+    return reason.startswith(("missing_", "invalid_"))
+
+
+def missing_data_count(excluded_by_reason: dict[str, int]) -> int:
+    return sum(n for reason, n in excluded_by_reason.items() if is_missing_data(reason))
+
+
+def compliance_bounds(kept: int, broken: int, missing: int) -> tuple[float | None, float | None]:
+    """(worst, best): the compliance had every record excluded for missing data been broken,
+    or kept; None when there is nothing to count."""
+    total = kept + broken + missing
+    if total == 0:
+        return None, None
+    return kept / total, (kept + missing) / total
+
+
+def verdict_for(
+    compliance: float | None,
+    target: float,
+    warn_below: float | None,
+    *,
+    worst: float | None = None,
+    best: float | None = None,
+) -> tuple[Verdict, VerdictReason | None]:
+    """The verdict and why. `worst` / `best` are the compliance bounds over the records
+    excluded for missing data (default: none were, so both equal `compliance`).
+
+    broken: compliance under the target; the reason says whether it would still be broken had
+    every such record been kept (broken_even_if_missing_kept) or not
+    (broken_unless_missing_kept). at_risk: compliance meets the target but `worst` does not
+    (missing_data, checked first), or compliance is under `warn_below` (below_warn_below).
+    kept: the target holds even at `worst`. no_data: nothing was decided and nothing was
+    excluded for missing data; when only missing data stands in the way, at_risk.
+    """
+    if worst is None and best is None:
+        worst = best = compliance
     if compliance is None:
-        return "no_data"
+        return ("no_data", None) if worst is None else ("at_risk", "missing_data")
     if compliance < target:
-        return "broken"
+        if best is not None and best >= target:
+            return "broken", "broken_unless_missing_kept"
+        return "broken", "broken_even_if_missing_kept"
+    if worst is not None and worst < target:
+        return "at_risk", "missing_data"
     if warn_below is not None and compliance < warn_below:
-        return "at_risk"
-    return "kept"
+        return "at_risk", "below_warn_below"
+    return "kept", None
 
 
 @dataclass(frozen=True)
@@ -83,9 +139,14 @@ class Link:
         return self.kept / (self.kept + self.broken)
 
 
+TrendPeriod = Literal["day", "week", "month"]
+
+
 @dataclass(frozen=True)
-class WeekPoint:
-    week: str  # ISO date of the Monday, in the promise file's time zone
+class TrendPoint:
+    """Records initiated in one period (a day, a week from Monday, a calendar month)."""
+
+    start: str  # ISO date of the period's first day, in the promise file's time zone
     kept: int
     broken: int
     pending: int
@@ -135,6 +196,7 @@ class PromiseResult:
     rule: str
     convention: str | None
     sentence: str
+    terms: tuple[tuple[str, str], ...] = ()  # the kind's options, as the promise file wrote them
     population: int = 0
     kept: int = 0
     broken: int = 0
@@ -153,12 +215,23 @@ class PromiseResult:
     hour_grid: tuple[HourCell, ...] = ()
     promised_hours: tuple[tuple[int, int], ...] = ()
     weakest_links: tuple[Link, ...] = ()
-    trend: tuple[WeekPoint, ...] = ()
+    trend: tuple[TrendPoint, ...] = ()
+    trend_period: TrendPeriod | None = None
     evidence: tuple[Evidence, ...] = ()
     ratings: tuple[Ratings, ...] = ()
     agreement: Agreement | None = None  # beside the platform's verdicts (compare_with)
     reported: ReportedFigure | None = None  # beside the published figure (reported)
     conventions: tuple[ConventionRow, ...] = ()  # the same records under other conventions
+    # the compliance had every record excluded for missing data been broken / kept
+    compliance_worst: float | None = None
+    compliance_best: float | None = None
+    verdict_reason: VerdictReason | None = None
+    verdict_note: str | None = None  # the reason in words, for every output's headline
+
+    @property
+    def missing_data(self) -> int:
+        """Records excluded for missing data (missing_<field>, invalid_<field>)."""
+        return missing_data_count(self.excluded_by_reason)
 
 
 @dataclass(frozen=True)
@@ -171,6 +244,7 @@ class Explanation:
     reason: str | None
     measure: float | None
     platform: str | None = None  # the platform's verdict, where the promise compares with one
+    values: tuple[tuple[str, Any], ...] = ()  # the record's fields the promise's rule reads
 
 
 @dataclass(frozen=True)

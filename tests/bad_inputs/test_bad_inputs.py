@@ -7,9 +7,16 @@ expected.yaml says, and never with a traceback:
   message names the file and, for a promise file, its line and column (`promises.yaml:9:12: ...`);
   standard output is empty.
 - any other exit status: the JSON result's record accounting (`records`), the reject reasons
-  (`rejects_by_reason`), the first reject (`first_reject`: row or line, column, reason, value) and
-  the promises' verdicts and counts (`promises`) are what the case says, and read = used +
-  rejected + duplicates + out_of_period.
+  (`rejects_by_reason`), the first reject (`first_reject`: row or line, column, reason, value),
+  the invalid values by field and reason (`invalid_by_field`), the first invalid value
+  (`first_invalid`: row, field, column, reason, value) and the promises' verdicts and counts
+  (`promises`) are what the case says, and read = used + rejected + duplicates + out_of_period.
+
+A value that cannot be read or cannot be true is an invalid value (the `invalid-value-*` cases):
+the record is used, and a promise that reads the field excludes it. Only a record that cannot be
+a contact (no contact id, no readable initiated_at, a row the parser cannot split) is rejected;
+the `reject-*` cases set `max_rejected: 100%`, since a source with more than 1% of its rows
+rejected stops the audit (the `records-mostly-rejected` case).
 
 Inputs too big (20 MB, 1 MB fields), binary (gzip, UTF-16, Latin-1) or impossible to commit (a
 directory, an unreadable file) are made at test time by the generator named in `generate:`.
@@ -228,6 +235,10 @@ def _check_accounting(expected: dict[str, Any], result: Any) -> None:
     if "first_reject" in expected:
         first = records["rejects"][0]
         assert {key: first[key] for key in expected["first_reject"]} == expected["first_reject"]
+    assert records["invalid_by_field"] == expected.get("invalid_by_field", {})
+    if "first_invalid" in expected:
+        first = records["invalid_values"][0]
+        assert {key: first[key] for key in expected["first_invalid"]} == expected["first_invalid"]
     by_id = {p["id"]: p for p in data["promises"]}
     for promise_id, wanted in expected.get("promises", {}).items():
         got = by_id[promise_id]
@@ -246,6 +257,8 @@ def test_every_case_is_well_formed() -> None:
         "records",
         "rejects_by_reason",
         "first_reject",
+        "invalid_by_field",
+        "first_invalid",
         "promises",
     }
     for name in CASES:
@@ -301,7 +314,7 @@ def test_an_unreadable_promise_file_is_an_input_error(
 
 
 @pytest.mark.parametrize(
-    "name", ["yaml-alias-cycle", "records-binary-garbage", "reject-negative-duration"]
+    "name", ["yaml-alias-cycle", "records-binary-garbage", "invalid-value-negative-duration"]
 )
 def test_the_installed_command_answers_the_same(name: str, tmp_path: Path) -> None:
     """A few cases through a real process: what a CI job sees on its standard error."""

@@ -126,7 +126,7 @@ MESSY_ROWS: list[dict[str, Any]] = [
     # a thousands separator: 1234.5 s, broken
     {"contact_id": "c06", "channel": "phone", "initiated_at": "2026-10-02T10:00:00Z",
      "enqueued_at": "2026-10-02T10:00:00Z", "wait_seconds": "1,234.5", "abandoned": "N"},
-    # NaN is not a measure: rejected
+    # NaN is not a measure: an invalid wait (the record is used, without it)
     {"contact_id": "c07", "channel": "phone", "initiated_at": "2026-10-02T11:00:00Z",
      "wait_seconds": "nan"},
     # -1 means "not applicable": no wait, so not in the wait promise's population
@@ -134,7 +134,7 @@ MESSY_ROWS: list[dict[str, Any]] = [
      "wait_seconds": "-1", "transfers": "1"},
     # after as_of: out of period
     {"contact_id": "c09", "channel": "phone", "initiated_at": "2026-11-02T12:00:00Z"},
-    # ended before it began: rejected
+    # ended before it began: an invalid end (the record is used, without it)
     {"contact_id": "c10", "channel": "chat", "initiated_at": "2026-10-03T12:00:00Z",
      "ended_at": "2026-10-03T11:00:00Z"},
     # no contact id: rejected
@@ -143,14 +143,14 @@ MESSY_ROWS: list[dict[str, Any]] = [
     {"contact_id": "c12", "channel": "phone", "initiated_at": "46296.5",
      "enqueued_at": "2026-10-01T11:00:00Z", "wait_seconds": "00:06:00", "abandoned": "false",
      "transfers": "3"},
-    # a clock duration of one minute two seconds; csat unreadable: rejected
+    # a clock duration of one minute two seconds; csat unreadable: an invalid csat
     {"contact_id": "c13", "channel": "phone", "initiated_at": "2026-10-04T08:00:00Z",
      "wait_seconds": "1:02", "csat": "abc"},
     # abandoned after 6 minutes: broken
     {"contact_id": "c14", "channel": "phone", "initiated_at": "2026-10-04T09:00:00Z",
      "enqueued_at": "2026-10-04T09:00:00Z", "ended_at": "2026-10-04T09:06:00Z",
      "abandoned": "true"},
-    # queued, neither answered nor ended by as_of: no wait to measure, excluded
+    # queued, neither answered nor ended by as_of: still waiting, pending
     {"contact_id": "c15", "channel": "phone", "initiated_at": "2026-10-31T23:59:00Z",
      "enqueued_at": "2026-10-31T23:59:00Z"},
 ]  # fmt: skip
@@ -167,7 +167,8 @@ def messy_promise_file(folder: Path, source: dict[str, Any]) -> Path:
         "organization": "Messy Co",
         "timezone": "Europe/London",
         "as_of": "2026-11-01T00:00:00Z",
-        "sources": {"contacts": source},
+        # rejects and unreadable values on purpose
+        "sources": {"contacts": {"max_rejected": "100%", **source}},
         "promises": MESSY_PROMISES,
     }
     path = folder / "messy.yaml"
@@ -197,19 +198,21 @@ def messy_on_duckdb(messy_export: Path) -> dict[str, Any]:
 
 def test_the_messy_export_is_accounted_for_on_duckdb(messy_on_duckdb: dict[str, Any]) -> None:
     records = messy_on_duckdb["records"]
-    assert (records["read"], records["rejected"], records["duplicates"]) == (15, 5, 1)
-    assert (records["out_of_period"], records["used"]) == (1, 8)
-    assert records["rejects_by_reason"] == {
-        "ended_at_before_initiated_at": 1,
-        "missing_contact_id": 1,
-        "unparseable_csat": 1,
-        "unparseable_initiated_at": 1,
-        "unparseable_wait_seconds": 1,
+    assert (records["read"], records["rejected"], records["duplicates"]) == (15, 2, 1)
+    assert (records["out_of_period"], records["used"]) == (1, 11)
+    assert records["rejects_by_reason"] == {"missing_contact_id": 1, "unparseable_initiated_at": 1}
+    assert records["invalid_by_field"] == {
+        "csat": {"unparseable": 1},
+        "ended_at": {"before_initiated_at": 1},
+        "wait_seconds": {"unparseable": 1},
     }
     wait = messy_on_duckdb["promises"][0]
     # kept c01 (4:59), c02 (5:00); broken c05 (5:01), c06 (20:34.5), c12 (6:00), c14 (6:00);
-    # excluded c15 (no wait yet); c08 (-1) was never queued
-    assert (wait["kept"], wait["broken"], wait["excluded"], wait["population"]) == (2, 4, 1, 7)
+    # pending c15 (queued at 23:59, still waiting at as_of: its blank `abandoned` is unknown,
+    # not an abandon, and its 5-minute deadline is after as_of); c08 (-1), c07 and c13 were never
+    # queued (no enqueued_at)
+    assert (wait["kept"], wait["broken"], wait["pending"], wait["population"]) == (2, 4, 1, 7)
+    assert wait["excluded"] == 0
 
 
 def test_the_messy_export_counts_the_same_on_postgresql(

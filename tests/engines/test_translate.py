@@ -148,3 +148,39 @@ def test_the_agreement_and_convention_queries_translate(
     assert agreement and variants
     for statement in agreement + variants:
         assert translate(statement, engine)
+
+
+def test_a_strptime_pattern_is_postgresql_to_timestamp_that_returns_null() -> None:
+    (sql,) = translate("SELECT try_strptime(x, '%m/%d/%Y %I:%M:%S %p')", "postgres")
+    assert sql == ("SELECT pg_temp.pa_try_strptime(CAST(x AS TEXT), 'MM/DD/YYYY HH12:MI:SS AM')")
+
+
+def test_a_strptime_pattern_is_spark_try_to_timestamp_with_literal_letters_quoted() -> None:
+    (sql,) = translate("SELECT try_strptime(x, '%Y-%m-%dT%H:%M')", "spark")
+    assert sql == "SELECT try_to_timestamp(x, 'yyyy-M-d\\'T\\'H:mm')"
+
+
+def test_a_literal_letter_in_a_postgresql_pattern_is_double_quoted() -> None:
+    (sql,) = translate("SELECT try_strptime(x, '%d/%m/%Y at %H:%M')", "postgres")
+    assert '\'DD/MM/YYYY "a""t" HH24:MI\'' in sql
+
+
+def test_a_strptime_pattern_that_is_not_a_literal_is_refused() -> None:
+    with pytest.raises(EngineSQLError, match="literal"):
+        translate("SELECT try_strptime(x, y)", "spark")
+
+
+@pytest.mark.parametrize("engine", ["postgres", "spark"])
+def test_the_timestamp_and_duration_functions_compile_on_every_engine(engine: str) -> None:
+    from promise_audit.expressions import compile_sql, parse
+    from promise_audit.records.schema import FieldType
+
+    fields = {"Due Date": FieldType.TEXT, "resolved_at": FieldType.TIMESTAMP, "t": FieldType.TEXT}
+    for text in (
+        "resolved_at <= timestamp(`Due Date`, '%m/%d/%Y %I:%M:%S %p')",
+        "timestamp(`Due Date`) is null",
+        "duration(t) <= 5m",
+    ):
+        compiled = compile_sql(parse(text), fields)
+        (sql,) = translate(f"SELECT {compiled.sql} FROM t", engine)
+        assert "try_strptime(" not in sql.lower().replace("pa_try_strptime(", "")

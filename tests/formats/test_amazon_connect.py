@@ -519,15 +519,24 @@ def test_a_record_without_contact_id_is_rejected_and_counted(tmp_path: Path) -> 
     assert account.reconciles()
 
 
-def test_an_unreadable_timestamp_in_any_leg_rejects_the_journey_naming_it(tmp_path: Path) -> None:
+def test_an_unreadable_timestamp_in_any_leg_is_an_invalid_value_of_the_journey(
+    tmp_path: Path,
+) -> None:
     a1, a2, a3 = TRANSFER_JOURNEY
     broken = {**a3, "Agent": {**a3["Agent"], "ConnectedToAgentTimestamp": "yesterday"}}
     write(tmp_path / "ctr" / "p.json", as_lines([a1, a2, broken, ANSWERED]))
     rows, account = load(tmp_path)
-    assert list(rows) == ["d1"]
-    (reject,) = account.reject_sample
-    assert (reject.reason, reject.value) == ("unparseable_answered_at", "yesterday")
-    assert accounting(account) == (4, 1, 0, 2, 0, 1)
+    # the journey is used, without an answer time (and so without what is derived from it)
+    assert sorted(rows) == ["a1", "d1"]
+    assert rows["a1"]["answered_at"] is None
+    assert rows["a1"]["_invalid_answered_at"] == "unparseable"
+    (invalid,) = account.invalid_sample
+    assert (invalid.field, invalid.reason, invalid.value) == (
+        "answered_at",
+        "unparseable",
+        "yesterday",
+    )
+    assert accounting(account) == (4, 0, 0, 2, 0, 2)
     assert account.reconciles()
 
 
@@ -670,3 +679,50 @@ def test_columns_can_map_an_attribute_to_a_canonical_field(tmp_path: Path) -> No
     )
     (transfers,) = audit(path).promises
     assert (transfers.population, transfers.broken) == (1, 1)
+
+
+# --- values the records do not state are missing, never false or 0 --------------------------
+
+
+def test_answered_is_stated_by_a_connected_to_agent_timestamp(tmp_path: Path) -> None:
+    write(tmp_path / "ctr" / "p.json", as_lines([ANSWERED, *ABANDONED]))
+    rows, _ = load(tmp_path)
+    assert (rows["d1"]["answered"], rows["d1"]["abandoned"]) == (True, False)
+    # c1 ended (DisconnectTimestamp) with no agent ever connected: stated, not assumed
+    assert (rows["c1"]["answered"], rows["c1"]["abandoned"]) == (False, True)
+
+
+def test_an_agent_connection_at_an_unreadable_time_is_still_an_answer(tmp_path: Path) -> None:
+    """The time is rejected as unparseable; the answer it records is not turned into an
+    abandon (the raw table, before the shared parse)."""
+    odd = {**ANSWERED, "Agent": {**ANSWERED["Agent"], "ConnectedToAgentTimestamp": "soon"}}
+    _, rows = read_raw(write(tmp_path / "ctr" / "p.json", as_lines([odd])))
+    assert (rows[0]["answered"], rows[0]["abandoned"]) == ("true", "false")
+
+
+def test_a_contact_without_a_disconnect_is_neither_answered_nor_abandoned_yet(
+    tmp_path: Path,
+) -> None:
+    waiting = {**ABANDONED[0], "DisconnectTimestamp": None}
+    _, rows = read_raw(write(tmp_path / "ctr" / "p.json", as_lines([waiting])))
+    assert (rows[0]["answered"], rows[0]["abandoned"]) == (None, None)
+
+
+def test_a_record_that_does_not_say_how_it_started_leaves_transfers_unknown(
+    tmp_path: Path,
+) -> None:
+    a1, a2, a3 = TRANSFER_JOURNEY
+    silent = {**a3, "InitiationMethod": None}
+    _, rows = read_raw(write(tmp_path / "ctr" / "p.json", as_lines([a1, a2, silent, ANSWERED])))
+    transfers = {row["contact_id"]: row["transfers"] for row in rows}
+    assert transfers == {"a1": None, "d1": "0"}
+
+
+def test_a_contact_still_in_the_flow_is_not_yet_known_to_be_unqueued(tmp_path: Path) -> None:
+    """f1 has no Queue yet and no DisconnectTimestamp: it may still queue, so abandoned is
+    unknown; g1 ended without queueing: not an abandon."""
+    in_flow = ctr("f1", "INBOUND", "10-01 16:00", "10-01 16:01")
+    in_flow["DisconnectTimestamp"] = None
+    ivr_only = ctr("g1", "INBOUND", "10-01 16:05", "10-01 16:06")
+    _, rows = read_raw(write(tmp_path / "ctr" / "p.json", as_lines([in_flow, ivr_only])))
+    assert [(r["contact_id"], r["abandoned"]) for r in rows] == [("f1", None), ("g1", "false")]

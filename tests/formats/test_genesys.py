@@ -180,13 +180,13 @@ def write(path: Path, document: Any) -> Path:
     return path
 
 
-def run(tmp_path: Path, promises: list[dict[str, Any]], records: str) -> Any:
+def run(tmp_path: Path, promises: list[dict[str, Any]], records: str, **source: Any) -> Any:
     path = write_promise_file(
         tmp_path / "promises.yaml",
         promises,
         records=records,
         as_of=AS_OF,
-        source={"format": "genesys-cloud"},
+        source={"format": "genesys-cloud", **source},
     )
     result = audit(path)
     assert result.records.reconciles()
@@ -227,7 +227,9 @@ def test_fields_of_each_conversation(tmp_path: Path) -> None:
 
     b = rows["B-2"]
     assert (b["abandoned"], b["wait_seconds"], b["answered_at"]) == ("true", "200.0", None)
-    assert (b["hold_seconds"], b["transfers"], b["agent_id"]) == (None, None, None)
+    # metrics are there (tAcd, tAbandon) and no nTransferred: never transferred
+    assert (b["hold_seconds"], b["transfers"], b["agent_id"]) == (None, "0", None)
+    assert (a["answered"], b["answered"]) == ("true", "false")
 
     c = rows["C-3"]
     assert (c["abandoned"], c["wait_seconds"], c["answered_at"]) == ("false", "30.0", None)
@@ -256,9 +258,8 @@ def test_audit_of_the_page(tmp_path: Path) -> None:
     wait, transfers, hold, callback, ivr = result.promises
     # A 60 s (at the limit: kept), B abandoned after 200 s, C 30 s, D 100 s, E 5 s
     assert (wait.population, wait.kept, wait.broken, wait.excluded) == (5, 3, 2, 0)
-    # A once; D and E none; B and C never reached a person: transfers unknown
-    assert (transfers.kept, transfers.broken, transfers.excluded) == (2, 1, 2)
-    assert transfers.excluded_by_reason == {"missing_transfers": 2}
+    # A once; every conversation carries metrics, so no nTransferred is no transfer: B-E none
+    assert (transfers.kept, transfers.broken, transfers.excluded) == (4, 1, 0)
     # answered: A (120 s on hold) and E (none); D was called back, never answered while waiting
     assert (hold.population, hold.kept, hold.broken) == (2, 1, 1)
     # D: requested 12:01:40, called back 12:20:00 (18 min 20 s)
@@ -287,7 +288,9 @@ def test_messy_files_bare_objects_arrays_jsonl_and_odd_timestamps(tmp_path: Path
     rows = raw_rows(sorted(folder.iterdir()))
     assert rows["E-odd"]["answered_at"] == "2026-10-05T13:00:05+00:00"
     assert rows["E-odd"]["initiated_at"] == "2026-10-05T13:00:00+00:00"
-    result = run(tmp_path, [{"id": "wait-60s", "kind": "wait_time", "limit": "60s"}], "genesys/*")
+    # one record of five cannot be read on purpose
+    wait_60s = [{"id": "wait-60s", "kind": "wait_time", "limit": "60s"}]
+    result = run(tmp_path, wait_60s, "genesys/*", max_rejected="100%")
     records = result.records
     assert (records.read, records.rejected, records.used) == (5, 1, 4)
     assert records.rejects_by_reason == {"unparseable_initiated_at": 1}
@@ -388,3 +391,234 @@ def test_without_metrics_the_segments_tell_wait_and_abandon(tmp_path: Path) -> N
         "2026-10-05T09:00:05+00:00",
     )
     assert "customer_id" not in row  # no conversation has an ani, addressFrom or contact id
+
+
+# --- situation 2: values no field states are never written as false or 0 --------------------
+
+
+def bare(media: str, segments: list[dict[str, Any]]) -> dict[str, Any]:
+    """A session as an export stripped of metrics gives it: segments only."""
+    return {"mediaType": media, "direction": "inbound", "segments": segments}
+
+
+def cli_check(tmp_path: Path, promises: list[dict[str, Any]], documents: list[Any]) -> Any:
+    """`promise-audit check --format json` on the documents, one file each: (exit, JSON)."""
+    from typer.testing import CliRunner
+
+    from promise_audit.cli import app
+
+    for number, document in enumerate(documents, 1):
+        write(tmp_path / "genesys" / f"part-{number}.json", document)
+    path = write_promise_file(
+        tmp_path / "promises.yaml",
+        promises,
+        records="genesys/*.json",
+        as_of=AS_OF,
+        source={"format": "genesys-cloud"},
+    )
+    outcome = CliRunner().invoke(app, ["check", str(path), "--format", "json"])
+    return outcome.exit_code, json.loads(outcome.output)
+
+
+# G-7 voice, no session metrics: 142 s in queue, then the caller hung up (customer segment
+#     disconnectType client); the queue segment ends with it, no agent ever joined
+HUNG_UP_IN_QUEUE = conversation(
+    "G-7",
+    0,
+    142,
+    party(
+        "customer",
+        bare("voice", [seg("interact", 0, 142, disconnectType="client")]),
+        participantName="Customer",
+    ),
+    party("acd", bare("voice", [seg("interact", 0, 142, queueId="q-Billing")])),
+)
+
+
+def test_a_caller_who_hung_up_in_queue_without_metrics_is_an_abandon(tmp_path: Path) -> None:
+    row = raw_rows([write(tmp_path / "g.json", HUNG_UP_IN_QUEUE)])["G-7"]
+    assert (row["abandoned"], row["answered"], row["answered_at"]) == ("true", "false", None)
+    assert row["wait_seconds"] == "142.0"  # the queue segment's length, no tAcd to read
+
+
+def test_a_caller_who_hung_up_after_142s_breaks_a_2m_wait_promise(tmp_path: Path) -> None:
+    promises = [
+        {"id": "wait-2m", "kind": "wait_time", "limit": "2m"},
+        {"id": "a-person", "kind": "availability"},
+    ]
+    status, result = cli_check(tmp_path, promises, [HUNG_UP_IN_QUEUE])
+    wait, availability = result["promises"]
+    assert status == 1
+    # 142 s > 120 s: an abandon over the limit is broken, never kept
+    assert (wait["verdict"], wait["kept"], wait["broken"]) == ("broken", 0, 1)
+    assert wait["broken_by_reason"] == {"waited_too_long": 1}
+    # the customer gave up: an abandon, not a call the centre failed to answer
+    assert availability["broken_by_reason"] == {"abandoned": 1}
+
+
+# H-8 voice: 30 s in queue, then agent U5 talks to the customer, but the export left the
+#     agent's interact segment without times (the queue segment ended by transfer to the agent)
+ANSWERED_NO_TIME = conversation(
+    "H-8",
+    0,
+    400,
+    customer("voice", 0, 400),
+    queue("Billing", "voice", 0, 30, "transfer", tAcd=30000),
+    agent(
+        "U5",
+        session("voice", [{"segmentType": "interact", "disconnectType": "peer"}], tTalk=370000),
+    ),
+)
+
+
+def test_an_interact_segment_without_times_is_an_answer_at_an_unknown_time(
+    tmp_path: Path,
+) -> None:
+    row = raw_rows([write(tmp_path / "h.json", ANSWERED_NO_TIME)])["H-8"]
+    assert (row["answered"], row["answered_at"], row["abandoned"]) == ("true", None, "false")
+    assert row["wait_seconds"] == "30.0"
+
+
+def test_answers_without_times_are_not_unanswered_breaks_in_availability(tmp_path: Path) -> None:
+    status, result = cli_check(
+        tmp_path, [{"id": "a-person", "kind": "availability"}], [ANSWERED_NO_TIME, CALL_A]
+    )
+    (availability,) = result["promises"]
+    # H-8 answered (time unknown) and A-1 answered at 09:01:05: both kept
+    assert (availability["kept"], availability["broken"]) == (2, 0)
+    assert status == 0
+
+
+# I-9 chat, no metrics: agent U6 takes it, ends their part by transfer; agent U7 finishes it
+TWO_AGENT_CHAT = conversation(
+    "I-9",
+    0,
+    600,
+    party("customer", bare("chat", [seg("interact", 0, 600, disconnectType="client")])),
+    party("acd", bare("chat", [seg("interact", 0, 10, disconnectType="transfer")])),
+    agent("U6", bare("chat", [seg("interact", 10, 200, disconnectType="transfer")])),
+    party("acd", bare("chat", [seg("interact", 200, 215, disconnectType="transfer")])),
+    agent("U7", bare("chat", [seg("interact", 215, 600, disconnectType="client")])),
+)
+
+
+def test_a_chat_two_agents_handled_without_metrics_counts_one_transfer(tmp_path: Path) -> None:
+    row = raw_rows([write(tmp_path / "i.json", TWO_AGENT_CHAT)])["I-9"]
+    # U6's segment ended by transfer, and U7 is a further agent: the same transfer, once
+    assert (row["transfers"], row["agents"]) == ("1", "U6,U7")
+
+
+def test_a_chat_two_agents_handled_breaks_a_no_transfer_promise(tmp_path: Path) -> None:
+    status, result = cli_check(
+        tmp_path, [{"id": "no-transfer", "kind": "transfers", "max": 0}], [TWO_AGENT_CHAT]
+    )
+    (transfers,) = result["promises"]
+    assert (transfers["verdict"], transfers["broken"], transfers["kept"]) == ("broken", 1, 0)
+    assert status == 1
+
+
+def test_a_further_agent_without_a_transfer_segment_is_a_transfer(tmp_path: Path) -> None:
+    chat = json.loads(json.dumps(TWO_AGENT_CHAT).replace('"transfer"', '"peer"'))
+    row = raw_rows([write(tmp_path / "i.json", chat)])["I-9"]
+    assert row["transfers"] == "1"  # no segment says transfer; the second agent does
+
+
+def test_without_metrics_or_agents_transfers_are_unknown(tmp_path: Path) -> None:
+    row = raw_rows([write(tmp_path / "g.json", HUNG_UP_IN_QUEUE)])["G-7"]
+    assert row["transfers"] is None
+
+
+def test_with_metrics_and_no_ntransferred_there_was_no_transfer(tmp_path: Path) -> None:
+    row = raw_rows([write(tmp_path / "b.json", CALL_B)])["B-2"]
+    assert row["transfers"] == "0"  # Genesys emits nTransferred on every transfer
+
+
+def test_a_conversation_still_in_queue_is_neither_answered_nor_abandoned(tmp_path: Path) -> None:
+    waiting = conversation(
+        "J-10",
+        0,
+        None,
+        party("customer", bare("voice", [seg("interact", 0, None)])),
+        party("acd", bare("voice", [seg("interact", 0, None, queueId="q-Billing")])),
+    )
+    row = raw_rows([write(tmp_path / "j.json", waiting)])["J-10"]
+    assert (row["answered"], row["abandoned"], row["ended_at"]) == (None, None, None)
+    assert row["enqueued_at"] == "2026-10-05T09:00:00+00:00"
+
+
+def test_still_waiting_at_as_of_is_pending_not_an_abandon(tmp_path: Path) -> None:
+    """J-10 queued 50 s before as_of with no end: the 2-minute deadline is after as_of."""
+    start = (dt.datetime.fromisoformat(AS_OF) - BASE).total_seconds() - 50
+    waiting = conversation(
+        "J-10",
+        start,
+        None,
+        party("customer", bare("voice", [seg("interact", start, None)])),
+        party("acd", bare("voice", [seg("interact", start, None, queueId="q-Billing")])),
+    )
+    promises = [{"id": "wait-2m", "kind": "wait_time", "limit": "2m"}]
+    _, result = cli_check(tmp_path, promises, [waiting, CALL_A])
+    (wait,) = result["promises"]
+    # J-10 pending; A-1 waited 60 s: kept
+    assert (wait["pending"], wait["kept"], wait["broken"], wait["excluded"]) == (1, 1, 0, 0)
+
+
+def test_an_answer_at_an_unknown_time_leaves_an_unmeasured_wait_unknown(tmp_path: Path) -> None:
+    """K-11, no metrics: the queue segment was never closed and the agent's interact segment
+    has no times. The wait is unknown (excluded), not the 400 s from queueing to hang-up."""
+    answered_late_unknown = conversation(
+        "K-11",
+        0,
+        400,
+        party("customer", bare("voice", [seg("interact", 0, 400, disconnectType="peer")])),
+        party("acd", bare("voice", [seg("interact", 0, None, queueId="q-Billing")])),
+        agent("U8", bare("voice", [{"segmentType": "interact", "disconnectType": "client"}])),
+    )
+    row = raw_rows([write(tmp_path / "k.json", answered_late_unknown)])["K-11"]
+    assert (row["wait_seconds"], row["answered"], row["ended_at"]) == (
+        None,
+        "true",
+        "2026-10-05T09:06:40+00:00",
+    )
+    _, result = cli_check(
+        tmp_path, [{"id": "wait-2m", "kind": "wait_time", "limit": "2m"}], [answered_late_unknown]
+    )
+    (wait,) = result["promises"]
+    assert (wait["broken"], wait["excluded_by_reason"]) == (0, {"missing_wait_seconds": 1})
+
+
+def test_an_abandon_genesys_counted_is_one_even_while_a_segment_is_open(tmp_path: Path) -> None:
+    """L-12: tAbandon after 90 s in queue; the export caught the IVR segment still open."""
+    open_ivr = conversation(
+        "L-12",
+        0,
+        None,
+        customer("voice", 0, 90),
+        party("ivr", session("voice", [seg("interact", 0, None)])),
+        queue("Billing", "voice", 0, 90, "peer", tAbandon=90000),
+    )
+    row = raw_rows([write(tmp_path / "l.json", open_ivr)])["L-12"]
+    assert (row["abandoned"], row["answered"], row["ended_at"]) == ("true", "false", None)
+
+
+def test_a_hold_after_an_answer_without_times_is_judged(tmp_path: Path) -> None:
+    """M-13: the agent's interact segment has no times, but its 400 s hold segment does:
+    the contact was answered, so the 5-minute hold promise judges (and breaks) it."""
+    held = conversation(
+        "M-13",
+        0,
+        900,
+        customer("voice", 0, 900),
+        queue("Billing", "voice", 0, 30, "transfer", tAcd=30000),
+        agent(
+            "U9",
+            session(
+                "voice",
+                [{"segmentType": "interact"}, seg("hold", 100, 500), {"segmentType": "interact"}],
+                tHeld=400000,
+            ),
+        ),
+    )
+    _, result = cli_check(tmp_path, [{"id": "hold-5m", "kind": "hold_time", "limit": "5m"}], [held])
+    (hold,) = result["promises"]
+    assert (hold["population"], hold["broken"]) == (1, 1)

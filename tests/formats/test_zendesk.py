@@ -1,6 +1,6 @@
 """The `zendesk` reader: tickets and ticket metrics (API JSON) -> canonical contacts.
 
-Expectations are computed by hand from the files written here (PROMISES.md section 2, Zendesk):
+Expectations are computed by hand from the files written here:
 first_response_at = created_at + reply_time_in_minutes.calendar, resolved_at = created_at +
 full_resolution_time_in_minutes.calendar, a ticket listed twice is kept once.
 """
@@ -76,13 +76,18 @@ def write_json(path: Path, document: Any) -> Path:
     return path
 
 
-def run(tmp_path: Path, promises: list[dict[str, Any]], pattern: str = "zendesk/*.json") -> Any:
+def run(
+    tmp_path: Path,
+    promises: list[dict[str, Any]],
+    pattern: str = "zendesk/*.json",
+    **source: Any,
+) -> Any:
     path = write_promise_file(
         tmp_path / "promises.yaml",
         promises,
         records=pattern,
         as_of=AS_OF,
-        source={"format": "zendesk"},
+        source={"format": "zendesk", **source},
     )
     result = audit(path)
     assert result.records.reconciles()
@@ -179,14 +184,22 @@ def test_canonical_columns_and_attributes(tmp_path: Path) -> None:
 def test_reopened_ticket_is_unresolved_even_with_an_earlier_resolution_time(
     tmp_path: Path,
 ) -> None:
-    # solved after 60 min, then reopened: full_resolution_time keeps the old value
-    tickets = {"tickets": [ticket(1, "2026-10-09T20:00:00Z", "open", "email")]}
+    # solved after 60 min, then reopened: full_resolution_time keeps the old value; ticket 2,
+    # solved in 60 min, gives the export resolution times (a field empty on every ticket
+    # would make the promise unauditable)
+    tickets = {
+        "tickets": [
+            ticket(1, "2026-10-09T20:00:00Z", "open", "email"),
+            ticket(2, "2026-10-09T20:00:00Z", "solved", "email"),
+        ]
+    }
     write_json(tmp_path / "zendesk" / "tickets.json", tickets)
     write_json(
-        tmp_path / "zendesk" / "metrics.json", {"ticket_metrics": [metric(1, 30, 60, reopens=1)]}
+        tmp_path / "zendesk" / "metrics.json",
+        {"ticket_metrics": [metric(1, 30, 60, reopens=1), metric(2, 30, 60)]},
     )
     (solved,) = run(tmp_path, [SOLVED_24H]).promises
-    assert (solved.kept, solved.broken, solved.pending) == (0, 0, 1)
+    assert (solved.kept, solved.broken, solved.pending) == (1, 0, 1)
 
 
 def test_without_metrics_reply_and_resolution_promises_are_unauditable(tmp_path: Path) -> None:
@@ -257,7 +270,7 @@ def test_a_ticket_without_created_at_is_rejected_and_counted(tmp_path: Path) -> 
     del broken["created_at"]
     tickets = [ticket(1, "2026-10-01T09:00:00Z", "new", "email"), broken]
     write_json(tmp_path / "zendesk" / "t.json", {"tickets": tickets})
-    result = run(tmp_path, [SOLVED_24H])
+    result = run(tmp_path, [SOLVED_24H], max_rejected="100%")
     assert (result.records.read, result.records.rejected, result.records.used) == (2, 1, 1)
     assert result.records.rejects_by_reason == {"missing_initiated_at": 1}
 
@@ -279,3 +292,97 @@ def test_the_fivetran_example_promise_file() -> None:
     # 8 solved/closed tickets; only 11071 (2020-08-28 -> 2020-11-15, 79 days) took over 30 days
     assert (closed.population, closed.kept, closed.broken) == (8, 7, 1)
     assert closed.evidence[0].contact_id == "11071"
+
+
+# --- situation 5: an export whose metrics cover only some tickets -----------------------------
+
+
+# as_of 10-10 00:00 UTC; metrics exist for 301 only
+# 301 email 10-05 09:00 solved: reply after 30 min (kept), solved after 600 min (kept)
+# 302 email 10-05 10:00 open, no metrics: first reply unknown; unsolved, 24 h long past: broken
+# 303 email 10-05 11:00 solved, no metrics: first reply unknown; resolved, time unknown
+# 304 web   10-09 23:30 new, no metrics: first reply unknown; unsolved, deadline after as_of
+def write_partial_metrics(tmp_path: Path) -> None:
+    tickets = [
+        ticket(301, "2026-10-05T09:00:00Z", "solved", "email"),
+        ticket(302, "2026-10-05T10:00:00Z", "open", "email"),
+        ticket(303, "2026-10-05T11:00:00Z", "solved", "email"),
+        ticket(304, "2026-10-09T23:30:00Z", "new", "web"),
+    ]
+    write_json(tmp_path / "zendesk" / "tickets.json", {"tickets": tickets})
+    write_json(tmp_path / "zendesk" / "metrics.json", {"ticket_metrics": [metric(301, 30, 600)]})
+
+
+def test_a_ticket_without_metrics_lists_its_unknown_fields(tmp_path: Path) -> None:
+    write_partial_metrics(tmp_path)
+    rows = {r["contact_id"]: r for r in raw_rows(sorted((tmp_path / "zendesk").glob("*.json")))}
+    unknown = {tid: row["_unknown_fields"] for tid, row in rows.items()}
+    assert unknown == {
+        "301": None,
+        "302": "first_response_at",
+        "303": "first_response_at resolved_at",
+        "304": "first_response_at",
+    }
+    assert [rows[t]["first_response_at"] for t in ("302", "303", "304")] == [None, None, None]
+    assert [rows[t]["has_metrics"] for t in ("301", "302")] == ["true", "false"]
+
+
+def test_a_ticket_without_metrics_is_excluded_by_first_response_not_broken(
+    tmp_path: Path,
+) -> None:
+    write_partial_metrics(tmp_path)
+    reply, solved = run(tmp_path, [REPLY_2H, SOLVED_24H]).promises
+    # 301 kept; 302-304 have no metrics record: their first reply is unknown, not absent
+    assert (reply.population, reply.kept, reply.broken, reply.pending) == (4, 1, 0, 0)
+    assert reply.excluded_by_reason == {"missing_first_response_at": 3}
+    # 301 kept; 302 open past its deadline (its status says unsolved); 303 solved at an unknown
+    # time; 304 new, deadline 10-10 23:30 after as_of
+    assert (solved.kept, solved.broken, solved.pending) == (1, 1, 1)
+    assert solved.broken_by_reason == {"none_by_deadline": 1}
+    assert solved.excluded_by_reason == {"missing_resolved_at": 1}
+
+
+def test_partial_metrics_from_the_command_line(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from promise_audit.cli import app
+
+    write_partial_metrics(tmp_path)
+    path = write_promise_file(
+        tmp_path / "promises.yaml",
+        [REPLY_2H],
+        records="zendesk/*.json",
+        as_of=AS_OF,
+        source={"format": "zendesk"},
+    )
+    outcome = CliRunner().invoke(app, ["check", str(path), "--format", "json"])
+    (reply,) = json.loads(outcome.output)["promises"]
+    assert reply["broken"] == 0 and reply["excluded_by_reason"] == {"missing_first_response_at": 3}
+    assert outcome.exit_code == 0
+
+
+def test_satisfaction_rating_null_on_every_ticket_makes_csat_unauditable(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from promise_audit.cli import app
+
+    tickets = [
+        ticket(tid, f"2026-10-0{tid}T09:00:00Z", "solved", "email", satisfaction_rating=None)
+        for tid in (1, 2, 3)
+    ]
+    write_json(tmp_path / "zendesk" / "tickets.json", {"tickets": tickets})
+    rows = raw_rows([tmp_path / "zendesk" / "tickets.json"])
+    assert [row["csat"] for row in rows] == [None, None, None]  # the key is there, no rating
+    happy = {"id": "happy", "kind": "custom", "kept_if": "csat >= 4"}
+    path = write_promise_file(
+        tmp_path / "promises.yaml",
+        [happy],
+        records="zendesk/*.json",
+        as_of=AS_OF,
+        source={"format": "zendesk"},
+    )
+    outcome = CliRunner().invoke(app, ["check", str(path), "--format", "json"])
+    (promise,) = json.loads(outcome.output)["promises"]
+    assert promise["verdict"] == "unauditable"
+    assert promise["missing_fields"] == ["csat"]
+    assert outcome.exit_code == 3

@@ -15,7 +15,7 @@ import yaml
 
 from promise_audit.audit import audit
 from promise_audit.results import PromiseResult
-from tests.conftest import write_csv
+from tests.conftest import with_other_records_filled, write_csv
 
 AS_OF = "2026-10-10T00:00:00+00:00"  # the audit_one fixture's default as_of (a Saturday)
 
@@ -75,7 +75,7 @@ def audit_on_calendar(
     as_of: str = AS_OF,
 ) -> PromiseResult:
     """Like the audit_one fixture, for one promise measured on the calendar `office`."""
-    write_csv(directory / "contacts.csv", rows)
+    write_csv(directory / "contacts.csv", with_other_records_filled(rows))
     document = {
         "organization": "Test Co",
         "timezone": "UTC",

@@ -122,7 +122,7 @@ def test_promise_needing_absent_field_is_unauditable_naming_it(audit_one):
     rows = [{"contact_id": "a", "initiated_at": at("10-05 09:00")}]
     result = audit_one(rows, WITHIN_60S)
     assert result.verdict == "unauditable"
-    assert result.missing_fields == ("answered_at or abandoned", "wait_seconds")
+    assert result.missing_fields == ("answered_at or answered or abandoned", "wait_seconds")
 
 
 @pytest.mark.parametrize(
@@ -150,3 +150,154 @@ def test_calendar_counts_only_the_open_hours(tmp_path):
     result = audit_on_calendar(tmp_path, rows, AVAILABLE)
     assert result.population == 2
     assert counts(result) == (1, 1, 0, 0)
+
+
+# Missing is not kept: a contact nobody answered is broken whatever its wait, unless the
+# convention makes its outcome depend on the wait.
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        pytest.param({}, "broken:abandoned", id="no_limit"),
+        pytest.param(
+            {"limit": "60s", "abandoned": "broken"}, "broken:abandoned", id="abandons_broken"
+        ),
+        # within 60 s it would be excluded (or kept), after it broken: the wait decides
+        pytest.param({"limit": "60s"}, "excluded:missing_wait_seconds", id="abandons_excluded"),
+        pytest.param(
+            {"limit": "60s", "abandoned": "kept"},
+            "excluded:missing_wait_seconds",
+            id="abandons_kept",
+        ),
+        # at or under 30 s it would be a short abandon
+        pytest.param(
+            {"short_abandon": "30s"}, "excluded:missing_wait_seconds", id="short_abandon_threshold"
+        ),
+        pytest.param(
+            {"limit": "60s", "abandoned": "broken", "short_abandon": "30s"},
+            "excluded:missing_wait_seconds",
+            id="abandons_broken_with_threshold",
+        ),
+    ],
+)
+def test_abandon_with_no_recorded_wait(audit_one, options, expected):
+    result = audit_one([call(None, "yes", None)], {**AVAILABLE, **options})
+    assert outcome(result) == expected
+
+
+def answers(answered: str | None, answered_at: str | None, abandoned: str | None, wait: Any):
+    """A contact from an export that says whether a person answered (the `answered` column)."""
+    return {
+        "contact_id": "c1",
+        "initiated_at": at("10-05 09:00"),
+        "answered": answered,
+        "answered_at": answered_at,
+        "abandoned": abandoned,
+        "wait_seconds": wait,
+    }
+
+
+@pytest.mark.parametrize(
+    ("record", "options", "expected"),
+    [
+        # a person answered, at a time the export does not give: answered, not unanswered
+        pytest.param(answers("yes", None, "no", 30), {}, "kept", id="answered_without_time"),
+        pytest.param(
+            answers("yes", None, "no", 30), {"limit": "60s"}, "kept", id="answered_without_time_2"
+        ),
+        pytest.param(
+            answers("yes", None, "no", None),
+            {"limit": "60s"},
+            "excluded:missing_wait_seconds",
+            id="answered_wait_unknown",
+        ),
+        # nobody answered: broken, with or without a wait, with or without a limit
+        pytest.param(answers("no", None, "no", None), {}, "broken:unanswered", id="unanswered"),
+        pytest.param(
+            answers("no", None, None, None),
+            {"limit": "60s"},
+            "broken:unanswered",
+            id="unanswered_abandon_flag_missing",
+        ),
+        pytest.param(
+            answers("no", None, "no", 20),
+            {"limit": "60s"},
+            "broken:unanswered",
+            id="unanswered_with_a_short_wait",
+        ),
+        # whether anybody answered is unknown (and no answered_at column to tell): neither
+        # kept nor broken
+        pytest.param(
+            {k: v for k, v in answers(None, None, "no", 30).items() if k != "answered_at"},
+            {},
+            "excluded:missing_answered",
+            id="answer_unknown",
+        ),
+    ],
+)
+def test_answered_decides_who_reached_a_person(audit_one, record, options, expected):
+    assert outcome(audit_one([record], {**AVAILABLE, **options})) == expected
+
+
+def test_export_with_only_the_abandoned_flag_excludes_a_missing_flag(audit_one):
+    rows = [{"contact_id": "a", "initiated_at": at("10-05 09:00"), "abandoned": None}]
+    assert outcome(audit_one(rows, AVAILABLE)) == "excluded:missing_abandoned"
+
+
+# as_of is a wall for the wait: a contact still waiting at as_of (10-10 00:00) is pending
+# while its start + limit is after as_of, broken once it is at or before it.
+
+
+def waiting(initiated: str, answered_at: str | None, wait: int) -> dict:
+    return {
+        "contact_id": "c1",
+        "initiated_at": at(initiated),
+        "answered_at": answered_at and at(answered_at),
+        "abandoned": "no",
+        "wait_seconds": wait,
+    }
+
+
+@pytest.mark.parametrize(
+    ("record", "options", "expected"),
+    [
+        # answered 10 s after as_of (an exported wait of 40 s): deadline 00:00:30, pending
+        pytest.param(
+            waiting("10-09 23:59:30", "10-10 00:00:10", 40), WITHIN_60S, "pending", id="pending"
+        ),
+        # deadline 23:59:00 + 60 s = as_of exactly: already waited 60 s and still waiting
+        pytest.param(
+            waiting("10-09 23:59:00", "10-10 00:00:10", 70),
+            WITHIN_60S,
+            "broken:waited_too_long",
+            id="deadline_exactly_at_as_of",
+        ),
+        pytest.param(
+            waiting("10-09 23:59:01", "10-10 00:00:10", 69),
+            WITHIN_60S,
+            "pending",
+            id="deadline_one_second_after_as_of",
+        ),
+        # answered exactly at as_of: it happened, judged on its wait
+        pytest.param(
+            waiting("10-09 23:59:00", "10-10 00:00:00", 60),
+            WITHIN_60S,
+            "kept",
+            id="answered_at_as_of",
+        ),
+        # no limit: still waiting, no deadline
+        pytest.param(
+            waiting("10-09 20:00:00", "10-10 00:00:10", 14410), AVAILABLE, "pending", id="no_limit"
+        ),
+        # no answered_at: the exported wait ends 10 s after as_of
+        pytest.param(
+            {**waiting("10-09 23:59:30", None, 40), "answered_at": None, "abandoned": None},
+            WITHIN_60S,
+            "pending",
+            id="exported_wait_ends_after_as_of",
+        ),
+    ],
+)
+def test_still_waiting_at_as_of(audit_one, record, options, expected):
+    assert outcome(audit_one([record], options)) == expected

@@ -81,3 +81,19 @@ def test_without_wait_it_is_unauditable(audit_one):
     result = audit_one(rows, OFFER_2M)
     assert result.verdict == "unauditable"
     assert result.missing_fields == ("wait_seconds",)
+
+
+@pytest.mark.parametrize(
+    ("initiated", "requested", "expected"),
+    [
+        # still waiting at as_of (10-10 00:00), already past `after` at 23:59: pending
+        pytest.param("10-09 23:57", None, "pending", id="waiting_past_after"),
+        pytest.param("10-09 23:57", "10-09 23:59:30", "kept", id="requested_before_as_of"),
+        # at as_of it has waited 1 min 30 s: the offer is not owed yet
+        pytest.param("10-09 23:58:30", None, "outside", id="waiting_not_yet_past_after"),
+    ],
+)
+def test_a_wait_that_ends_after_as_of(audit_one, initiated, requested, expected):
+    # an exported wait of 5 min that ends after as_of, no offer recorded
+    row = {**call(300, None, requested), "initiated_at": at(initiated)}
+    assert outcome(audit_one([row], OFFER_2M)) == expected

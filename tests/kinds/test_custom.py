@@ -105,3 +105,26 @@ def test_unknown_field_is_an_error_naming_it(audit_one):
 def test_needs_kept_if_or_measure(audit_one):
     with pytest.raises(PromiseFileError, match="kept_if, or measure with limit"):
         audit_one([contact("email", None)], {"kind": "custom", "where": "true"})
+
+
+@pytest.mark.parametrize(
+    ("record", "expected"),
+    [
+        # kept_if is false: broken, whatever the missing measure would have said
+        pytest.param(contact("email", None, topic="billing"), "broken:custom_rule", id="kept_if"),
+        # the measure is over the limit: broken, whatever the missing topic would have said
+        pytest.param(contact("email", "10-07 00:00", topic=None), "broken:custom_rule", id="limit"),
+        pytest.param(
+            contact("email", "10-05 01:00", topic=None), "excluded:missing_topic", id="undecided"
+        ),
+    ],
+)
+def test_one_broken_rule_is_enough_whatever_the_other_misses(audit_one, record, expected):
+    options = {
+        "kind": "custom",
+        "where": "channel = 'email'",
+        "kept_if": "topic != 'billing'",
+        "measure": "resolved_at - initiated_at",
+        "limit": "24h",
+    }
+    assert outcome(audit_one([record], options)) == expected

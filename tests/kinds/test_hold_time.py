@@ -125,3 +125,30 @@ def test_distribution_and_debt(audit_one):
     assert result.distribution.max == 400
     # 30 s + 280 s over the limit
     assert result.debt_seconds == 310
+
+
+def test_answered_without_a_recorded_time_is_an_answered_contact(audit_one):
+    # the export says a person answered, not when: the hold is judged
+    row = {**call(121, answered=None), "answered": "yes"}
+    assert outcome(audit_one([row], HOLD_2M)) == "broken:held_too_long"
+
+
+# Holds are known once the conversation ends (ended_at; without it, no earlier than
+# answered_at + the hold time): one that ends after as_of (10-10 00:00) is pending.
+
+
+@pytest.mark.parametrize(
+    ("answered", "ended", "hold", "expected"),
+    [
+        pytest.param("10-09 23:50", "10-10 00:10", 60, "pending", id="ends_after_as_of"),
+        pytest.param("10-09 23:50", "10-10 00:00", 121, "broken:held_too_long", id="ends_at_as_of"),
+        pytest.param("10-09 23:59", None, 121, "pending", id="answer_plus_hold_after_as_of"),
+        # 23:57:59 + 121 s = as_of exactly: the hold can have ended by then
+        pytest.param(
+            "10-09 23:57:59", None, 121, "broken:held_too_long", id="answer_plus_hold_at_as_of"
+        ),
+    ],
+)
+def test_a_conversation_still_going_at_as_of_is_pending(audit_one, answered, ended, hold, expected):
+    row = {**call(hold, answered=at(answered)), "ended_at": ended and at(ended)}
+    assert outcome(audit_one([row], HOLD_2M)) == expected

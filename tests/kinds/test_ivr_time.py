@@ -84,3 +84,33 @@ def test_promise_needing_absent_field_is_unauditable_naming_it(audit_one):
     result = audit_one(rows, BOTH)
     assert result.verdict == "unauditable"
     assert result.missing_fields == ("ivr_steps",)
+
+
+def in_tree(initiated: str, seconds: Any, steps: Any) -> dict:
+    return {**call(seconds, steps), "initiated_at": at(initiated)}
+
+
+# The phone tree starts at initiated_at: a contact whose ivr_seconds ends after as_of
+# (10-10 00:00) is still in it, pending until initiated_at + limit, broken from then on.
+
+
+@pytest.mark.parametrize(
+    ("options", "record", "expected"),
+    [
+        pytest.param(MINUTE, in_tree("10-09 23:59:30", 45, 2), "pending", id="still_in_the_tree"),
+        pytest.param(
+            MINUTE,
+            in_tree("10-09 23:59:00", 90, 2),
+            "broken:too_long_in_ivr",
+            id="deadline_exactly_at_as_of",
+        ),
+        pytest.param(
+            MINUTE, in_tree("10-09 23:59:01", 90, 2), "pending", id="deadline_one_second_after"
+        ),
+        pytest.param(MINUTE, in_tree("10-09 23:59:00", 60, 2), "kept", id="leaves_at_as_of"),
+        # its menus are not all known yet either
+        pytest.param(THREE_MENUS, in_tree("10-09 23:59:30", 45, 9), "pending", id="steps_only"),
+    ],
+)
+def test_still_in_the_phone_tree_at_as_of(audit_one, options, record, expected):
+    assert outcome(audit_one([record], options)) == expected

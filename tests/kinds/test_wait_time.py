@@ -203,3 +203,118 @@ def test_enqueued_at_alone_cannot_give_a_wait(audit_one):
     result = audit_one(rows, WAIT_5M)
     assert result.verdict == "unauditable"
     assert result.missing_fields == ("wait_seconds",)
+
+
+# Missing is not kept: an abandon whose wait is missing is broken where every wait it could
+# have had breaks the promise, excluded where the wait decides.
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        pytest.param({"abandoned": "broken"}, "broken:abandoned", id="abandons_broken"),
+        pytest.param({}, "excluded:missing_wait_seconds", id="abandons_excluded"),
+        pytest.param({"abandoned": "kept"}, "excluded:missing_wait_seconds", id="abandons_kept"),
+        pytest.param(
+            {"abandoned": "broken", "short_abandon": "10s"},
+            "excluded:missing_wait_seconds",
+            id="abandons_broken_with_a_threshold",
+        ),
+    ],
+)
+def test_abandon_with_no_recorded_wait(audit_one, options, expected):
+    # queued at 09:00 and never answered, no end: an abandon whose wait nobody recorded
+    result = audit_one([queued("a", "10-01 09:00", None, None)], {**WAIT_5M, **options})
+    assert outcome(result) == expected
+
+
+def test_an_abandon_with_no_wait_and_no_enqueued_at_column_is_outside(audit_one):
+    # the export has no enqueued_at: only a wait says a contact queued (availability, not
+    # wait_time, is the promise that breaks a contact nobody answered)
+    rows = [call(None, abandoned=True)]
+    assert outcome(audit_one(rows, {**WAIT_5M, "abandoned": "broken"})) == "outside"
+
+
+def test_contact_with_no_wait_and_no_abandon_did_not_queue(audit_one):
+    # no enqueued_at column, no wait, not abandoned: nothing says it queued
+    assert outcome(audit_one([call(None)], WAIT_5M)) == "outside"
+
+
+@pytest.mark.parametrize(
+    ("options", "extra", "expected"),
+    [
+        # answered, it is kept; abandoned, it is excluded: the missing flag decides
+        pytest.param({}, {}, "excluded:missing_abandoned", id="convention_exclude"),
+        pytest.param({"abandoned": "broken"}, {}, "excluded:missing_abandoned", id="broken"),
+        # kept either way (120 s is over the 0 s short-abandon threshold)
+        pytest.param({"abandoned": "kept"}, {}, "kept", id="convention_kept"),
+        # answered, so not an abandon
+        pytest.param({}, {"answered": "yes"}, "kept", id="known_answered"),
+    ],
+)
+def test_a_wait_within_the_limit_with_the_abandon_flag_missing(audit_one, options, extra, expected):
+    row = {**call(120), "abandoned": None, **extra}
+    assert outcome(audit_one([row], {**WAIT_5M, **options})) == expected
+
+
+# as_of is a wall for the exported wait: it ends at the wait's start (enqueued_at, else
+# initiated_at) + wait_seconds; one ending after as_of (10-10 00:00) is not known yet.
+
+
+def exported(enqueued: str, answered: str | None, wait: int, *, cid: str = "c1") -> dict:
+    """A contact whose export gives both its timestamps and its wait."""
+    return {
+        "contact_id": cid,
+        "initiated_at": at(enqueued),
+        "enqueued_at": at(enqueued),
+        "answered_at": answered and at(answered),
+        "wait_seconds": wait,
+        "abandoned": "no",
+    }
+
+
+@pytest.mark.parametrize(
+    ("record", "expected"),
+    [
+        # enqueued 1 min before as_of, answered 30 s after it: the exported 90 s would be kept,
+        # but at as_of the customer is still waiting and the 00:04 deadline is ahead
+        pytest.param(exported("10-09 23:59", "10-10 00:00:30", 90), "pending", id="pending"),
+        # deadline 23:55 + 5 min = as_of exactly: broken (it waited past the limit)
+        pytest.param(
+            exported("10-09 23:55", "10-10 00:00:01", 301),
+            "broken:waited_too_long",
+            id="deadline_exactly_at_as_of",
+        ),
+        pytest.param(
+            exported("10-09 23:55:01", "10-10 00:00:01", 300),
+            "pending",
+            id="deadline_one_second_after_as_of",
+        ),
+        # answered exactly at as_of: it happened; 300 s is at the limit
+        pytest.param(exported("10-09 23:55", "10-10 00:00", 300), "kept", id="answered_at_as_of"),
+        # no answered_at: the exported wait alone says it ends 30 s after as_of
+        pytest.param(
+            {**exported("10-09 23:58", None, 150), "answered_at": None}, "pending", id="wait_only"
+        ),
+        pytest.param(
+            {**exported("10-09 23:54", None, 390), "answered_at": None},
+            "broken:waited_too_long",
+            id="wait_only_past_deadline",
+        ),
+    ],
+)
+def test_a_wait_that_ends_after_as_of_is_not_known_at_as_of(audit_one, record, expected):
+    assert outcome(audit_one([record], WAIT_5M)) == expected
+
+
+def test_five_calls_around_as_of(audit_one):
+    # the issue's case: calls enqueued just before as_of, answered just after it, whose
+    # exported waits would give 4 kept and 1 broken; at as_of all are still waiting
+    rows = [
+        exported("10-09 23:59:00", "10-10 00:00:20", 80, cid="a"),  # deadline 00:04:00
+        exported("10-09 23:58:00", "10-10 00:00:40", 160, cid="b"),  # 00:03:00
+        exported("10-09 23:57:00", "10-10 00:01:00", 240, cid="c"),  # 00:02:00
+        exported("10-09 23:56:00", "10-10 00:00:50", 290, cid="d"),  # 00:01:00
+        exported("10-09 23:55:00", "10-10 00:00:05", 305, cid="e"),  # 00:00:00: broken
+    ]
+    assert counts(audit_one(rows, WAIT_5M)) == (0, 1, 4, 0)

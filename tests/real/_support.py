@@ -60,19 +60,32 @@ class Tally:
             "excluded": excluded,
         }
 
+    def missing_data(self) -> int:
+        """Exclusions for missing data: a value the rule needs is missing or invalid."""
+        return sum(
+            n for reason, n in self.excluded.items() if reason.startswith(("missing_", "invalid_"))
+        )
+
     def verdict(self, target: float) -> str:
+        """kept only if the target holds with every missing-data exclusion counted broken."""
         decided = self.kept + sum(self.broken.values())
+        missing = self.missing_data()
         if decided == 0:
-            return "no_data"
-        return "broken" if self.kept / decided < target else "kept"
+            return "at_risk" if missing else "no_data"
+        if self.kept / decided < target:
+            return "broken"
+        return "at_risk" if self.kept / (decided + missing) < target else "kept"
 
 
 def source_path(example: Path) -> Path:
     """Where an example promise file's `contacts` source points, resolved."""
     import yaml
 
+    from promise_audit.promises.model import expand_variables
+
     document = yaml.safe_load(example.read_text(encoding="utf-8"))
-    return (example.parent / document["sources"]["contacts"]["path"]).resolve()
+    path = expand_variables(document["sources"]["contacts"]["path"])
+    return (example.parent / path).resolve()
 
 
 def promise_of(result: Any, promise_id: str) -> Any:

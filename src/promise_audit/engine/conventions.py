@@ -23,7 +23,6 @@ from promise_audit.reconciliation import ConventionRow
 ABANDON_RULES = ("exclude", "kept", "broken")
 SHORT_ABANDONS = (0.0, 5.0, 10.0, 20.0)
 ABANDON_KINDS = ("wait_time", "availability")
-DATA_REASONS = ("missing_", "invalid_")
 
 
 def abandon_label(abandoned: str, short_abandon: float) -> str:
@@ -52,8 +51,9 @@ def abandon_variants(spec: PromiseSpec) -> Iterator[tuple[str, PromiseSpec]]:
 
 def variant_counts(
     con: Any, outcomes_table: str, promises: Sequence[Any]
-) -> dict[str, tuple[int, int, int, int]]:
-    """(kept, broken, pending, excluded) of every variant status column, in one query."""
+) -> dict[str, tuple[int, int, int, int, int]]:
+    """(kept, broken, pending, excluded, of them excluded for missing data) of every variant
+    status column, in one query."""
     columns = [c for p in promises for _, _, c in p.variant_columns]
     if not columns:
         return {}
@@ -64,52 +64,57 @@ def variant_counts(
             f"count(CASE WHEN {column} LIKE 'broken%' THEN 1 END)",
             f"count(CASE WHEN {column} = 'pending' THEN 1 END)",
             f"count(CASE WHEN {column} LIKE 'excluded%' THEN 1 END)",
+            # the reasons of results.is_missing_data (missing_<field>, invalid_<field>)
+            f"count(CASE WHEN {column} LIKE 'excluded:missing%' "
+            f"OR {column} LIKE 'excluded:invalid%' THEN 1 END)",
         ]
     row = con.execute(f"SELECT {', '.join(parts)} FROM {outcomes_table}").fetchone()
     return {
-        column: tuple(int(v) for v in row[4 * i : 4 * i + 4])  # type: ignore[misc]
+        column: tuple(int(v) for v in row[5 * i : 5 * i + 5])  # type: ignore[misc]
         for i, column in enumerate(columns)
     }
 
 
 def convention_table(
-    promise: Any, result: Any, counts: dict[str, tuple[int, int, int, int]]
+    promise: Any, result: Any, counts: dict[str, tuple[int, int, int, int, int]]
 ) -> tuple[ConventionRow, ...]:
-    """The promise's own figure, then the same records under each other convention."""
-    from promise_audit.results import verdict_for
+    """The promise's own figure, then the same records under each other convention. Each
+    verdict is decided as the promise's own is: with the bounds the records excluded for
+    missing data put on the figure (`missing` of the `excluded`), so the declared row's
+    verdict is the promise's."""
+    from promise_audit.results import compliance_bounds, missing_data_count, verdict_for
 
     spec = promise.spec
 
     def row(
         dimension: str, convention: str, kept: int, broken: int, pending: int, excluded: int,
-        declared: bool = False,
+        missing: int, declared: bool = False,
     ) -> ConventionRow:  # fmt: skip
         decided = kept + broken
         compliance = kept / decided if decided else None
-        verdict = verdict_for(compliance, spec.target, spec.warn_below)
+        worst, best = compliance_bounds(kept, broken, missing)
+        verdict, _ = verdict_for(compliance, spec.target, spec.warn_below, worst=worst, best=best)
         return ConventionRow(
             dimension, convention, declared, kept, broken, pending, excluded, compliance, verdict
         )
 
     kept, broken, pending, excluded = result.kept, result.broken, result.pending, result.excluded
+    data = missing_data_count(result.excluded_by_reason)
     if spec.kind in ABANDON_KINDS:
         declared_label = abandon_label(*_declared_abandons(spec))
     else:
         declared_label = "as declared"
-    rows = [row("declared", declared_label, kept, broken, pending, excluded, declared=True)]
+    rows = [row("declared", declared_label, kept, broken, pending, excluded, data, declared=True)]
     for dimension, label, column in promise.variant_columns:
         rows.append(row(dimension, label, *counts[column]))
     rows += [
-        row("pending", "pending counted as kept", kept + pending, broken, 0, excluded),
-        row("pending", "pending counted as broken", kept, broken + pending, 0, excluded),
+        row("pending", "pending counted as kept", kept + pending, broken, 0, excluded, data),
+        row("pending", "pending counted as broken", kept, broken + pending, 0, excluded, data),
     ]
-    data = sum(
-        n for reason, n in result.excluded_by_reason.items() if reason.startswith(DATA_REASONS)
-    )
     rows += [
         row("missing data", "missing data counted as kept", kept + data, broken, pending,
-            excluded - data),
+            excluded - data, 0),
         row("missing data", "missing data counted as broken", kept, broken + data, pending,
-            excluded - data),
+            excluded - data, 0),
     ]  # fmt: skip
     return tuple(rows)

@@ -8,16 +8,33 @@ here they become SQL through `promise_audit.expressions`, never by pasting user 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from promise_audit.engine.conventions import abandon_variants
-from promise_audit.expressions import DUCKDB, Dialect, ExpressionError, compile_sql, parse
+from promise_audit.expressions import (
+    DUCKDB,
+    Binary,
+    Dialect,
+    Expr,
+    ExpressionError,
+    compile_sql,
+    fields_of,
+    parse,
+)
 from promise_audit.kinds import KINDS, Kind
 from promise_audit.kinds.base import Outcome, Rule, Window, seconds
 from promise_audit.promises.model import Calendar, PromiseSpec
-from promise_audit.records.loader import LoadedRecords, quote, text_literal
+from promise_audit.records.loader import (
+    DERIVATION_INPUTS,
+    ORDERED_FIELDS,
+    UNKNOWN_FIELDS,
+    LoadedRecords,
+    derive_available,
+    quote,
+    text_literal,
+)
 from promise_audit.records.schema import CANONICAL_FIELDS, CLOCK_FIELDS, LINK_DIMENSIONS, FieldType
 
 Locate = Callable[[int, tuple[str | int, ...], str], Exception]
@@ -50,12 +67,120 @@ class SourcePlan:
     promises: tuple[PromisePlan, ...]
 
 
+# A measure the export gives is known only once the event it measures has ended. Each flag is
+# true when that end is after as_of; the measures it names are then unknown at as_of (NULL),
+# and the kinds judge the contact as still under way. The anchors:
+# - the wait runs from coalesce(enqueued_at, initiated_at) for wait_seconds, and ends when a
+#   person answers (answered_at) or the customer gives up; answered and abandoned, decided at
+#   the wait's end, are unknown too. A queued contact with no answer, no wait and no abandon
+#   flag is still waiting.
+# - the phone tree runs from initiated_at for ivr_seconds.
+# - holds happen during the conversation, so they are known when it ends (ended_at), or, with
+#   no ended_at, no earlier than answered_at + the hold time.
+MEASURES_ENDING_AFTER_AS_OF: dict[str, tuple[str, tuple[str, ...]]] = {
+    "wait_ends_after_as_of": (
+        "(answered_at is not null and answered_at > as_of) or (answered_at is null and ("
+        "(wait_seconds is not null and coalesce(enqueued_at, initiated_at) + wait_seconds > as_of)"
+        " or (wait_seconds is null and not coalesce(answered, false) and enqueued_at is not null"
+        " and abandoned is null)))",
+        ("wait_seconds", "answered", "abandoned"),
+    ),
+    "ivr_ends_after_as_of": (
+        "ivr_seconds is not null and initiated_at + ivr_seconds > as_of",
+        ("ivr_seconds", "ivr_steps"),
+    ),
+    "hold_ends_after_as_of": (
+        "(ended_at is not null and ended_at > as_of) or (ended_at is null and answered_at is not "
+        "null and answered_at <= as_of and answered_at + coalesce(hold_seconds, "
+        "longest_hold_seconds, 0s) > as_of)",
+        ("hold_seconds", "longest_hold_seconds", "hold_count"),
+    ),
+}
+
+
 def missing_fields(kind: Kind, spec: PromiseSpec, available: frozenset[str]) -> tuple[str, ...]:
     missing: list[str] = []
     for alternatives in kind.requirements(spec):
         if not any(name in available for name in alternatives):
             missing.append(" or ".join(alternatives))
     return tuple(missing)
+
+
+def _unknown_cases(kind: Kind, spec: PromiseSpec, attributes: tuple[str, ...]) -> list[str]:
+    """A value a platform reader knows it does not have (a Zendesk ticket with no metrics
+    record has an unknown first reply, not no reply) excludes the record as missing_<field>
+    from every promise that needs that field, before the kind's own cases read the blank."""
+    if UNKNOWN_FIELDS not in attributes:
+        return []
+    needed = [alternatives[0] for alternatives in kind.requirements(spec) if len(alternatives) == 1]
+    listed = f"(' ' || coalesce(b.{quote(UNKNOWN_FIELDS)}, '') || ' ')"
+    return [
+        f"WHEN {listed} LIKE {text_literal(f'% {name} %')} THEN 'excluded:missing_{name}'"
+        for name in needed
+    ]
+
+
+def fields_read(rule: Rule, spec: PromiseSpec) -> tuple[str, ...]:
+    """The canonical fields a promise reads (its rule, clock, windows and scope), in the
+    canonical order."""
+    texts = [rule.population, *(case.when for case in rule.cases), rule.measure, rule.debt]
+    if rule.clock is not None:
+        texts += [rule.clock.start, rule.clock.end]
+    names: set[str] = set()
+    for window in rule.windows:
+        names.update((*window.partition, window.order))
+    if spec.scope is not None:
+        names.update(spec.scope.filters())
+        texts.append(spec.scope.where)
+    for text in texts:
+        if text is not None:
+            names |= fields_of(parse(text))
+    # a measure is known at as_of only once it has ended: its flag reads the times that say so
+    for flag, (text, nulled) in MEASURES_ENDING_AFTER_AS_OF.items():
+        if flag in names or names & set(nulled):
+            names |= fields_of(parse(text))
+    return tuple(f for f in CANONICAL_FIELDS if f in names)
+
+
+def fields_used(specs: Iterable[PromiseSpec], provided: frozenset[str]) -> frozenset[str]:
+    """The canonical fields an audit of these promises reads from a source that provides
+    `provided`: the kinds' requirements and rules, the scopes and expressions, the weakest-link
+    dimensions, the ratings, what the fields read are derived from and the starts their ends
+    are checked against. The others need not be parsed or checked."""
+    available = derive_available(provided)
+    used: set[str] = {"contact_id", "initiated_at", *LINK_DIMENSIONS, "csat", "nps"}
+    for spec in specs:
+        kind = KINDS[spec.kind]
+        for alternatives in kind.requirements(spec):
+            used.update(alternatives)
+        if missing_fields(kind, spec, available):
+            continue
+        try:
+            used.update(fields_read(kind.rule(spec, available), spec))
+            # the convention table recounts it under the other abandon conventions
+            for _, variant in abandon_variants(spec):
+                used.update(fields_read(kind.rule(variant, available), variant))
+            # the platform's verdict it is compared with reads a column or a condition
+            if spec.compare_with is not None:
+                if spec.compare_with.column is not None:
+                    used.add(spec.compare_with.column)
+                if spec.compare_with.kept_when is not None:
+                    used.update(fields_of(parse(spec.compare_with.kept_when)))
+                used &= CANONICAL_FIELDS.keys()  # the others are attributes, always read
+        except (ExpressionError, ValueError):
+            continue  # the plan reports it, with its place in the promise file
+    # a derived field is read from its inputs; an end is checked against its start
+    read_with = {
+        name: (*DERIVATION_INPUTS.get(name, ()), *(s for s, e in ORDERED_FIELDS if e == name))
+        for name in CANONICAL_FIELDS
+    }
+    pending = list(used)
+    while pending:
+        for source in read_with[pending.pop()]:
+            if source not in used:
+                used.add(source)
+                pending.append(source)
+    return frozenset(f for f in CANONICAL_FIELDS if f in used)
 
 
 def instant_sql(value: dt.datetime | dt.date, *, end_of_day: bool = False) -> str:
@@ -88,7 +213,21 @@ def build_plan(
     field_types["as_of"] = FieldType.TIMESTAMP
     as_of_sql = f"TIMESTAMPTZ {text_literal(as_of.isoformat())}"
 
-    # Events after as_of have not happened yet, as far as the audit knows.
+    # Events after as_of have not happened yet, as far as the audit knows; nor have the
+    # measures that end after it (see MEASURES_ENDING_AFTER_AS_OF).
+    known = {**field_types}
+
+    def raw_column(name: str) -> str:
+        return as_of_sql if name == "as_of" else f"r.{quote(name)}"
+
+    flag_columns = [
+        f"coalesce({compile_sql(parse(text), known, dialect=dialect, column=raw_column).sql}, "
+        f"false) AS {quote(flag)}"
+        for flag, (text, _) in MEASURES_ENDING_AFTER_AS_OF.items()
+    ]
+    nulled_by = {
+        name: flag for flag, (_, names) in MEASURES_ENDING_AFTER_AS_OF.items() for name in names
+    }
     base_columns = []
     for name, field_type in CANONICAL_FIELDS.items():
         if field_type is FieldType.TIMESTAMP and name != "initiated_at":
@@ -96,18 +235,38 @@ def build_plan(
                 f"CASE WHEN {quote(name)} > {as_of_sql} THEN NULL ELSE {quote(name)} END "
                 f"AS {quote(name)}"
             )
+        elif name in nulled_by:
+            base_columns.append(
+                f"CASE WHEN {quote(nulled_by[name])} THEN NULL ELSE {quote(name)} END "
+                f"AS {quote(name)}"
+            )
         else:
             base_columns.append(quote(name))
     base_columns += [quote(a) for a in records.attributes]
+    base_columns += [quote(flag) for flag in MEASURES_ENDING_AFTER_AS_OF]
     base_columns.append(f"{as_of_sql} AS as_of")
+    for flag in MEASURES_ENDING_AFTER_AS_OF:
+        field_types[flag] = FieldType.BOOLEAN
 
-    ctes = [f"base AS (SELECT {', '.join(base_columns)} FROM {records.table})"]
+    # the base's `_invalid_` columns: only those of the fields some promise reads and some
+    # record has invalid (the base is materialised for windows and clocks: every column of it
+    # costs memory on every row)
+    invalid_read: set[str] = set()
+
+    def base_cte() -> str:
+        columns = base_columns + [quote(f"_invalid_{f}") for f in sorted(invalid_read)]
+        return f"base AS (SELECT {', '.join(columns)} FROM raw)"
+
+    ctes = [
+        f"raw AS (SELECT r.*, {', '.join(flag_columns)} FROM {records.table} r)",
+        base_cte(),
+    ]
     joins: list[str] = []
-    # local week, weekday and hour, computed once for every promise's trend and heat map
+    # local day, weekday and hour, computed once for every promise's trend and heat map
     selects = [
         "b.contact_id",
         "b.initiated_at",
-        "strftime(date_trunc('week', b.initiated_at), '%Y-%m-%d') AS _week",
+        "strftime(date_trunc('day', b.initiated_at), '%Y-%m-%d') AS _day",
         "isodow(b.initiated_at) AS _weekday",
         "hour(b.initiated_at) AS _hour",
     ]
@@ -155,14 +314,15 @@ def build_plan(
             return f"b.{quote(name)}"
 
         def sql(
-            text: str,
+            text: str | Expr,
             key: tuple[str | int, ...],
             _types: dict[str, FieldType] = types,
             _column: Callable[[str], str] = column,
             _index: int = index,
         ) -> str:
             try:
-                return compile_sql(parse(text), _types, dialect=dialect, column=_column).sql
+                tree = parse(text) if isinstance(text, str) else text
+                return compile_sql(tree, _types, dialect=dialect, column=_column).sql
             except ExpressionError as exc:
                 raise locate(_index, key, exc.message) from None
 
@@ -198,23 +358,68 @@ def build_plan(
                 joins.append(f"LEFT JOIN k{index} ON k{index}.contact_id = b.contact_id")
                 clock_columns["in_calendar"] = f"coalesce(k{index}.inside, false)"
 
-        population = [f"coalesce({sql(rule.population, ('kind',))}, false)"]
-        population += _scope_sql(
+        try:
+            population_parts = _conjuncts(parse(rule.population))
+        except ExpressionError as exc:
+            raise locate(index, ("kind",), exc.message) from None
+        # (SQL, the fields it reads) of each condition a record must meet to be in the population
+        conditions = [(sql(part, ("kind",)), fields_of(part)) for part in population_parts]
+        conditions += _scope_sql(
             spec, sql, as_of_timezone=timezone, field_types=types, locate=locate, index=index
         )
-        population_sql = " AND ".join(population)
+        population_sql = " AND ".join(f"coalesce({c}, false)" for c, _ in conditions)
         for window in rule.windows:
             ctes.append(_window_cte(index, window, population_sql, sql))
             joins.append(
                 f"LEFT JOIN w{index}_{window.name} ON w{index}_{window.name}.contact_id = "
                 "b.contact_id"
             )
-        selects.append(f"{status_sql(rule, population_sql, sql)} AS {status}")
+        # A record with an invalid value of a field the promise reads is excluded for it, when
+        # it is in the population or the population cannot be told without that value: every
+        # condition holds, or reads a field that is invalid on this record.
+        possibly_in = " AND ".join(
+            "("
+            + " OR ".join(
+                [f"coalesce({c}, false)"]
+                + [
+                    f"b.{quote(f'_invalid_{name}')} IS NOT NULL"
+                    for name in sorted(names & records.invalid_found)
+                ]
+            )
+            + ")"
+            for c, names in conditions
+        )
+
+        def status_of(
+            variant_rule: Rule,
+            variant_spec: PromiseSpec,
+            _kind: Kind = kind,
+            _population: str = population_sql,
+            _possibly_in: str = possibly_in,
+            _sql: Callable[[str, tuple[str | int, ...]], str] = sql,
+        ) -> str:
+            # A derived field names the input that made it invalid (invalid_answered_at for
+            # a wait): that is the value to correct in the export.
+            read = [
+                f for f in fields_read(variant_rule, variant_spec) if f in records.invalid_found
+            ]
+            invalid_read.update(read)
+            first = [
+                f"WHEN b.{quote(f'_invalid_{name}')} IS NOT NULL AND {_possibly_in} "
+                f"THEN CASE WHEN b.{quote(f'_invalid_{name}')} LIKE 'invalid%' "
+                f"THEN 'excluded:' || b.{quote(f'_invalid_{name}')} "
+                f"ELSE 'excluded:invalid_{name}' END"
+                for name in read
+            ]
+            unknown = _unknown_cases(_kind, variant_spec, records.attributes)
+            return status_sql(variant_rule, _population, _sql, first=first, unknown=unknown)
+
+        selects.append(f"{status_of(rule, spec)} AS {status}")
         variants: list[tuple[str, str, str]] = []
         for label, variant_spec in abandon_variants(spec):
             variant = f"{status}_{len(variants)}"
             variant_rule = kind.rule(variant_spec, available)
-            selects.append(f"{status_sql(variant_rule, population_sql, sql)} AS {variant}")
+            selects.append(f"{status_of(variant_rule, variant_spec)} AS {variant}")
             variants.append(("abandons", label, variant))
         if calendar_table is not None and rule.clock is not None:
             # the same rule on the calendar's clock (every hour counts): the clock fields are
@@ -227,7 +432,7 @@ def build_plan(
                 f"({rule.clock.start}) + {seconds(rule.clock.limit)}", ("limit",)
             )
             variant = f"{status}_{len(variants)}"
-            selects.append(f"{status_sql(rule, population_sql, sql)} AS {variant}")
+            selects.append(f"{status_of(rule, spec)} AS {variant}")
             variants.append(("clock", "calendar time, every hour counting", variant))
             clock_columns.update(business)
         platform = None
@@ -278,6 +483,7 @@ def build_plan(
             )
         )
 
+    ctes[1] = base_cte()
     table = quote(f"outcomes_{records.name}")
     create = (
         f"CREATE OR REPLACE TABLE {table} AS WITH {', '.join(ctes)} "
@@ -287,11 +493,18 @@ def build_plan(
 
 
 def status_sql(
-    rule: Rule, population_sql: str, sql: Callable[[str, tuple[str | int, ...]], str]
+    rule: Rule,
+    population_sql: str,
+    sql: Callable[[str, tuple[str | int, ...]], str],
+    *,
+    first: Sequence[str] = (),
+    unknown: Sequence[str] = (),
 ) -> str:
-    """A record's status label under a rule: NULL outside the population, else 'kept',
-    'pending', 'broken:<reason>' or 'excluded:<reason>' from the first case that holds."""
-    whens = [f"WHEN NOT ({population_sql}) THEN NULL"]
+    """A record's status label under a rule: `first` (the invalid-value exclusions, which hold
+    even where the population cannot be told), then NULL outside the population, then
+    `unknown` (what a reader knows it does not know), else 'kept', 'pending',
+    'broken:<reason>' or 'excluded:<reason>' from the first case that holds."""
+    whens = [*first, f"WHEN NOT ({population_sql}) THEN NULL", *unknown]
     for case in rule.cases:
         label = case.outcome.value + (f":{case.reason}" if case.reason else "")
         if case.outcome is Outcome.EXCLUDED and not case.reason:
@@ -357,14 +570,15 @@ def _clock_ctes(index: int, start: str, end: str, limit: float, calendar: str) -
 
 def _scope_sql(
     spec: PromiseSpec,
-    sql: Callable[[str, tuple[str | int, ...]], str],
+    sql: Callable[[str | Expr, tuple[str | int, ...]], str],
     *,
     as_of_timezone: str,
     field_types: dict[str, FieldType],
     locate: Locate,
     index: int,
-) -> list[str]:
-    parts: list[str] = []
+) -> list[tuple[str, frozenset[str]]]:
+    """The scope's conditions, each with the fields it reads."""
+    parts: list[tuple[str, frozenset[str]]] = []
     if spec.scope is not None:
         for name, values in spec.scope.filters().items():
             if name not in field_types or name == "as_of":
@@ -372,7 +586,11 @@ def _scope_sql(
 
                 close = get_close_matches(name, [f for f in field_types if f != "as_of"], n=3)
                 hint = f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
-                raise locate(index, ("scope", name), f"unknown scope field {name!r}{hint}")
+                raise locate(
+                    index,
+                    ("scope", name),
+                    f"unknown scope field {name!r}{hint} (the fields: docs/fields.md)",
+                )
             literals = []
             for value in values:
                 if field_types[name] is FieldType.TEXT and not isinstance(value, str):
@@ -386,16 +604,24 @@ def _scope_sql(
                     literals.append("'" + text.replace("'", "''") + "'")
             field_ref = f"`{name}`" if not name.isidentifier() else name
             expression = f"{field_ref} in ({', '.join(literals)})"
-            parts.append(f"coalesce({sql(expression, ('scope', name))}, false)")
+            parts.append((sql(expression, ("scope", name)), frozenset({name})))
         if spec.scope.where is not None:
-            parts.append(f"coalesce({sql(spec.scope.where, ('scope', 'where'))}, false)")
+            where = sql(spec.scope.where, ("scope", "where"))
+            parts.append((where, fields_of(parse(spec.scope.where))))
     if spec.effective_from is not None:
-        parts.append(f"b.initiated_at >= {instant_sql(spec.effective_from)}")
+        parts.append((f"b.initiated_at >= {instant_sql(spec.effective_from)}", frozenset()))
     if spec.effective_to is not None:
         operator = "<" if not isinstance(spec.effective_to, dt.datetime) else "<="
         end = instant_sql(spec.effective_to, end_of_day=True)
-        parts.append(f"b.initiated_at {operator} {end}")
+        parts.append((f"b.initiated_at {operator} {end}", frozenset()))
     return parts
+
+
+def _conjuncts(expr: Expr) -> list[Expr]:
+    """The conditions of a top-level `a and b and ...`, each on its own."""
+    if isinstance(expr, Binary) and expr.op == "and":
+        return [*_conjuncts(expr.left), *_conjuncts(expr.right)]
+    return [expr]
 
 
 def _window_cte(

@@ -20,7 +20,11 @@ from promise_audit.results import (
     Link,
     PromiseResult,
     Ratings,
-    WeekPoint,
+    TrendPeriod,
+    TrendPoint,
+    compliance_bounds,
+    is_missing_data,
+    missing_data_count,
     verdict_for,
     wilson_interval,
 )
@@ -55,12 +59,16 @@ def run_plan(
     timezone: str,
     positions: dict[int, tuple[int | None, int | None]],
     on_decided: Callable[[], None] | None = None,
+    records_table: str | None = None,
+    available: frozenset[str] = frozenset(),
 ) -> list[PromiseResult]:
     """Every promise's result, from a few scans of the outcomes table shared by all promises:
     the status counts, the breakdowns, the whole-table aggregates (distributions, debt,
     ratings) and the histograms each take one query for every promise at once; only the
     evidence, a LIMIT query, is read promise by promise, and only for a broken promise.
-    `on_decided` is called once every record is decided, before the summarising."""
+    `on_decided` is called once every record is decided, before the summarising. With
+    `records_table` (one row per contact), a custom promise's evidence also gives the values
+    of the fields its expressions read (those of `available`)."""
     # hour(), weekday() and date() in expressions, and the weekly trend, read local time
     con.set_timezone(timezone)
     for statement in plan.statements:
@@ -91,6 +99,7 @@ def run_plan(
             breakdowns=breakdowns[promise.index],
             aggregates=aggregates[promise.index],
             histogram=histograms.get(promise.index, ()),
+            read_from=(records_table, available),
         )
         result = replace(
             result,
@@ -118,7 +127,8 @@ def _common(promise: PromisePlan, line: int | None, column: int | None) -> dict[
         "warn_below": spec.warn_below,
         "line": line,
         "column": column,
-        "rule": promise.kind.rule_text(),
+        "rule": promise.kind.method_text(spec),
+        "terms": promise.kind.terms(spec),
         "convention": promise.kind.convention(spec),
     }
 
@@ -143,6 +153,7 @@ def _result(
     breakdowns: Breakdowns,
     aggregates: Aggregates,
     histogram: tuple[Bin, ...],
+    read_from: tuple[str | None, frozenset[str]] = (None, frozenset()),
 ) -> PromiseResult:
     common = _common(promise, line, column)
     kind, spec = promise.kind, promise.spec
@@ -155,9 +166,11 @@ def _result(
     decided = kept + broken
     compliance = kept / decided if decided else None
     interval = wilson_interval(kept, decided)
-    verdict = verdict_for(compliance, spec.target, spec.warn_below)
+    missing = missing_data_count(excluded_by_reason)
+    worst, best = compliance_bounds(kept, broken, missing)
+    verdict, reason = verdict_for(compliance, spec.target, spec.warn_below, worst=worst, best=best)
     gap_is_clear = None if interval is None else not (interval[0] <= spec.target <= interval[1])
-    if verdict == "no_data":
+    if decided == 0:
         sentence = (
             f"No {kind.noun} to judge yet ({pending:,} pending, {excluded:,} excluded); "
             f"target {percent(spec.target)}."
@@ -190,10 +203,94 @@ def _result(
         promised_hours=promise.promised_hours,
         weakest_links=breakdowns.weakest_links if broken else (),
         trend=breakdowns.trend,
+        trend_period=breakdowns.trend_period if breakdowns.trend else None,
         # a promise with no broken record has no evidence: no query to find none
-        evidence=_evidence(con, plan, promise) if broken else (),
+        evidence=_evidence(con, plan, promise, *read_from) if broken else (),
         ratings=aggregates.ratings,
+        compliance_worst=worst,
+        compliance_best=best,
+        verdict_reason=reason,
+        verdict_note=describe_verdict_reason(
+            reason,
+            excluded_by_reason=excluded_by_reason,
+            noun=kind.noun,
+            kept_phrase=kind.kept_phrase(spec),
+            compliance=compliance,
+            worst=worst,
+            best=best,
+            target=spec.target,
+            warn_below=spec.warn_below,
+        ),
     )
+
+
+# How a missing or invalid field reads in a sentence ("... with no recorded wait").
+FIELD_WORDS = {
+    "wait_seconds": "wait",
+    "hold_seconds": "hold time",
+    "longest_hold_seconds": "longest hold",
+    "ivr_seconds": "time in the phone tree",
+    "ivr_steps": "count of phone-tree menus",
+    "answered": "answer",
+    "abandoned": "abandon flag",
+    "first_response_at": "first reply time",
+    "resolved_at": "resolution time",
+}
+
+
+def _missing_words(reason: str) -> str:
+    sort, _, name = reason.partition("_")
+    words = FIELD_WORDS.get(name, name)
+    return f"no recorded {words}" if sort == "missing" else f"an invalid {words}"
+
+
+def describe_verdict_reason(
+    reason: str | None,
+    *,
+    excluded_by_reason: dict[str, int],
+    noun: str,
+    kept_phrase: str,
+    compliance: float | None,
+    worst: float | None,
+    best: float | None,
+    target: float,
+    warn_below: float | None,
+) -> str | None:
+    """Why the verdict is what it is, in one sentence every output puts in its headline
+    (None when there is nothing to add: kept, no data, or broken with no missing data)."""
+    missing = {r: n for r, n in excluded_by_reason.items() if is_missing_data(r)}
+    count = sum(missing.values())
+    if len(missing) == 1:
+        what = _missing_words(next(iter(missing)))
+    else:
+        what = (
+            "missing data ("
+            + "; ".join(f"{_missing_words(r)}: {n:,}" for r, n in sorted(missing.items()))
+            + ")"
+        )
+    them = f"the {count:,} {noun} with {what}"
+    goal = f"the {percent(target)} target"
+    if reason == "missing_data":
+        return (
+            f"Kept only if {them} all {kept_phrase}: counted broken, they bring compliance "
+            f"to {percent(worst, target)} against {goal}."
+        )
+    if reason == "below_warn_below" and warn_below is not None:
+        return (
+            f"At risk: {percent(compliance, warn_below)} meets {goal} but not the warning "
+            f"level of {percent(warn_below)}."
+        )
+    if reason == "broken_unless_missing_kept":
+        return (
+            f"Broken unless {them} were kept: counted kept, they bring compliance to "
+            f"{percent(best)} against {goal}."
+        )
+    if reason == "broken_even_if_missing_kept" and count:
+        return (
+            f"Broken even if all {count:,} {noun} with {what} were kept "
+            f"({percent(best, target)} at best against {goal})."
+        )
+    return None
 
 
 def _decided_sql(status: str) -> str:
@@ -234,26 +331,41 @@ def _counts(
     return counts
 
 
-def explain_contacts(con: Any, plan: SourcePlan, contact_ids: Sequence[str]) -> list[Explanation]:
+def explain_contacts(
+    con: Any,
+    plan: SourcePlan,
+    contact_ids: Sequence[str],
+    *,
+    records_table: str | None = None,
+    available: frozenset[str] = frozenset(),
+) -> list[Explanation]:
     """Each promise's outcome for the given contacts, read from the same outcomes table the
-    counts come from."""
+    counts come from; with `records_table`, also the values of the record's fields each
+    promise's rule reads (those of `available`)."""
     found = []
     listed = ", ".join(text_literal(c) for c in contact_ids)
+    auditable = [p for p in plan.promises if p.rule is not None]
     columns = ", ".join(
-        f"{p.status_column}, {p.measure_column}, {p.platform_column or 'NULL'}"
-        for p in plan.promises
-        if p.rule is not None
+        f"{p.status_column}, {p.measure_column}, {p.platform_column or 'NULL'}" for p in auditable
     )
     if not columns:
         return []
+    read = {p.index: rule_fields(p, available) for p in auditable}
+    values: dict[str, dict[str, Any]] = {}
+    wanted = sorted({name for names in read.values() for name in names})
+    if records_table is not None and wanted:
+        for row in con.execute(
+            f"SELECT contact_id, {', '.join(quote(n) for n in wanted)} FROM {records_table} "
+            f"WHERE contact_id IN ({listed})"
+        ).fetchall():
+            values[str(row[0])] = dict(zip(wanted, row[1:], strict=True))
     for row in con.execute(
         f"SELECT contact_id, {columns} FROM {plan.outcomes_table} WHERE contact_id IN ({listed})"
     ).fetchall():
-        values = iter(row[1:])
-        for promise in plan.promises:
-            if promise.rule is None:
-                continue
-            status, measure, platform = next(values), next(values), next(values)
+        outcomes = iter(row[1:])
+        record = values.get(str(row[0]), {})
+        for promise in auditable:
+            status, measure, platform = next(outcomes), next(outcomes), next(outcomes)
             outcome, _, reason = (status or "outside").partition(":")
             found.append(
                 Explanation(
@@ -263,9 +375,31 @@ def explain_contacts(con: Any, plan: SourcePlan, contact_ids: Sequence[str]) -> 
                     reason or None,
                     _num(measure),
                     None if platform is None else str(platform),
+                    tuple((name, record[name]) for name in read[promise.index] if name in record),
                 )
             )
     return found
+
+
+def rule_fields(promise: PromisePlan, available: frozenset[str]) -> tuple[str, ...]:
+    """The record's fields a promise's rule reads (population, cases, measure, clock), in
+    the order the rule first names them, among `available`."""
+    from promise_audit.expressions import fields_of, parse
+
+    rule = promise.rule
+    if rule is None:
+        return ()
+    texts = [rule.population, *(case.when for case in rule.cases)]
+    if rule.measure is not None:
+        texts.append(rule.measure)
+    if rule.clock is not None:
+        texts += [rule.clock.start, rule.clock.end]
+    seen: list[str] = []
+    for text in texts:
+        for name in sorted(fields_of(parse(text))):
+            if name in available and name not in seen:
+                seen.append(name)
+    return tuple(seen)
 
 
 def _by_prefix(counts: dict[str, int], prefix: str) -> dict[str, int]:
@@ -430,19 +564,43 @@ OUTCOME_COUNTS = 5  # kept, broken, pending, excluded, and any status at all
 class Breakdowns:
     hour_grid: tuple[HourCell, ...]
     weakest_links: tuple[Link, ...]
-    trend: tuple[WeekPoint, ...]
+    trend: tuple[TrendPoint, ...]
+    trend_period: TrendPeriod
+
+
+DAILY_SPAN_DAYS = 45  # data spanning up to this many days is shown day by day
+WEEKLY_SPAN_DAYS = 400  # then week by week up to about a year; beyond it, month by month
+
+
+def trend_period(first: dt.date, last: dt.date) -> TrendPeriod:
+    """The trend's period, from the span of the records: about 10 to 60 points on the axis."""
+    span = (last - first).days
+    if span <= DAILY_SPAN_DAYS:
+        return "day"
+    return "week" if span <= WEEKLY_SPAN_DAYS else "month"
+
+
+def period_start(day: dt.date, period: TrendPeriod) -> dt.date:
+    """The first day of the period holding `day`: itself, its week's Monday, or the 1st."""
+    if period == "week":
+        return day - dt.timedelta(days=day.weekday())
+    if period == "month":
+        return day.replace(day=1)
+    return day
 
 
 def _breakdowns(
     con: Any, plan: SourcePlan, promises: Sequence[PromisePlan]
 ) -> dict[int, Breakdowns]:
-    """Every group the report shows (each dimension, hour of the week, week), for every
-    promise, in one pass: each promise's counts are columns of the same groups."""
+    """Every group the report shows (each dimension, hour of the week, day), for every
+    promise, in one pass: each promise's counts are columns of the same groups. The days are
+    summed into the trend's period, one period for the whole audit, chosen from the span of
+    the days any promise judged."""
     if not promises:
         return {}
     dimensions = [quote(d) for d in plan.dimensions]
-    keys = [*dimensions, "_weekday", "_hour", "_week"]
-    sets = [f"({d})" for d in dimensions] + ["(_weekday, _hour)", "(_week)"]
+    keys = [*dimensions, "_weekday", "_hour", "_day"]
+    sets = [f"({d})" for d in dimensions] + ["(_weekday, _hour)", "(_day)"]
     flags, tallies = [], []
     for number, promise in enumerate(promises):
         # each outcome as a column that is 1 for it and null otherwise, computed once per
@@ -471,6 +629,18 @@ def _breakdowns(
     by_set: dict[int, list[tuple[Any, ...]]] = {}
     for row in rows:
         by_set.setdefault(int(row[width]), []).append(row)
+    day_mask = sum(1 << (width - 1 - i) for i in range(width - 1))
+    # the days on which some promise judged a record (kept or broken)
+    days = [
+        dt.date.fromisoformat(str(row[width - 1]))
+        for row in by_set.get(day_mask, ())
+        if row[width - 1] is not None
+        and any(
+            row[width + 1 + n * OUTCOME_COUNTS] or row[width + 2 + n * OUTCOME_COUNTS]
+            for n in range(len(promises))
+        )
+    ]
+    period = trend_period(min(days), max(days)) if days else "week"
     breakdowns = {}
     for number, promise in enumerate(promises):
         first = width + 1 + number * OUTCOME_COUNTS
@@ -483,7 +653,7 @@ def _breakdowns(
             ]
             for mask, set_rows in by_set.items()
         }
-        breakdowns[promise.index] = _breakdown(plan, keys, dimensions, groups)
+        breakdowns[promise.index] = _breakdown(plan, keys, dimensions, groups, period)
     return breakdowns
 
 
@@ -492,6 +662,7 @@ def _breakdown(
     keys: list[str],
     dimensions: list[str],
     by_set: dict[int, list[tuple[Any, ...]]],
+    period: TrendPeriod,
 ) -> Breakdowns:
     """One promise's breakdowns from its groups: rows of the keys, then kept, broken,
     pending and excluded, by the grouping() mask of their set."""
@@ -502,7 +673,8 @@ def _breakdown(
         mask = sum(1 << (width - 1 - i) for i, k in enumerate(keys) if k not in names)
         return by_set.get(mask, [])
 
-    grid, links, trend = [], [], []
+    grid: list[HourCell] = []
+    links: list[Link] = []
     for row in rows_of("_weekday", "_hour"):
         kept, broken = int(row[width]), int(row[width + 1])
         if kept + broken:
@@ -518,33 +690,55 @@ def _breakdown(
         ("hour_of_week", f"{WEEKDAYS[int(c.weekday) - 1]} {int(c.hour):02d}:00", c.kept, c.broken)
         for c in grid
     ]
+    # a group holding every judged record is the whole population, not a link in it
+    judged = sum(c.kept + c.broken for c in grid)
     for dimension in (*plan.dimensions, "hour_of_week"):
         eligible = [
             c
             for c in candidates
-            if c[0] == dimension and c[2] + c[3] >= MIN_LINK_RECORDS and c[3] > 0
+            if c[0] == dimension and MIN_LINK_RECORDS <= c[2] + c[3] < judged and c[3] > 0
         ]
         eligible.sort(key=lambda c: (c[2] / (c[2] + c[3]), -c[3], c[1]))
         links += [Link(*c) for c in eligible[:LINKS_PER_DIMENSION]]
-    for row in rows_of("_week"):
+    periods: dict[str, list[int]] = {}
+    for row in rows_of("_day"):
         if row[width - 1] is not None:
-            trend.append(WeekPoint(str(row[width - 1]), *(int(v) for v in row[width:])))
+            start = period_start(dt.date.fromisoformat(str(row[width - 1])), period).isoformat()
+            tally = periods.setdefault(start, [0, 0, 0, 0])
+            for position, value in enumerate(row[width:]):
+                tally[position] += int(value)
+    trend = [TrendPoint(start, *tally) for start, tally in sorted(periods.items())]
     return Breakdowns(
         hour_grid=tuple(sorted(grid, key=lambda c: (c.weekday, c.hour))),
         weakest_links=tuple(links),
-        trend=tuple(sorted(trend, key=lambda w: w.week)),
+        trend=tuple(trend),
+        trend_period=period,
     )
 
 
-def _evidence(con: Any, plan: SourcePlan, promise: PromisePlan) -> tuple[Evidence, ...]:
+def _evidence(
+    con: Any,
+    plan: SourcePlan,
+    promise: PromisePlan,
+    records_table: str | None = None,
+    available: frozenset[str] = frozenset(),
+) -> tuple[Evidence, ...]:
     details = [d for d in ("channel", "queue", "team", "agent_id") if d in plan.dimensions]
-    detail_sql = "".join(f", {quote(d)}" for d in details)
+    # a custom promise has no measure of its kind: the values its own expressions read say
+    # why a record broke it (csat 2 against `csat >= 3`)
+    own = []
+    if records_table is not None and promise.kind.name == "custom" and promise.rule is not None:
+        own = [f for f in rule_fields(promise, available) if f not in details]
+    detail_sql = "".join(f", o.{quote(d)}" for d in details)
+    own_sql = "".join(f", r.{quote(f)}" for f in own)
+    join = f"LEFT JOIN {records_table} AS r ON r.contact_id = o.contact_id" if own else ""
     rows = con.execute(
         f"""
-        SELECT contact_id, initiated_at, {promise.status_column}, {promise.measure_column}
-               {detail_sql}
-        FROM {plan.outcomes_table} WHERE {_broken_sql(promise.status_column)}
-        ORDER BY {promise.measure_column} DESC NULLS LAST, contact_id
+        SELECT o.contact_id, o.initiated_at, o.{promise.status_column},
+               o.{promise.measure_column} {detail_sql} {own_sql}
+        FROM {plan.outcomes_table} AS o {join}
+        WHERE {_broken_sql("o." + promise.status_column)}
+        ORDER BY o.{promise.measure_column} DESC NULLS LAST, o.contact_id
         LIMIT {EVIDENCE_ROWS}
         """
     ).fetchall()
@@ -557,13 +751,21 @@ def _evidence(con: Any, plan: SourcePlan, promise: PromisePlan) -> tuple[Evidenc
                 reason=str(status).partition(":")[2] or "broken",
                 measure=_num(measure),
                 details=tuple(
-                    (name, str(value))
-                    for name, value in zip(details, values, strict=True)
+                    (name, _detail(value))
+                    for name, value in zip([*details, *own], values, strict=True)
                     if value is not None
                 ),
             )
         )
     return tuple(evidence)
+
+
+def _detail(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return f"{value:g}"
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    return str(value)
 
 
 def _iso(value: Any) -> str:

@@ -38,7 +38,71 @@ POSTGRES_SETUP = (
       END IF;
       RETURN value::timestamptz;
     EXCEPTION WHEN others THEN RETURN NULL; END $$""",
+    # a strptime pattern, written as PostgreSQL's to_timestamp pattern (see _strptime_as)
+    """CREATE OR REPLACE FUNCTION pg_temp.pa_try_strptime(value text, pattern text)
+    RETURNS timestamptz LANGUAGE plpgsql STABLE AS $$
+    BEGIN RETURN to_timestamp(value, pattern);
+    EXCEPTION WHEN others THEN RETURN NULL; END $$""",
 )
+
+# strptime directive -> (PostgreSQL to_timestamp pattern, Spark datetime pattern)
+_STRPTIME = {
+    "Y": ("YYYY", "yyyy"),
+    "y": ("YY", "yy"),
+    "m": ("MM", "M"),
+    "d": ("DD", "d"),
+    "H": ("HH24", "H"),
+    "I": ("HH12", "h"),
+    "M": ("MI", "mm"),
+    "S": ("SS", "ss"),
+    "p": ("AM", "a"),
+    "b": ("Mon", "MMM"),
+    "B": ("Month", "MMMM"),
+    "a": ("Dy", "EEE"),
+    "A": ("Day", "EEEE"),
+    "z": ("TZHTZM", "Z"),
+    "f": ("US", "SSSSSS"),
+    "j": ("DDD", "D"),
+}
+
+
+def _strptime_as(pattern: str, engine: str) -> str:
+    """A strptime pattern in the engine's own letters; literal letters quoted as it wants."""
+    out: list[str] = []
+    index = 0
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "%" and index + 1 < len(pattern):
+            directive = pattern[index + 1]
+            index += 2
+            if directive == "%":
+                out.append("%")
+                continue
+            if directive not in _STRPTIME:
+                raise EngineSQLError(f"no {engine} reading of the strptime directive %{directive}")
+            out.append(_STRPTIME[directive][0 if engine == "postgres" else 1])
+            continue
+        index += 1
+        if char.isalpha():
+            out.append(f'"{char}"' if engine == "postgres" else f"'{char}'")
+        elif char == "'" and engine == "spark":
+            out.append("''")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def _try_strptime(generator: Any, node: exp.Anonymous, engine: str) -> str:
+    value, pattern = node.expressions
+    if not isinstance(pattern, exp.Literal) or not pattern.is_string:
+        raise EngineSQLError("a strptime pattern must be a literal")
+    translated = generator.sql(exp.Literal.string(_strptime_as(pattern.this, engine)))
+    if engine == "postgres":
+        return f"pg_temp.pa_try_strptime(CAST({generator.sql(value)} AS TEXT), {translated})"
+    # without ANSI mode to_timestamp gives null for text it cannot read; try_to_timestamp is
+    # the same under ANSI mode
+    return f"try_to_timestamp({generator.sql(value)}, {translated})"
+
 
 _TRY_FUNCTIONS = {
     exp.DataType.Type.DOUBLE: "pa_try_double",
@@ -112,8 +176,12 @@ _SPARK_FUNCTIONS: dict[str, Callable[[list[str]], str]] = {
 }
 
 
-def _anonymous(table: dict[str, Callable[[list[str]], str]], base: Any) -> Any:
+def _anonymous(
+    table: dict[str, Callable[[list[str]], str]], base: Any, engine: str = "postgres"
+) -> Any:
     def render(generator: Any, node: exp.Anonymous) -> str:
+        if str(node.name).lower() == "try_strptime":
+            return _try_strptime(generator, node, engine)
         rule = table.get(str(node.name).lower())
         if rule is None:
             return str(base(generator, node))
@@ -152,7 +220,7 @@ class SparkFromDuckDB(Spark):
             ),
             # GROUPING of several columns is a bit mask in DuckDB; Spark calls that grouping_id
             exp.Grouping: lambda g, n: f"grouping_id({', '.join(_args(g, n))})",
-            exp.Anonymous: _anonymous(_SPARK_FUNCTIONS, Spark.Generator.anonymous_sql),
+            exp.Anonymous: _anonymous(_SPARK_FUNCTIONS, Spark.Generator.anonymous_sql, "spark"),
         }
 
 

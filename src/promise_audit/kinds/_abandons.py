@@ -5,22 +5,22 @@ from __future__ import annotations
 from typing import Literal
 
 from promise_audit.kinds.base import Case, Outcome, seconds
-from promise_audit.promises.units import humanize_duration
 
 AbandonRule = Literal["exclude", "kept", "broken"]
+
+IS_ABANDON = "coalesce(abandoned, false)"
 
 
 def abandon_cases(limit: float, short_abandon: float, abandoned: AbandonRule) -> tuple[Case, ...]:
     """Cases for abandons at or under the limit (those over it are broken before these)."""
-    is_abandon = "coalesce(abandoned, false)"
     counted = {
-        "exclude": Case(is_abandon, Outcome.EXCLUDED, "abandoned_within_limit"),
-        "kept": Case(is_abandon, Outcome.KEPT),
-        "broken": Case(is_abandon, Outcome.BROKEN, "abandoned"),
+        "exclude": Case(IS_ABANDON, Outcome.EXCLUDED, "abandoned_within_limit"),
+        "kept": Case(IS_ABANDON, Outcome.KEPT),
+        "broken": Case(IS_ABANDON, Outcome.BROKEN, "abandoned"),
     }[abandoned]
     return (
         Case(
-            f"{is_abandon} and wait_seconds <= {seconds(short_abandon)}",
+            f"{IS_ABANDON} and wait_seconds <= {seconds(short_abandon)}",
             Outcome.EXCLUDED,
             "short_abandon",
         ),
@@ -28,10 +28,24 @@ def abandon_cases(limit: float, short_abandon: float, abandoned: AbandonRule) ->
     )
 
 
-def describe(limit: float | None, short_abandon: float, abandoned: AbandonRule) -> str:
+def abandon_with_unknown_wait(
+    limit: float | None, short_abandon: float, abandoned: AbandonRule
+) -> Case:
+    """An abandon whose wait is missing: broken where every wait it could have had breaks it
+    (no short-abandon threshold, and every abandon within the limit counts as broken, or there
+    is no limit), else excluded for the missing wait. A missing wait is not a zero wait: the
+    default threshold of 0 s (no wait at all) does not make it a short abandon."""
+    when = f"{IS_ABANDON} and wait_seconds is null"
+    if short_abandon == 0 and (limit is None or abandoned == "broken"):
+        return Case(when, Outcome.BROKEN, "abandoned")
+    return Case(when, Outcome.EXCLUDED, "missing_wait_seconds")
+
+
+def describe(limit: str | None, short_abandon: str | None, abandoned: AbandonRule) -> str:
+    """The convention in words; `limit` and `short_abandon` as the promise file wrote them."""
     short = (
-        f"abandons after {humanize_duration(short_abandon)} or less are excluded as short abandons"
-        if short_abandon > 0
+        f"abandons after {short_abandon} or less are excluded as short abandons"
+        if short_abandon is not None
         else "abandons with no wait at all are excluded as short abandons"
     )
     if limit is None:
@@ -42,6 +56,6 @@ def describe(limit: float | None, short_abandon: float, abandoned: AbandonRule) 
         "broken": "broken (they never reached a person)",
     }[abandoned]
     return (
-        f"{short}; other abandons within {humanize_duration(limit)} are {other}; "
-        f"abandons after more than {humanize_duration(limit)} are broken"
+        f"{short}; other abandons within {limit} are {other}; "
+        f"abandons after more than {limit} are broken"
     )

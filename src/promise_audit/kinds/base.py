@@ -13,7 +13,6 @@ from enum import StrEnum
 from typing import ClassVar, Literal
 
 from promise_audit.promises.model import PromiseSpec
-from promise_audit.promises.units import format_duration, humanize_duration
 
 
 class Outcome(StrEnum):
@@ -122,6 +121,32 @@ class Kind:
 
         return cleandoc(cls.__doc__ or "")
 
+    def method_text(self, options: PromiseSpec) -> str:
+        """The rule a report prints for this promise: the kind's rule, unless the promise
+        writes its own (custom)."""
+        return self.rule_text()
+
+    def terms(self, options: PromiseSpec) -> tuple[tuple[str, str], ...]:
+        """The kind's options the promise file set, in its own words: ('limit', '5 days')."""
+        from promise_audit.promises.loader import is_duration_field
+
+        shown = []
+        for name, info in type(options).model_fields.items():
+            value = getattr(options, name)
+            if name in PromiseSpec.model_fields or name not in options.model_fields_set:
+                continue
+            if value is None:
+                continue
+            if isinstance(value, float) and is_duration_field(info.annotation, info.metadata):
+                shown.append((name, options.words(name)))
+            elif isinstance(value, list | tuple):
+                shown.append((name, ", ".join(str(item) for item in value)))
+            elif isinstance(value, float):
+                shown.append((name, number(value)))
+            else:
+                shown.append((name, str(value)))
+        return tuple(shown)
+
 
 def deadline_rule(
     *,
@@ -152,8 +177,9 @@ def deadline_rule(
     )
 
 
-def within(limit: float) -> str:
-    return f"within {humanize_duration(limit)}"
+def within(limit: str) -> str:
+    """'within 5 days', from the limit in the promise file's words (`PromiseSpec.words`)."""
+    return f"within {limit}"
 
 
 __all__ = [
@@ -166,8 +192,6 @@ __all__ = [
     "Window",
     "deadline_rule",
     "field_reference",
-    "format_duration",
-    "humanize_duration",
     "number",
     "seconds",
     "within",

@@ -38,4 +38,4 @@ class CallbackKept(Kind):
 
     def kept_phrase(self, options: PromiseSpec) -> str:
         assert isinstance(options, CallbackKeptOptions)
-        return f"were called back {within(options.limit)}"
+        return f"were called back {within(options.words('limit'))}"

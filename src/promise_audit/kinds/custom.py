@@ -40,9 +40,10 @@ class Custom(Kind):
     Population: the records where `where` is true (all, without it). The expressions may use
     any canonical field (one the export lacks makes the promise unauditable) and any other
     source column of the export (a scope attribute).
-    Broken: `kept_if` is false, or `measure` is over `limit`.
-    Excluded: `kept_if` or `measure` is null because a field it needs is missing
-    (missing_<field>, naming the first such field, or null_expression).
+    Broken: `kept_if` is false, or `measure` is over `limit` (either one is enough, whatever
+    the other's value).
+    Excluded: neither broke it and `kept_if` or `measure` is null because a field it needs is
+    missing (missing_<field>, naming the first such field, or null_expression).
     """
 
     name = "custom"
@@ -66,23 +67,26 @@ class Custom(Kind):
         from promise_audit.expressions import fields_of, parse
 
         assert isinstance(options, CustomOptions)
-        cases: list[Case] = []
+        # a record that breaks one rule is broken whatever the other's missing value would say
+        broken_cases: list[Case] = []
+        missing_cases: list[Case] = []
         for text, broken in (
             (options.kept_if, f"not ({options.kept_if})"),
             (options.measure, f"({options.measure}) > {seconds(options.limit or 0)}"),
         ):
             if text is None:
                 continue
+            broken_cases.append(Case(broken, Outcome.BROKEN, "custom_rule"))
             for name in sorted(fields_of(parse(text)) - {"as_of"}):
-                cases.append(
+                missing_cases.append(
                     Case(
                         f"({text}) is null and {field_reference(name)} is null",
                         Outcome.EXCLUDED,
                         f"missing_{name}",
                     )
                 )
-            cases.append(Case(f"({text}) is null", Outcome.EXCLUDED, "null_expression"))
-            cases.append(Case(broken, Outcome.BROKEN, "custom_rule"))
+            missing_cases.append(Case(f"({text}) is null", Outcome.EXCLUDED, "null_expression"))
+        cases = broken_cases + missing_cases
         return Rule(
             population=options.where or "true",
             cases=tuple(cases),
@@ -94,6 +98,34 @@ class Custom(Kind):
             else None,
         )
 
+    def method_text(self, options: PromiseSpec) -> str:
+        """The promise's own expressions, as the report's method."""
+        assert isinstance(options, CustomOptions)
+        tests, failures = [], []
+        if options.kept_if is not None:
+            tests.append(f"{_code(options.kept_if)} is true")
+            failures.append(f"{_code(options.kept_if)} is false")
+        if options.measure is not None:
+            tests.append(f"{_code(options.measure)} is at most {options.words('limit')}")
+            failures.append(f"{_code(options.measure)} is over {options.words('limit')}")
+        population = (
+            f"the records where {_code(options.where)}" if options.where else "every record"
+        )
+        return (
+            "A promise written in the promise language.\n\n"
+            f"Population: {population}.\n"
+            f"Kept: {' and '.join(tests)}.\n"
+            f"Broken: {' or '.join(failures)} (custom_rule).\n"
+            "Excluded: an expression is null because a field it needs is missing "
+            "(missing_<field>, or null_expression)."
+        )
+
     def kept_phrase(self, options: PromiseSpec) -> str:
         assert isinstance(options, CustomOptions)
         return options.describe or "kept the promise"
+
+
+def _code(expression: str) -> str:
+    """An expression as code in the method text; one quoting a field name in backticks
+    already marks its own code."""
+    return expression if "`" in expression else f"`{expression}`"

@@ -50,4 +50,4 @@ class FirstResponse(Kind):
 
     def kept_phrase(self, options: PromiseSpec) -> str:
         assert isinstance(options, FirstResponseOptions)
-        return f"got a first reply {within(options.limit)}"
+        return f"got a first reply {within(options.words('limit'))}"

@@ -4,7 +4,7 @@ from typing import Literal
 
 from promise_audit.kinds.base import Case, Kind, Outcome, Requirement, Rule, seconds
 from promise_audit.promises.model import PromiseSpec
-from promise_audit.promises.units import PositiveDuration, humanize_duration
+from promise_audit.promises.units import PositiveDuration
 
 
 class HoldTimeOptions(PromiseSpec):
@@ -15,11 +15,13 @@ class HoldTimeOptions(PromiseSpec):
 class HoldTime(Kind):
     """Nobody is put on hold, during the conversation, for longer than `limit`.
 
-    Population: answered contacts (answered_at present; where the export has no answered_at,
-    contacts not marked abandoned).
+    Population: answered contacts (answered true, which answered_at present implies; where the
+    export has neither, contacts not marked abandoned).
     Broken: the total hold time (hold_seconds) over `limit`; with `per: hold`, the longest
     single hold (longest_hold_seconds, which equals hold_seconds when there was at most one
     hold) over `limit`.
+    Pending: the conversation had not ended at as_of (ended_at after it or, with no ended_at,
+    answered_at + the hold time after it): its holds are not all known yet.
     Excluded: the hold time is missing (missing_hold_seconds / missing_longest_hold_seconds).
     """
 
@@ -36,8 +38,8 @@ class HoldTime(Kind):
 
     def rule(self, options: PromiseSpec, available: frozenset[str]) -> Rule:
         assert isinstance(options, HoldTimeOptions)
-        if "answered_at" in available:
-            answered = "answered_at is not null"
+        if "answered" in available:
+            answered = "coalesce(answered, false)"
         elif "abandoned" in available:
             answered = "not coalesce(abandoned, false)"
         else:
@@ -46,6 +48,7 @@ class HoldTime(Kind):
         return Rule(
             population=answered,
             cases=(
+                Case("hold_ends_after_as_of", Outcome.PENDING),
                 Case(f"{measure} is null", Outcome.EXCLUDED, f"missing_{measure}"),
                 Case(f"{measure} > {seconds(options.limit)}", Outcome.BROKEN, "held_too_long"),
             ),
@@ -58,4 +61,4 @@ class HoldTime(Kind):
     def kept_phrase(self, options: PromiseSpec) -> str:
         assert isinstance(options, HoldTimeOptions)
         what = "any single hold" if options.per == "hold" else "hold"
-        return f"spent {humanize_duration(options.limit)} or less on {what}"
+        return f"spent {options.words('limit')} or less on {what}"

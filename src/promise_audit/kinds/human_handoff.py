@@ -39,4 +39,4 @@ class HumanHandoff(Kind):
 
     def kept_phrase(self, options: PromiseSpec) -> str:
         assert isinstance(options, HumanHandoffOptions)
-        return f"reached a person {within(options.limit)}"
+        return f"reached a person {within(options.words('limit'))}"

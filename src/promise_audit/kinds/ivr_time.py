@@ -6,7 +6,7 @@ from pydantic import model_validator
 
 from promise_audit.kinds.base import Case, Kind, Outcome, Requirement, Rule, number, seconds
 from promise_audit.promises.model import PromiseSpec
-from promise_audit.promises.units import PositiveDuration, humanize_duration
+from promise_audit.promises.units import PositiveDuration
 
 
 class IvrTimeOptions(PromiseSpec):
@@ -29,6 +29,9 @@ class IvrTime(Kind):
     default, and an export without a channel column is taken as all phone contacts).
     Broken: ivr_seconds over `limit` (too_long_in_ivr) or ivr_steps over `max_steps`
     (too_many_ivr_steps).
+    Pending: still in the phone tree at as_of (initiated_at + ivr_seconds after it; its steps
+    are not known yet either); with `limit`, broken (too_long_in_ivr) once initiated_at +
+    limit is at or before as_of.
     Excluded: a measure the promise uses is missing and nothing else broke it
     (missing_ivr_seconds / missing_ivr_steps).
     """
@@ -55,6 +58,13 @@ class IvrTime(Kind):
         broken: list[Case] = []
         missing: list[Case] = []
         if options.limit is not None:
+            broken += [
+                Case(
+                    f"ivr_ends_after_as_of and initiated_at + {seconds(options.limit)} > as_of",
+                    Outcome.PENDING,
+                ),
+                Case("ivr_ends_after_as_of", Outcome.BROKEN, "too_long_in_ivr"),
+            ]
             broken.append(
                 Case(f"ivr_seconds > {seconds(options.limit)}", Outcome.BROKEN, "too_long_in_ivr")
             )
@@ -68,6 +78,8 @@ class IvrTime(Kind):
                 )
             )
             missing.append(Case("ivr_steps is null", Outcome.EXCLUDED, "missing_ivr_steps"))
+        if options.limit is None:
+            broken.insert(0, Case("ivr_ends_after_as_of", Outcome.PENDING))
         timed = options.limit is not None
         return Rule(
             population=population,
@@ -83,7 +95,7 @@ class IvrTime(Kind):
         assert isinstance(options, IvrTimeOptions)
         parts = []
         if options.limit is not None:
-            parts.append(f"{humanize_duration(options.limit)} or less")
+            parts.append(f"{options.words('limit')} or less")
         if options.max_steps is not None:
             parts.append(f"{options.max_steps} menus or fewer")
         return f"got through the phone tree in {' and '.join(parts)}"

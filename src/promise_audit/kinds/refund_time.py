@@ -39,4 +39,4 @@ class RefundTime(Kind):
 
     def kept_phrase(self, options: PromiseSpec) -> str:
         assert isinstance(options, RefundTimeOptions)
-        return f"were refunded {within(options.limit)}"
+        return f"were refunded {within(options.words('limit'))}"

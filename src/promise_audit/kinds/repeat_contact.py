@@ -7,7 +7,6 @@ from promise_audit.kinds.base import (
     Requirement,
     Rule,
     Window,
-    humanize_duration,
     seconds,
 )
 from promise_audit.promises.model import PromiseSpec
@@ -64,4 +63,4 @@ class RepeatContact(Kind):
 
     def kept_phrase(self, options: PromiseSpec) -> str:
         assert isinstance(options, RepeatContactOptions)
-        return f"did not have to contact again within {humanize_duration(options.window)}"
+        return f"did not have to contact again within {options.words('window')}"

@@ -38,4 +38,4 @@ class ResolutionTime(Kind):
 
     def kept_phrase(self, options: PromiseSpec) -> str:
         assert isinstance(options, ResolutionTimeOptions)
-        return f"were resolved {within(options.limit)}"
+        return f"were resolved {within(options.words('limit'))}"

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from promise_audit.kinds.base import Case, Kind, Outcome, Requirement, Rule, seconds
 from promise_audit.promises.model import PromiseSpec
-from promise_audit.promises.units import PositiveDuration, humanize_duration
+from promise_audit.promises.units import PositiveDuration
 
 
 class ReturnWindowOptions(PromiseSpec):
@@ -49,4 +49,4 @@ class ReturnWindow(Kind):
 
     def kept_phrase(self, options: PromiseSpec) -> str:
         assert isinstance(options, ReturnWindowOptions)
-        return f"were accepted (asked for within {humanize_duration(options.window)})"
+        return f"were accepted (asked for within {options.words('window')})"

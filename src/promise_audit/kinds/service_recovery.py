@@ -77,4 +77,4 @@ class ServiceRecovery(Kind):
             if flag
         ]
         tail = f" with {' and '.join(extras)}" if extras else ""
-        return f"were put right {within(options.limit)}{tail}"
+        return f"were put right {within(options.words('limit'))}{tail}"

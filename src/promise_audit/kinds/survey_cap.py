@@ -11,7 +11,6 @@ from promise_audit.kinds.base import (
     Requirement,
     Rule,
     Window,
-    humanize_duration,
     number,
 )
 from promise_audit.promises.model import PromiseSpec
@@ -75,5 +74,5 @@ class SurveyCap(Kind):
         assert isinstance(options, SurveyCapOptions)
         return (
             f"came within the cap of {options.max} survey{'s' if options.max != 1 else ''} "
-            f"per {humanize_duration(options.window)}"
+            f"per {options.words('window')}"
         )

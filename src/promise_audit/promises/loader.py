@@ -462,7 +462,7 @@ def _check_columns(loaded: LoadedPromiseFile, name: str, source: Source) -> None
             raise loaded.error(
                 f"{field_name!r} is not a canonical field"
                 f"{_suggest(field_name, sorted(CANONICAL_FIELDS))}; other source columns are "
-                "kept as they are, without a mapping",
+                "kept as they are, without a mapping (the fields: docs/fields.md)",
                 ("sources", name, "columns", field_name),
                 at_key=True,
             )
@@ -521,7 +521,7 @@ def _check_values(loaded: LoadedPromiseFile, spec: PromiseSpec, where: Location)
     deadlines would overflow) and dates no contact record has."""
     for name, info in type(spec).model_fields.items():
         value = getattr(spec, name)
-        duration = isinstance(value, float) and _is_duration(info.annotation, info.metadata)
+        duration = isinstance(value, float) and is_duration_field(info.annotation, info.metadata)
         if duration and value > MAX_DURATION_DAYS * 86_400:
             raise loaded.error(
                 f"{name!r}: {value:g} seconds is more than {MAX_DURATION_DAYS:,} days",
@@ -561,7 +561,7 @@ def _check_year(
         )
 
 
-def _is_duration(annotation: Any, metadata: list[Any]) -> bool:
+def is_duration_field(annotation: Any, metadata: list[Any]) -> bool:
     """Whether a field is read by units.parse_duration (Duration, PositiveDuration, Optional)."""
     from promise_audit.promises.units import parse_duration, parse_positive_duration
 
@@ -571,7 +571,7 @@ def _is_duration(annotation: Any, metadata: list[Any]) -> bool:
     metadata_of = getattr(annotation, "__metadata__", ())
     if any(getattr(item, "func", None) in readers for item in metadata_of):
         return True
-    return any(_is_duration(arg, []) for arg in get_args(annotation))
+    return any(is_duration_field(arg, []) for arg in get_args(annotation))
 
 
 def _as_datetime(value: dt.datetime | dt.date) -> dt.datetime:

@@ -1,4 +1,5 @@
-"""The promise file's models (PROMISES.md section 2), validated with pydantic at the edge.
+"""The promise file's models (described in the README and docs/), validated with pydantic at
+the edge.
 
 Each promise kind extends `PromiseSpec` with its own options (see `promise_audit.kinds`), so a
 misspelt option is an error at its line, never silently ignored.
@@ -18,11 +19,13 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    ModelWrapValidatorHandler,
+    PrivateAttr,
     field_validator,
     model_validator,
 )
 
-from promise_audit.promises.units import Fraction
+from promise_audit.promises.units import Fraction, duration_text, written_unit
 
 SOURCE_FORMATS = (
     "csv",
@@ -159,6 +162,29 @@ class EventLog(Strict):
     format: str | None = None
 
 
+_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+def expand_variables(path: str) -> str:
+    """`${NAME}` and `${NAME:-default}` in a source path, from the environment, so one promise
+    file runs wherever its data is (the examples read `${PROMISE_AUDIT_DATA:-data}`)."""
+    import os
+
+    def value(match: re.Match[str]) -> str:
+        name, default = match.group(1), match.group(2)
+        found = os.environ.get(name)
+        if found:
+            return found
+        if default is None:
+            raise ValueError(
+                f"the path uses ${{{name}}}, which is not set: set it, or write "
+                f"${{{name}:-DEFAULT}}"
+            )
+        return default
+
+    return _VARIABLE.sub(value, path)
+
+
 class Source(Strict):
     path: str | None = None
     table: str | None = Field(
@@ -173,6 +199,8 @@ class Source(Strict):
     delimiter: str | None = None
     encoding: str = "utf-8"
     events: EventLog | None = None
+    # the share of rows that may be rejected before the audit stops (100% never stops)
+    max_rejected: Fraction = 0.01
 
     @field_validator("encoding")
     @classmethod
@@ -190,6 +218,11 @@ class Source(Strict):
     @classmethod
     def _zone(cls, value: str | None) -> str | None:
         return None if value is None else check_timezone(value)
+
+    @field_validator("path")
+    @classmethod
+    def _variables(cls, value: str | None) -> str | None:
+        return None if value is None else expand_variables(value)
 
     @model_validator(mode="after")
     def _path_or_table(self) -> Source:
@@ -317,6 +350,25 @@ class PromiseSpec(Strict):
     calendar: str | None = None
     compare_with: CompareWith | None = None
     reported: Reported | None = None
+    # what the file wrote for each option, so a limit of 5d reads "5 days", never "120 hours"
+    _written: dict[str, Any] = PrivateAttr(default_factory=dict)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _remember_written(cls, data: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
+        spec = handler(data)
+        if isinstance(data, dict) and isinstance(spec, PromiseSpec):
+            spec._written = dict(data)
+        return spec
+
+    def written(self, name: str) -> Any:
+        """The option as the promise file wrote it ('5d'), or None when the file left it out."""
+        return self._written.get(name)
+
+    def words(self, name: str) -> str:
+        """A duration option in the unit the promise file used: `limit: 5d` -> '5 days'."""
+        value = getattr(self, name)
+        return duration_text(float(value), written_unit(self._written.get(name)))
 
 
 class Waiver(Strict):

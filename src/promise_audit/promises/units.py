@@ -116,22 +116,78 @@ PositiveDuration = Annotated[float, BeforeValidator(parse_positive_duration)]
 Fraction = Annotated[float, BeforeValidator(parse_fraction)]
 
 
-def format_duration(seconds: float) -> str:
-    """The shortest exact form: 300 -> '5m', 86400 -> '24h', 90 -> '90s'."""
-    if seconds and seconds % 86400 == 0 and seconds >= 7 * 86400:
-        return f"{seconds / 86400:g}d"
-    for unit, size in (("h", 3600), ("m", 60)):
-        if seconds and seconds % size == 0:
-            return f"{seconds / size:g}{unit}"
-    return f"{seconds:g}s"
+# Every output writes a duration through `duration_text` (and an axis label through
+# `duration_tick`): a promise's own limit, window or deadline in the unit its file used, any
+# other duration (a measure, a median) in the compact form below.
+UNIT_SECONDS = {"week": 604800, "day": 86400, "hour": 3600, "minute": 60, "second": 1}
+_WRITTEN_UNITS = {
+    "s": "second", "sec": "second", "secs": "second", "second": "second", "seconds": "second",
+    "ms": "second",
+    "m": "minute", "min": "minute", "mins": "minute", "minute": "minute", "minutes": "minute",
+    "h": "hour", "hr": "hour", "hrs": "hour", "hour": "hour", "hours": "hour",
+    "d": "day", "day": "day", "days": "day",
+    "w": "week", "week": "week", "weeks": "week",
+}  # fmt: skip
 
 
-def humanize_duration(seconds: float) -> str:
-    """Words for a sentence: 300 -> '5 minutes', 86400 -> '24 hours'."""
-    for word, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+def written_unit(value: Any) -> str | None:
+    """The unit a duration was written in: '5d' -> 'day', 90 -> 'second', 'PT2H' -> 'hour';
+    None where it names none ('00:05:00')."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return "second"
+    if not isinstance(value, str):
+        return None
+    simple = _SIMPLE.match(value)
+    if simple:
+        unit = simple.group(2)
+        return "second" if unit is None else _WRITTEN_UNITS.get(unit.lower())
+    iso = _ISO.match(value.strip())
+    if iso:
+        for key, unit in (("w", "week"), ("d", "day"), ("h", "hour"), ("m", "minute")):
+            if iso.group(key):
+                return unit
+        return "second"
+    return None
+
+
+def duration_text(seconds: float, unit: str | None = None) -> str:
+    """A duration in words, the one way every report, terminal line and sentence writes one.
+
+    With `unit` (the unit the promise file wrote it in): 432000, 'day' -> '5 days';
+    90, 'second' -> '90 seconds'; 5400, 'hour' -> '1.5 hours'. Without: the largest unit it is
+    a whole number of ('24 hours', '5 minutes'), else a compact reading of a measured value
+    ('28 min 59 s', '3 h 5 min', '33.7 days').
+    """
+    if unit in UNIT_SECONDS:
+        count = seconds / UNIT_SECONDS[unit]
+        # a value the unit cannot show to two decimals (1 second in minutes) reads as measured
+        if abs(round(count, 2) - count) * UNIT_SECONDS[unit] < 0.5:
+            shown = f"{count:,.2f}".rstrip("0").rstrip(".")
+            return f"{shown} {unit}{'' if shown == '1' else 's'}"
+    whole = round(seconds)
+    if whole == seconds and whole >= 60:
+        for name in ("day", "hour", "minute"):
+            if whole % UNIT_SECONDS[name] == 0:
+                return duration_text(seconds, name)
+    if whole < 60:
+        return duration_text(seconds, "second") if whole == seconds else f"{seconds:.1f} seconds"
+    if whole < 3600:
+        minutes, rest = divmod(whole, 60)
+        return f"{minutes} min {rest} s" if rest else f"{minutes} min"
+    if whole < 48 * 3600:
+        hours, rest = divmod(whole, 3600)
+        minutes = rest // 60
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    return f"{seconds / 86400:,.1f} days"
+
+
+def duration_tick(seconds: float) -> str:
+    """A short axis label: 300 -> '5m', 86400 -> '1d', 45 -> '45s'."""
+    if seconds == 0:
+        return "0"
+    for suffix, size in (("d", 86400), ("h", 3600), ("m", 60)):
         if seconds >= size and seconds % size == 0:
-            count = seconds / size
-            if word == "day" and count < 7:
-                count, word = seconds / 3600, "hour"
-            return f"{count:g} {word}{'' if count == 1 else 's'}"
-    return f"{seconds:g} second{'' if seconds == 1 else 's'}"
+            return f"{seconds / size:g}{suffix}"
+    return f"{seconds:g}s"

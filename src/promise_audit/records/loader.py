@@ -2,11 +2,14 @@
 
 The pipeline for one source, all in the engine:
 1. read the file(s) as text columns (`raw_<source>`), the CSV parser's bad rows kept aside;
-2. parse each canonical field from its mapping (`parsed_<source>`): a value that is present but
-   cannot be read rejects its row, naming the row, the column and the value;
+2. parse each canonical field the promises use from its mapping (`parsed_<source>`): a record
+   without a contact_id or a readable initiated_at is rejected; any other value that cannot be
+   read or cannot be true is an invalid value (`_invalid_<field>` says why), missing for that
+   record only, naming the row, the column and the value;
 3. derive the fields the source lacks (wait, abandoned ...), drop duplicate contact ids (first
-   copy kept) and the records initiated after as_of (`contacts_<source>`).
-read = rejected + duplicates + out_of_period + used, always.
+   copy kept) and the records initiated after as_of (`contacts_<source>`), and list the invalid
+   values of the records used (`invalid_<source>`).
+read = rejected + duplicates + out_of_period + used, always; invalid values remove no record.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import datetime as dt
 import glob as globmodule
 import gzip
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from difflib import get_close_matches
 from pathlib import Path
@@ -27,6 +30,10 @@ from promise_audit.promises.model import ColumnMapping, Source
 from promise_audit.records.schema import CANONICAL_FIELDS, REQUIRED_FIELDS, FieldType
 
 REJECT_SAMPLE = 100
+# A platform reader's column listing, space-separated, the canonical fields whose value the
+# export does not give for that record (not "no event yet": unknown); promises that need one
+# exclude the record as missing_<field>.
+UNKNOWN_FIELDS = "_unknown_fields"
 # The column the file readers add with each row's file name; a name no export uses, so that a
 # source column called `filename` is read like any other.
 FILE_COLUMN = "__promise_audit_file"
@@ -35,12 +42,13 @@ FILE_COLUMN = "__promise_audit_file"
 RESERVED_COLUMNS = frozenset(
     {"_file", "_file_index", "_row", "_copy", "_reject", "_reject_column", "_reject_value"}
 )
-RESERVED_PREFIXES = ("_text_", "_required_")
+RESERVED_PREFIXES = ("_text_", "_required_", "_invalid_", "_bad_")
 # Timestamps outside these years are placeholders (0001-01-01, 9999-12-31) or typos, and the
 # rest of the pipeline (Python's datetime among it) cannot hold all of them.
 FIRST_YEAR, LAST_YEAR = 1900, 2999
-# A clock that must not run backwards: (start, end) pairs of canonical fields; a record whose
-# end is before its start is rejected as `<end>_before_<start>`, never measured as negative.
+# A clock that must not run backwards: (start, end) pairs of canonical fields; an end before
+# its start is an invalid value (`before_<start>`): the end is missing for that record, never
+# measured as negative, and the start stays.
 ORDERED_FIELDS = (
     ("enqueued_at", "answered_at"),
     ("enqueued_at", "ended_at"),
@@ -79,6 +87,19 @@ class Reject:
 
 
 @dataclass(frozen=True)
+class InvalidValue:
+    """A value of a used record that cannot be read or cannot be true: the record is used,
+    and this one field is missing for it."""
+
+    file: str
+    row: int  # data row (header excluded), 1-based
+    field: str  # the canonical field
+    column: str  # where it comes from in the export
+    reason: str  # unparseable, out_of_range, negative, before_<start field>
+    value: str | None
+
+
+@dataclass(frozen=True)
 class Accounting:
     read: int
     rejected: int
@@ -92,6 +113,12 @@ class Accounting:
     # an event log: events read = folded (into a case's row) + case rows (then used, ...)
     folded: int = 0
     cases: int = 0
+    # invalid values of the used records (each removes one field of one record, no record)
+    invalid: int = 0
+    invalid_by_field: dict[str, dict[str, int]] = field(default_factory=dict)
+    invalid_sample: tuple[InvalidValue, ...] = ()
+    fields_checked: tuple[str, ...] = ()  # canonical fields read and checked, the others unread
+    fields_empty: tuple[str, ...] = ()  # given by the source, but empty on every record it holds
 
     def reconciles(self) -> bool:
         return self.read == (
@@ -131,6 +158,9 @@ class StagedSource:
     columns: tuple[str, ...] = ()  # the source's columns, as read
     # per-case attributes an event log derives (a count, a duration), typed for expressions
     attribute_types: dict[str, FieldType] = field(default_factory=dict)
+    # fields checked for invalid values (each has `_invalid_<field>` and `_bad_<field>`
+    # columns in the parsed table), and the source column each comes from
+    checked: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -140,6 +170,11 @@ class LoadedRecords:
     available: frozenset[str]  # canonical fields the records have (mapped or derived)
     attributes: tuple[str, ...]  # other source columns, kept as text scope attributes
     accounting: Accounting
+    # the fields checked that are not text, and the fields derived from them: the table has
+    # `_invalid_<field>`, the reason (NULL where the value is valid or missing)
+    invalid_fields: frozenset[str] = frozenset()
+    # those of them invalid on some record (the others' column is null on every record)
+    invalid_found: frozenset[str] = frozenset()
     attribute_types: dict[str, FieldType] = field(default_factory=dict)  # not text ones
 
 
@@ -217,30 +252,9 @@ def _read_raw(
         fmt = "csv"
     if fmt in ("csv", "tsv"):
         delimiter = source.delimiter or ("\t" if fmt == "tsv" else None)
-        options = [
-            "all_varchar=true",
-            # every column is read as text: the sniffer need not try numbers and dates on each
-            # value, which takes minutes on a 1 MB field of digits
-            "auto_type_candidates=['VARCHAR']",
-            "header=true",
-            f"filename={text_literal(FILE_COLUMN)}",
-            "store_rejects=true",
-            f"rejects_table={text_literal(f'rejects_{name}')}",
-            f"rejects_scan={text_literal(f'scans_{name}')}",
-            "null_padding=false",
-            "strict_mode=true",
-        ]
-        if delimiter is not None:
-            options.append(f"delim={text_literal(delimiter)}")
-        encoding = source.encoding
-        if renamed:
-            pass  # already UTF-8 copies
-        elif encoding in _DUCKDB_ENCODINGS:
-            options.append(f"encoding={text_literal(_DUCKDB_ENCODINGS[encoding])}")
-        else:
-            renamed = _transcoded(files, encoding)
-            listed = "[" + ", ".join(text_literal(f) for f in renamed) + "]"
-        reader = f"read_csv({listed}, {', '.join(options)})"
+        # a sheet's CSV copies are UTF-8 already (decoded); other files are decoded as declared
+        scanned = tuple(renamed) or files
+        reader, renamed = csv_scan(con, name, scanned, source, delimiter, originals=renamed or None)
     elif fmt in ("json", "jsonl"):
         layout = "newline_delimited" if fmt == "jsonl" else "auto"
         reader = (
@@ -260,6 +274,68 @@ def _read_raw(
             raise RecordsError(_duckdb_message(exc), files[0]) from None
         _create_raw(con, raw, _lenient(reader), files[0], renamed=renamed)
     return None
+
+
+def csv_scan(
+    con: Any,
+    name: str,
+    files: tuple[str, ...],
+    source: Source,
+    delimiter: str | None,
+    *,
+    originals: Mapping[str, str] | None = None,
+) -> tuple[str, dict[str, str]]:
+    """The one way every CSV export is read (plain CSV, TSV, a sheet, a platform's CSV export):
+    DuckDB's read_csv over `files`, every column text, the parser's bad rows kept in
+    rejects_<name>, the source's delimiter and encoding applied. Files in an encoding DuckDB
+    does not decode are read from UTF-8 copies; `originals` says `files` are such copies
+    already (a sheet's). Returns the reader and the copies (copy -> original), which rows name
+    by their original (see `original_file`); the rejected rows do too (copies_<name>)."""
+    options = [
+        "all_varchar=true",
+        # every column is read as text: the sniffer need not try numbers and dates on each
+        # value, which takes minutes on a 1 MB field of digits
+        "auto_type_candidates=['VARCHAR']",
+        "header=true",
+        f"filename={text_literal(FILE_COLUMN)}",
+        "store_rejects=true",
+        f"rejects_table={text_literal(f'rejects_{name}')}",
+        f"rejects_scan={text_literal(f'scans_{name}')}",
+        "null_padding=false",
+        "strict_mode=true",
+    ]
+    if delimiter is not None:
+        options.append(f"delim={text_literal(delimiter)}")
+    copies: dict[str, str] = dict(originals or {})
+    encoding = source.encoding
+    if originals is not None:
+        pass  # UTF-8 copies already
+    elif encoding in _DUCKDB_ENCODINGS:
+        options.append(f"encoding={text_literal(_DUCKDB_ENCODINGS[encoding])}")
+    else:
+        copies = _transcoded(files, encoding)
+        files = tuple(copies)
+    # VALUES needs a row: an empty mapping is one NULL row, filtered out
+    pairs: list[tuple[str | None, str | None]] = list(copies.items()) or [(None, None)]
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {quote(f'copies_{name}')} AS SELECT * FROM (VALUES "
+        + ", ".join(f"(${2 * i + 1}::VARCHAR, ${2 * i + 2}::VARCHAR)" for i in range(len(pairs)))
+        + ") AS t(copy, original) WHERE copy IS NOT NULL",
+        [value for pair in pairs for value in pair],
+    )
+    listed = "[" + ", ".join(text_literal(f) for f in files) + "]"
+    return f"read_csv({listed}, {', '.join(options)})", copies
+
+
+def original_file(file_sql: str, renamed: Mapping[str, str]) -> str:
+    """SQL naming each row's file by the original, where the reader read a copy."""
+    if not renamed:
+        return file_sql
+    pairs = " ".join(
+        f"WHEN {text_literal(copy)} THEN {text_literal(original)}"
+        for copy, original in renamed.items()
+    )
+    return f"CASE {file_sql} {pairs} END"
 
 
 def _lenient(reader: str) -> str:
@@ -299,13 +375,7 @@ def _create_raw(
             else:
                 cast = f"CAST({column} AS VARCHAR)"
             casts.append(f"{cast} AS {column}")
-        file_sql = quote(FILE_COLUMN)
-        if renamed:
-            pairs = " ".join(
-                f"WHEN {text_literal(copy)} THEN {text_literal(original)}"
-                for copy, original in renamed.items()
-            )
-            file_sql = f"CASE {file_sql} {pairs} END"
+        file_sql = original_file(quote(FILE_COLUMN), renamed or {})
         if con.on_disk:
             # Under a memory limit the rows are stored first, in file order (DuckDB keeps the
             # insertion order), and numbered by their place in the table: a window over the
@@ -425,11 +495,13 @@ def _malformed_rows(con: Any, name: str, limit: int | None = None) -> list[tuple
     (file, line, first failing column, reason, the row's text)."""
     return list(
         con.execute(
-            f"SELECT s.file_path, e.line, min(e.column_name), "
+            f"SELECT coalesce(c.original, s.file_path) AS path, e.line, min(e.column_name), "
             f"'malformed_row: ' || lower(CAST(min(e.error_type) AS VARCHAR)), min(e.csv_line) "
             f"FROM {quote(f'rejects_{name}')} e JOIN {quote(f'scans_{name}')} s "
             f"ON e.scan_id = s.scan_id AND e.file_id = s.file_id "
-            f"GROUP BY s.file_path, e.line ORDER BY s.file_path, e.line"
+            # a file read from a UTF-8 copy is named by its original
+            f"LEFT JOIN {quote(f'copies_{name}')} c ON c.copy = s.file_path "
+            f"GROUP BY path, e.line ORDER BY path, e.line"
             + (f" LIMIT {limit}" if limit is not None else "")
         ).fetchall()
     )
@@ -443,16 +515,23 @@ def _parser_rejects(con: Any, name: str) -> tuple[Reject, ...]:
 
 
 def all_rejects(con: Any, staged: StagedSource) -> list[tuple[Any, ...]]:
-    """Every reject of a staged source: (file, row, line, column, reason, value), in order."""
+    """Every reject and invalid value of a finished source, one per row: (status, file, row,
+    line, field, column, reason, value), status `rejected` (the record is not used) or
+    `invalid` (the record is used, without this value); rejects first, each in file order."""
     rows: list[tuple[Any, ...]] = []
     if staged.raw.malformed:
         rows += [
-            (path, None, line, column, reason, text)
+            ("rejected", path, None, line, None, column, reason, text)
             for path, line, column, reason, text in _malformed_rows(con, staged.name)
         ]
     rows += con.execute(
-        f"SELECT _file, _row, NULL, _reject_column, _reject, _reject_value FROM {staged.table} "
-        f"WHERE _reject IS NOT NULL ORDER BY _file_index, _row"
+        "SELECT 'rejected', _file, _row, NULL, CASE WHEN _reject = 'missing_contact_id' "
+        "THEN 'contact_id' ELSE 'initiated_at' END, _reject_column, _reject, _reject_value "
+        f"FROM {staged.table} WHERE _reject IS NOT NULL ORDER BY _file_index, _row"
+    ).fetchall()
+    rows += con.execute(
+        f"SELECT 'invalid', _file, _row, NULL, field, source_column, reason, value "
+        f"FROM {quote(f'invalid_{staged.name}')} ORDER BY _file_index, _row, _field_order"
     ).fetchall()
     return rows
 
@@ -673,7 +752,14 @@ def stage_source(
     base_dir: Path,
     timezone: str,
     override: str | None = None,
+    fields_used: Callable[[frozenset[str]], frozenset[str]] | None = None,
 ) -> StagedSource:
+    """Read a source and parse its canonical fields into `parsed_<name>`.
+
+    `fields_used`, given the canonical fields the source provides, names the ones the audit
+    uses: only those are parsed and checked (contact_id and initiated_at always are); the
+    others are left out, neither read nor checked. Without it every field is (`inspect`).
+    """
     con.set_timezone(source.timezone or timezone)
     raw = quote(f"raw_{name}")
     if source.table is not None:
@@ -705,23 +791,40 @@ def stage_source(
         for c in raw_columns
     }
 
-    selects: list[str] = []
-    checks: list[tuple[str, str | None]] = []  # (field, source column) checked for rejects
-    provided: set[str] = set()
-    used_columns: set[str] = set()
     lower_columns = {c.lower(): c for c in raw_columns}
-    for field_name, field_type in CANONICAL_FIELDS.items():
+    mappings: dict[str, ColumnMapping] = {}
+    for field_name in CANONICAL_FIELDS:
         mapping = source.columns.get(field_name)
         if mapping is None:
             same = field_name if field_name in cleaned else lower_columns.get(field_name)
             if same is None:
                 continue
             mapping = ColumnMapping(column=same)
+        mappings[field_name] = mapping
+    wanted = (
+        frozenset(mappings)
+        if fields_used is None
+        else fields_used(frozenset(mappings)) | frozenset(REQUIRED_FIELDS)
+    )
+
+    selects: list[str] = []
+    # fields checked for invalid values: field -> (the source column it comes from, whether
+    # its text is kept beside the value, i.e. it was read from text rather than computed)
+    checked: dict[str, tuple[str, bool]] = {}
+    provided: set[str] = set()
+    used_columns: set[str] = set()
+    for field_name, mapping in mappings.items():
+        field_type = CANONICAL_FIELDS[field_name]
+        # an unused mapping is still checked against the export (a misspelt column is an error)
         value_sql, source_column, typed = _field_source_sql(field_name, mapping, cleaned, label)
         if mapping.column is not None:
             used_columns.add(mapping.column)
+        if field_name not in wanted:
+            continue
         if typed:
             parsed = _typed_literal(field_type, value_sql)
+            if field_type is not FieldType.TEXT:
+                checked[field_name] = (source_column or field_name, False)
         else:
             if field_type is FieldType.DURATION:
                 # exports write -1 for "not applicable" (no queue, no hold): missing, not negative
@@ -730,8 +833,8 @@ def stage_source(
             if field_name == "channel":
                 parsed = f"lower({parsed})"
             if field_type is not FieldType.TEXT:
-                # the text is kept beside the value, so the reject check reuses both
-                checks.append((field_name, source_column))
+                # the text is kept beside the value, so the checks reuse both
+                checked[field_name] = (source_column or field_name, True)
                 selects.append(f"{value_sql} AS {quote(f'_text_{field_name}')}")
         selects.append(f"{parsed} AS {quote(field_name)}")
         provided.add(field_name)
@@ -756,7 +859,8 @@ def stage_source(
             # kept under its own name, it would stand in for the reject bookkeeping
             raise RecordsError(
                 f"column {attribute!r} has a name promise-audit keeps for its own bookkeeping "
-                f"({', '.join(sorted(RESERVED_COLUMNS))}, _text_*, _required_*): rename it in "
+                f"({', '.join(sorted(RESERVED_COLUMNS))}, "
+                f"{', '.join(p + '*' for p in RESERVED_PREFIXES)}): rename it in "
                 "the export, or map a canonical field to it under columns:",
                 label,
             )
@@ -772,36 +876,47 @@ def stage_source(
         f"{contact_text} AS _required_contact_id",
         f"{initiated_text} AS _required_initiated_at",
     ]
-    reasons = [
-        "WHEN _required_contact_id IS NULL THEN 'missing_contact_id'",
-        "WHEN _required_initiated_at IS NULL THEN 'missing_initiated_at'",
+    # A record is rejected only when it cannot be a contact: no id, or no time it began.
+    initiated_column, initiated_has_text = checked.pop("initiated_at")
+    initiated_value = quote("_text_initiated_at") if initiated_has_text else "initiated_at"
+    rejects = [
+        ("_required_contact_id IS NULL", "missing_contact_id", "'contact_id'", "NULL"),
+        ("_required_initiated_at IS NULL", "missing_initiated_at", "'initiated_at'", "NULL"),
+        (
+            "initiated_at IS NULL",
+            "unparseable_initiated_at",
+            text_literal(initiated_column),
+            f"CAST({initiated_value} AS VARCHAR)",
+        ),
+        (
+            f"NOT ({_in_range('initiated_at')})",
+            "out_of_range_initiated_at",
+            text_literal(initiated_column),
+            f"CAST({initiated_value} AS VARCHAR)",
+        ),
     ]
-    columns_case = [
-        "WHEN _required_contact_id IS NULL THEN 'contact_id'",
-        "WHEN _required_initiated_at IS NULL THEN 'initiated_at'",
-    ]
-    values_case = [
-        "WHEN _required_contact_id IS NULL THEN NULL",
-        "WHEN _required_initiated_at IS NULL THEN NULL",
-    ]
-    for field_name, column_name in checks:
-        text = quote(f"_text_{field_name}")
-        condition = f"{text} IS NOT NULL AND {quote(field_name)} IS NULL"
-        reasons.append(f"WHEN {condition} THEN 'unparseable_{field_name}'")
-        columns_case.append(f"WHEN {condition} THEN {text_literal(column_name or field_name)}")
-        values_case.append(f"WHEN {condition} THEN CAST({text} AS VARCHAR)")
-    source_columns = dict(checks)
-    for condition, reason, field_name in _implausible(frozenset(provided)):
-        text = (
-            quote(f"_text_{field_name}")
-            if field_name in source_columns
-            else quote(field_name)  # a value computed by an expression or a const
-        )
-        column_name = source_columns.get(field_name) or field_name
-        reasons.append(f"WHEN {condition} THEN {text_literal(reason)}")
-        columns_case.append(f"WHEN {condition} THEN {text_literal(column_name)}")
-        values_case.append(f"WHEN {condition} THEN CAST({text} AS VARCHAR)")
-    values_sql = f"CASE {' '.join(values_case)} END" if values_case else "CAST(NULL AS VARCHAR)"
+    reason_sql = " ".join(f"WHEN {c} THEN {text_literal(r)}" for c, r, _, _ in rejects)
+    column_sql = " ".join(f"WHEN {c} THEN {col}" for c, _, col, _ in rejects)
+    reject_value_sql = " ".join(f"WHEN {c} THEN {v}" for c, _, _, v in rejects)
+    invalid = _invalid_cases(checked)
+    middle = [f"CASE {w} END AS {quote(f'_invalid_{f}')}" for f, w in invalid.items()]
+    outer = []
+    for field_name in CANONICAL_FIELDS:
+        if field_name in checked:
+            flag = quote(f"_invalid_{field_name}")
+            value = quote(field_name)
+            text = quote(f"_text_{field_name}") if checked[field_name][1] else value
+            outer += [
+                f"CASE WHEN {flag} IS NULL THEN {value} END AS {value}",
+                flag,
+                # the value as the export wrote it, kept only where it is invalid
+                f"CASE WHEN {flag} IS NOT NULL THEN CAST({text} AS VARCHAR) END "
+                f"AS {quote(f'_bad_{field_name}')}",
+            ]
+        elif field_name in provided:
+            outer.append(quote(field_name))
+    outer += [quote(a) for a in attributes]
+
     parsed_table = quote(f"parsed_{name}")
     lazy = raw_read is None
     if folded is not None:
@@ -812,27 +927,26 @@ def stage_source(
         row_number = "r._n"  # numbered in each file already (see _create_raw)
     else:
         row_number = "r._n - min(r._n) OVER (PARTITION BY r._file) + 1"
-    kept_columns = ", ".join(
-        ["_file", "_file_index", "_row"]
-        + [quote(f) for f in CANONICAL_FIELDS if f in provided]
-        + [quote(a) for a in attributes]
-    )
     file_index = " ".join(f"WHEN {text_literal(f)} THEN {i}" for i, f in enumerate(files, start=1))
     parse_sql = f"""
         CREATE OR REPLACE TABLE {parsed_table} AS
-        SELECT
-            {kept_columns},
-            CASE {" ".join(reasons)} END AS _reject,
-            CASE {" ".join(columns_case)} END AS _reject_column,
-            {values_sql} AS _reject_value
+        SELECT _file, _file_index, _row, {", ".join(outer)}, _reject, _reject_column,
+            _reject_value
         FROM (
-            SELECT
-                r._file AS _file,
-                CASE r._file {file_index} END AS _file_index,
-                {row_number} AS _row,
-                {", ".join(selects)}
-            FROM {raw} r
-        )
+            SELECT *,
+                {"".join(m + ", " for m in middle)}
+                CASE {reason_sql} END AS _reject,
+                CASE {column_sql} END AS _reject_column,
+                CASE {reject_value_sql} END AS _reject_value
+            FROM (
+                SELECT
+                    r._file AS _file,
+                    CASE r._file {file_index} END AS _file_index,
+                    {row_number} AS _row,
+                    {", ".join(selects)}
+                FROM {raw} r
+            ) AS parsed_values
+        ) AS checked_values
         """
     if con.name == "duckdb":
         _parse(con, parse_sql, raw, label)
@@ -857,6 +971,7 @@ def stage_source(
         parser_rejects=parser_rejects,
         columns=columns_as_read,
         attribute_types=attribute_types,
+        checked={f: column for f, (column, _) in checked.items()},
     )
 
 
@@ -1022,27 +1137,48 @@ def _is_reserved(column: str) -> bool:
     return name in RESERVED_COLUMNS or name.startswith(RESERVED_PREFIXES)
 
 
-def _implausible(provided: frozenset[str]) -> list[tuple[str, str, str]]:
-    """(SQL condition, reject reason, field) for values that were read but cannot be true:
-    a timestamp outside FIRST_YEAR..LAST_YEAR (or infinity), a negative duration, and a clock
-    whose end comes before its start (see ORDERED_FIELDS)."""
-    found: list[tuple[str, str, str]] = []
+def _in_range(value: str) -> str:
+    """SQL: the timestamp is within FIRST_YEAR..LAST_YEAR (infinity is not)."""
     low = f"TIMESTAMPTZ '{FIRST_YEAR:04d}-01-01 00:00:00+00'"
     high = f"TIMESTAMPTZ '{LAST_YEAR + 1:04d}-01-01 00:00:00+00'"
+    return f"{value} >= {low} AND {value} < {high}"
+
+
+def _invalid_cases(checked: Mapping[str, tuple[str, bool]]) -> dict[str, str]:
+    """For each checked field, the WHEN branches of a CASE giving why its value is invalid
+    (NULL when it is valid or missing), in the order they are tried: `unparseable` (present
+    but unreadable), `out_of_range` (a timestamp outside FIRST_YEAR..LAST_YEAR, or infinity),
+    `negative` (a duration), `before_<start>` (an end before its start, see ORDERED_FIELDS;
+    only a valid start is compared, so an impossible start never invalidates its end)."""
+    cases: dict[str, str] = {}
     for field_name, field_type in CANONICAL_FIELDS.items():
-        if field_name not in provided:
+        if field_name not in checked:
             continue
         value = quote(field_name)
+        whens: list[str] = []
+        if checked[field_name][1]:
+            whens.append(
+                f"WHEN {quote(f'_text_{field_name}')} IS NOT NULL AND {value} IS NULL "
+                "THEN 'unparseable'"
+            )
         if field_type is FieldType.TIMESTAMP:
-            condition = f"{value} IS NOT NULL AND NOT ({value} >= {low} AND {value} < {high})"
-            found.append((condition, f"out_of_range_{field_name}", field_name))
+            whens.append(
+                f"WHEN {value} IS NOT NULL AND NOT ({_in_range(value)}) THEN 'out_of_range'"
+            )
         elif field_type is FieldType.DURATION:
-            found.append((f"{value} < 0", f"negative_{field_name}", field_name))
-    for start, end in ORDERED_FIELDS:
-        if start in provided and end in provided:
-            condition = f"{quote(end)} < {quote(start)}"
-            found.append((condition, f"{end}_before_{start}", end))
-    return found
+            whens.append(f"WHEN {value} < 0 THEN 'negative'")
+        for start, end in ORDERED_FIELDS:
+            if end != field_name:
+                continue
+            if start == "initiated_at":  # a record whose start cannot be read is rejected
+                whens.append(f"WHEN {value} < initiated_at THEN 'before_initiated_at'")
+            elif start in cases:  # checked, and earlier in the canonical order
+                whens.append(
+                    f"WHEN (CASE {cases[start]} END) IS NULL AND {value} < {quote(start)} "
+                    f"THEN {text_literal(f'before_{start}')}"
+                )
+        cases[field_name] = " ".join(whens) or "WHEN false THEN 'unparseable'"
+    return cases
 
 
 def _required_text(
@@ -1057,6 +1193,16 @@ def _required_text(
     )
     text, _, _ = _field_source_sql(field_name, mapping, cleaned, label)
     return f"nullif(trim(CAST({text} AS VARCHAR)), '')"
+
+
+# What each derived field is derived from (see `_derivation`): reading the field reads these.
+DERIVATION_INPUTS: dict[str, tuple[str, ...]] = {
+    "wait_seconds": ("enqueued_at", "answered_at", "answered", "ended_at"),
+    "abandoned": ("enqueued_at", "answered_at", "answered", "ended_at", "wait_seconds"),
+    "answered": ("answered_at",),
+    "longest_hold_seconds": ("hold_seconds", "hold_count"),
+    "escalated": ("escalations",),
+}
 
 
 def derive_available(provided: frozenset[str]) -> frozenset[str]:
@@ -1074,19 +1220,91 @@ def derive_available(provided: frozenset[str]) -> frozenset[str]:
     return frozenset(available)
 
 
-def _derived_select(provided: frozenset[str], attributes: tuple[str, ...], as_of: str) -> str:
-    """The canonical columns, each from the source or derived, NULL where neither."""
+def _derived_select(
+    provided: frozenset[str],
+    attributes: tuple[str, ...],
+    as_of: str,
+    invalid: Mapping[str, str] | None = None,
+) -> str:
+    """The canonical columns, each from the source or derived, NULL where neither; a field in
+    `invalid` (SQL giving why its value is invalid, or NULL) is NULL where it is invalid, and
+    its reason is the column `_invalid_<field>`."""
+    invalid = invalid or {}
     parts: list[str] = []
     for field_name, field_type in CANONICAL_FIELDS.items():
-        derived = _derivation(field_name, provided - {field_name}, as_of)
+        # a field the source gives has its gaps filled only with what another value proves
+        fill = _gap_fill if field_name in provided else _derivation
+        derived = fill(field_name, provided - {field_name}, as_of)
         if field_name in provided:
             # a value the source gives is never overwritten; a derivation fills its gaps
             value = f"coalesce({quote(field_name)}, {derived})" if derived else quote(field_name)
-            parts.append(f"{value} AS {quote(field_name)}")
-            continue
-        parts.append(f"CAST({derived or 'NULL'} AS {SQL_TYPES[field_type]}) AS {quote(field_name)}")
+        else:
+            value = f"CAST({derived or 'NULL'} AS {SQL_TYPES[field_type]})"
+        if field_name in invalid:
+            value = f"CASE WHEN ({invalid[field_name]}) IS NULL THEN {value} END"
+            parts.append(f"{invalid[field_name]} AS {quote(f'_invalid_{field_name}')}")
+        parts.append(f"{value} AS {quote(field_name)}")
     parts += [quote(a) for a in attributes]
     return ", ".join(parts)
+
+
+def invalid_reasons(
+    provided: frozenset[str], checked: Collection[str], as_of: str
+) -> dict[str, str]:
+    """SQL, over the parsed table, for why each field's value is invalid (NULL where it is
+    valid or simply missing), for every field that can be: a field checked as it was read
+    (its own reason: `unparseable`, `negative` ...), and a derived field whose derivation
+    would read an invalid input (`invalid_<input>`): a call whose answer time is impossible
+    has no derived wait and is not an abandon, rather than a wait that runs to its end."""
+    reasons: dict[str, str] = {}
+    for field_name in CANONICAL_FIELDS:
+        inputs = _derivation_inputs(field_name, provided - {field_name}, as_of)
+        steps = [
+            f"WHEN {quote(f'_invalid_{source}')} IS NOT NULL AND {condition} "
+            f"THEN {text_literal(f'invalid_{source}')}"
+            for condition, source in inputs
+            if source in checked
+        ]
+        derived = f"CASE {' '.join(steps)} END" if steps else None
+        own = quote(f"_invalid_{field_name}") if field_name in checked else None
+        if own is not None and derived is not None:
+            # a derivation only fills a value the source left out
+            reasons[field_name] = (
+                f"coalesce({own}, CASE WHEN {quote(field_name)} IS NULL THEN {derived} END)"
+            )
+        elif own is not None or derived is not None:
+            reasons[field_name] = own or derived or ""
+    return reasons
+
+
+def _derivation_inputs(
+    field_name: str, provided: frozenset[str], as_of: str
+) -> list[tuple[str, str]]:
+    """The inputs `_derivation` reads for a field, in order, each with the condition under
+    which it is read (a wait ends at the answer, or at the end of a call never answered)."""
+    if _derivation(field_name, provided, as_of) is None:
+        return []
+    answered = "answered_at" if "answered_at" in provided else "CAST(NULL AS TIMESTAMPTZ)"
+    if field_name == "wait_seconds":
+        return [
+            ("true", "enqueued_at"),
+            ("enqueued_at IS NOT NULL", "answered_at"),
+            (f"enqueued_at IS NOT NULL AND {answered} IS NULL", "ended_at"),
+        ]
+    if field_name == "abandoned":
+        queued = "enqueued_at" if "enqueued_at" in provided else "wait_seconds"
+        return [
+            ("true", queued),
+            (f"{queued} IS NOT NULL", "answered_at"),
+            (f"{queued} IS NOT NULL AND {answered} IS NULL", "ended_at"),
+        ]
+    if field_name == "longest_hold_seconds":
+        return [("true", "hold_count"), ("true", "hold_seconds")]
+    if field_name == "escalated":
+        return [("true", "escalations")]
+    if field_name == "answered":
+        return [("true", "answered_at")]
+    return []
 
 
 def _derivation(field_name: str, provided: frozenset[str], as_of: str) -> str | None:
@@ -1100,9 +1318,12 @@ def _derivation(field_name: str, provided: frozenset[str], as_of: str) -> str | 
     if field_name == "wait_seconds" and "enqueued_at" in provided:
         if not {"answered_at", "ended_at"} & provided:
             return None
+        # answered at a time the source does not give: the wait is unknown, not the whole call
+        untimed = "WHEN coalesce(answered, false) THEN NULL " if "answered" in provided else ""
         return (
             f"CASE WHEN enqueued_at IS NULL THEN NULL "
             f"WHEN {answered_by} IS NOT NULL THEN epoch({answered_by}) - epoch(enqueued_at) "
+            f"{untimed}"
             f"WHEN {answered} IS NULL THEN epoch({ended_by}) - epoch(enqueued_at) END"
         )
     if field_name == "abandoned" and "answered_at" in provided:
@@ -1112,6 +1333,9 @@ def _derivation(field_name: str, provided: frozenset[str], as_of: str) -> str | 
             queued = "wait_seconds IS NOT NULL"
         else:
             return None
+        if "answered" in provided:
+            # the source says a person answered, even where it has no time for it
+            answered_by = f"CASE WHEN coalesce(answered, false) THEN {as_of} ELSE {answered_by} END"
         return (
             f"CASE WHEN NOT ({queued}) OR {answered_by} IS NOT NULL THEN false "
             f"WHEN {answered} IS NOT NULL OR {ended} > {as_of} THEN NULL ELSE true END"
@@ -1126,35 +1350,97 @@ def _derivation(field_name: str, provided: frozenset[str], as_of: str) -> str | 
     return None
 
 
+def _gap_fill(field_name: str, provided: frozenset[str], as_of: str) -> str | None:
+    """SQL filling the gaps of a field the source gives itself. A source that states a field
+    (a platform reader writing `abandoned`, say) leaves it missing where the export is silent;
+    a gap is filled only where another stated value proves the answer (an answer time proves
+    the contact was answered, and not abandoned), never from the absence of a value."""
+    answered_by = f"CASE WHEN answered_at <= {as_of} THEN answered_at END"
+    if field_name == "answered" and "answered_at" in provided:
+        return f"CASE WHEN {answered_by} IS NOT NULL THEN true END"
+    if field_name == "abandoned" and "answered_at" in provided:
+        return f"CASE WHEN {answered_by} IS NOT NULL THEN false END"
+    if field_name in ("answered", "abandoned"):
+        return None
+    return _derivation(field_name, provided, as_of)
+
+
 def finish_source(con: Any, staged: StagedSource, as_of: dt.datetime | None) -> LoadedRecords:
     """De-duplicate, set aside records after as_of, and count everything."""
     parsed = staged.table
     table = quote(f"contacts_{staged.name}")
     as_of_sql = f"TIMESTAMPTZ {text_literal(as_of.isoformat())}" if as_of else "NULL"
+    any_invalid = " OR ".join(f"{quote(f'_invalid_{f}')} IS NOT NULL" for f in staged.checked)
+    # a field the source gives but leaves empty on every record it holds gives nothing: a
+    # promise that needs it cannot be audited (an invalid value is not empty)
+    given = [f for f in CANONICAL_FIELDS if f in staged.provided and f not in REQUIRED_FIELDS]
+    filled = [
+        f"count(*) FILTER (WHERE _reject IS NULL AND ({quote(f)} IS NOT NULL"
+        + (f" OR {quote(f'_invalid_{f}')} IS NOT NULL))" if f in staged.checked else "))")
+        for f in given
+    ]
+    checked = list(staged.checked)
+    invalid_counts = [
+        f"count(*) FILTER (WHERE _reject IS NULL AND {quote(f'_invalid_{f}')} IS NOT NULL)"
+        for f in checked
+    ]
+    rejected_rows, duplicates, rows_with_invalid, accepted, *per_field = (
+        int(v)
+        for v in con.execute(
+            f"""
+            SELECT
+                count(*) FILTER (WHERE _reject IS NOT NULL),
+                count(*) FILTER (WHERE _reject IS NULL)
+                  - count(DISTINCT contact_id) FILTER (WHERE _reject IS NULL),
+                count(*) FILTER (WHERE _reject IS NULL AND ({any_invalid or "false"})),
+                count(*) FILTER (WHERE _reject IS NULL)
+                {"".join(", " + f for f in [*filled, *invalid_counts])}
+            FROM {parsed}
+            """
+        ).fetchone()
+    )
+    filled_counts, invalid_per_field = per_field[: len(filled)], per_field[len(filled) :]
+    empty = tuple(f for f, n in zip(given, filled_counts, strict=True) if accepted and not n)
+    provided = staged.provided - frozenset(empty)
+    # every field checked has an `_invalid_` column, and so has every field derived from one;
+    # where no record has an invalid value it is a constant null, not a CASE on every record
+    with_invalid = {f for f, n in zip(checked, invalid_per_field, strict=True) if n}
+    invalid = invalid_reasons(provided, with_invalid, as_of_sql)
+    every = invalid_reasons(provided, set(checked) - set(empty), as_of_sql)
+    always_valid = [
+        f
+        for f in CANONICAL_FIELDS
+        if (f in every and f not in invalid) or (f in empty and f in staged.checked)
+    ]
+    nulls = "".join(f", CAST(NULL AS VARCHAR) AS {quote(f'_invalid_{f}')}" for f in always_valid)
     con.execute(
         f"""
         CREATE OR REPLACE TABLE {table} AS
-        SELECT {_derived_select(staged.provided, staged.attributes, as_of_sql)}
+        SELECT {_derived_select(provided, staged.attributes, as_of_sql, invalid)}{nulls}
         FROM (
             SELECT *, row_number() OVER (
                 PARTITION BY contact_id ORDER BY _file_index, _row) AS _copy
             FROM {parsed} WHERE _reject IS NULL
-        )
+        ) AS copies
         WHERE _copy = 1 AND ({as_of_sql} IS NULL OR initiated_at <= {as_of_sql})
         ORDER BY initiated_at, contact_id
         """
     )
-    counts = con.execute(
-        f"""
-        SELECT
-            count(*) FILTER (WHERE _reject IS NOT NULL),
-            count(*) FILTER (WHERE _reject IS NULL)
-              - count(DISTINCT contact_id) FILTER (WHERE _reject IS NULL),
-            (SELECT count(*) FROM {table})
-        FROM {parsed}
-        """
-    ).fetchone()
-    rejected_rows, duplicates, used = (int(v) for v in counts)
+    used = int(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+    invalid_table = _list_invalid_values(con, staged, as_of_sql, listed=rows_with_invalid > 0)
+    by_field: dict[str, dict[str, int]] = {}
+    for field_name, reason, count in con.execute(
+        f"SELECT field, reason, count(*) FROM {invalid_table} GROUP BY field, reason "
+        "ORDER BY field, reason"
+    ).fetchall():
+        by_field.setdefault(str(field_name), {})[str(reason)] = int(count)
+    invalid_sample = tuple(
+        InvalidValue(str(file), int(row), str(field_name), str(column), str(reason), value)
+        for file, row, field_name, column, reason, value in con.execute(
+            f"SELECT _file, _row, field, source_column, reason, value FROM {invalid_table} "
+            f"ORDER BY _file_index, _row, _field_order LIMIT {REJECT_SAMPLE}"
+        ).fetchall()
+    )
     raw = staged.raw
     parser_rejected = raw.malformed
     duplicates += raw.duplicates
@@ -1186,6 +1472,11 @@ def finish_source(con: Any, staged: StagedSource, as_of: dt.datetime | None) -> 
         stitched=raw.stitched,
         folded=raw.folded,
         cases=raw.cases,
+        invalid=sum(sum(reasons.values()) for reasons in by_field.values()),
+        invalid_by_field=by_field,
+        invalid_sample=invalid_sample,
+        fields_checked=tuple(f for f in CANONICAL_FIELDS if f in staged.provided),
+        fields_empty=empty,
     )
     # only the rejects are read again (for --rejects); drop the accepted rows' parsed copy
     # (a Spark view cannot be changed, and its cache is dropped with the session)
@@ -1194,8 +1485,143 @@ def finish_source(con: Any, staged: StagedSource, as_of: dt.datetime | None) -> 
     return LoadedRecords(
         name=staged.name,
         table=table,
-        available=staged.available,
+        available=derive_available(provided),
         attributes=staged.attributes,
         accounting=accounting,
+        invalid_fields=frozenset(invalid) | frozenset(always_valid),
+        invalid_found=frozenset(invalid),
         attribute_types=staged.attribute_types,
     )
+
+
+def _list_invalid_values(con: Any, staged: StagedSource, as_of_sql: str, *, listed: bool) -> str:
+    """`invalid_<source>`: one row per invalid value of a record the audit uses (the first
+    copy of its contact id, initiated by as_of), in file order. Only the records with an
+    invalid value are looked at again, and only when there are some (`listed`)."""
+    table = quote(f"invalid_{staged.name}")
+    parsed = staged.table
+    checked = [f for f in CANONICAL_FIELDS if f in staged.checked]
+    any_invalid = " OR ".join(f"{quote(f'_invalid_{f}')} IS NOT NULL" for f in checked)
+    if not listed or not checked:
+        con.execute(
+            f"CREATE OR REPLACE TABLE {table} AS SELECT CAST(NULL AS VARCHAR) AS _file, "
+            "CAST(NULL AS BIGINT) AS _file_index, CAST(NULL AS BIGINT) AS _row, "
+            "CAST(NULL AS VARCHAR) AS field, CAST(NULL AS VARCHAR) AS source_column, "
+            "CAST(NULL AS VARCHAR) AS reason, CAST(NULL AS VARCHAR) AS value, "
+            "CAST(NULL AS INTEGER) AS _field_order WHERE false"
+        )
+        return table
+    parts = [
+        f"SELECT _file, _file_index, _row, {text_literal(f)} AS field, "
+        f"{text_literal(staged.checked[f])} AS source_column, "
+        f"{quote(f'_invalid_{f}')} AS reason, {quote(f'_bad_{f}')} AS value, "
+        f"{list(CANONICAL_FIELDS).index(f)} AS _field_order "
+        f"FROM used_invalid WHERE {quote(f'_invalid_{f}')} IS NOT NULL"
+        for f in checked
+    ]
+    con.execute(
+        f"""
+        CREATE OR REPLACE TABLE {table} AS
+        WITH flagged AS (
+            SELECT DISTINCT contact_id FROM {parsed} WHERE _reject IS NULL AND ({any_invalid})
+        ), copies AS (
+            SELECT p.*, row_number() OVER (
+                PARTITION BY p.contact_id ORDER BY p._file_index, p._row) AS _copy
+            FROM {parsed} p
+            WHERE p._reject IS NULL AND p.contact_id IN (SELECT contact_id FROM flagged)
+        ), used_invalid AS (
+            SELECT * FROM copies
+            WHERE _copy = 1 AND ({any_invalid})
+              AND ({as_of_sql} IS NULL OR initiated_at <= {as_of_sql})
+        )
+        {" UNION ALL ".join(parts)}
+        """
+    )
+    return table
+
+
+def check_rejected_share(
+    con: Any, staged: StagedSource, accounting: Accounting, source: Source
+) -> None:
+    """Stop the audit when a larger share of the source's rows than its `max_rejected` is
+    rejected or holds a value that cannot be read: its records are then mostly misread (a
+    day-first date read month-first cannot read the days after the 12th and misdates the
+    rest), and no count would mean much. An impossible value (a negative duration, an end
+    before its start) is the export's error, not the mapping's, and does not count."""
+    read = accounting.read
+    if not read:
+        return
+    invalid = quote(f"invalid_{staged.name}")
+    unreadable_rows = int(
+        con.execute(
+            f"SELECT count(*) FROM (SELECT DISTINCT _file_index, _row FROM {invalid} "
+            "WHERE reason = 'unparseable') AS unreadable"
+        ).fetchone()[0]
+    )
+    unusable = accounting.rejected + unreadable_rows
+    if unusable / read <= source.max_rejected:
+        return
+    causes = dict(accounting.rejects_by_reason)
+    for field_name, reasons in accounting.invalid_by_field.items():
+        if reasons.get("unparseable"):
+            causes[f"unparseable {field_name}"] = reasons["unparseable"]
+    cause, count = max(causes.items(), key=lambda item: (item[1], item[0]))
+    example = _first_example(con, staged, cause)
+    where = (
+        (f"row {example.row}" if example.row is not None else f"line {example.line}")
+        + (f" of {Path(example.file).name}" if len(staged.files) > 1 else "")
+        + (f", column {example.column!r}" if example.column else "")
+        + (f", value {_shortened(example.value)!r}" if example.value is not None else "")
+        if example is not None
+        else "no example kept"
+    )
+    hint = "set max_rejected: on the source to accept more"
+    field_name = cause.removeprefix("unparseable").removeprefix("_").strip()
+    if cause.startswith("unparseable") and CANONICAL_FIELDS.get(field_name) is FieldType.TIMESTAMP:
+        hint = (
+            f"check the format: of {field_name} (a day-first date read month-first, or the "
+            f"reverse?), or {hint}"
+        )
+    what = "records rejected" if not unreadable_rows else "records rejected or unreadable"
+    raise RecordsError(
+        f"{unusable:,} of {read:,} {what} ({_percent(unusable / read)}, more than "
+        f"max_rejected {_percent(source.max_rejected)}); mostly {cause} ({count:,}), first "
+        f"at {where}: {hint}",
+        staged.files[0] if len(staged.files) == 1 else str(Path(staged.files[0]).parent),
+    )
+
+
+def _first_example(con: Any, staged: StagedSource, cause: str) -> Reject | None:
+    """The first row of a cause: a reject reason, or `unparseable <field>`."""
+    if not cause.startswith("unparseable "):
+        return _first_reject(con, staged, cause)
+    row = con.execute(
+        f"SELECT _file, _row, source_column, value FROM {quote(f'invalid_{staged.name}')} "
+        f"WHERE reason = 'unparseable' AND field = {text_literal(cause.split(' ', 1)[1])} "
+        "ORDER BY _file_index, _row LIMIT 1"
+    ).fetchone()
+    if row is None:
+        return None
+    file, number, column, value = row
+    return Reject(str(file), int(number), None, column, cause, value)
+
+
+def _first_reject(con: Any, staged: StagedSource, reason: str) -> Reject | None:
+    if reason == "malformed_row":
+        return staged.parser_rejects[0] if staged.parser_rejects else None
+    row = con.execute(
+        f"SELECT _file, _row, _reject_column, _reject_value FROM {staged.table} "
+        f"WHERE _reject = {text_literal(reason)} ORDER BY _file_index, _row LIMIT 1"
+    ).fetchone()
+    if row is None:
+        return None
+    file, number, column, value = row
+    return Reject(str(file), int(number), None, column, reason, value)
+
+
+def _percent(share: float) -> str:
+    return f"{share * 100:.1f}%".replace(".0%", "%")
+
+
+def _shortened(value: str, limit: int = 60) -> str:
+    return value if len(value) <= limit else value[: limit - 3] + "..."

@@ -12,6 +12,7 @@ vermilion, and every chart says so in its legend.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Sequence
 from typing import NamedTuple
@@ -19,6 +20,7 @@ from typing import NamedTuple
 from markupsafe import Markup, escape
 
 from promise_audit.engine.run import percent
+from promise_audit.promises.units import duration_text, duration_tick
 
 KEPT = "#0072B2"
 BROKEN = "#D55E00"
@@ -31,6 +33,7 @@ CLOSED = "#c8c8c8"  # an hour the promise does not cover
 CLEAN = "#e3eef7"  # a judged cell where nothing broke
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 FEW = 5  # judged records under which an hour of the week is too thin to read alone
+THIN = 20  # judged records under which a period of the trend is too thin to read alone
 FADED = ' fill-opacity="0.4"'
 
 WIDTH = 640
@@ -46,8 +49,8 @@ class Bar(NamedTuple):
     broken: int
 
 
-class Week(NamedTuple):
-    week: str  # ISO date of the Monday
+class Period(NamedTuple):
+    start: str  # ISO date of the period's first day
     kept: int
     broken: int
 
@@ -82,29 +85,12 @@ def measure_text(value: float, unit: str) -> str:
     return f"{value:,.6g} {unit}"
 
 
-def duration_text(seconds: float) -> str:
-    whole = round(seconds)
-    if whole < 60:
-        return f"{whole} s"
-    if whole < 3600:
-        minutes, rest = divmod(whole, 60)
-        return f"{minutes} min {rest} s" if rest else f"{minutes} min"
-    if whole < 48 * 3600:
-        hours, rest = divmod(whole, 3600)
-        minutes = rest // 60
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
-    return f"{seconds / 86400:.1f} days"
-
-
 def tick_text(value: float, unit: str) -> str:
     """A short axis label: 300 seconds -> '5m', 0.5 -> '0.5'."""
     if value == 0:
         return "0"
     if unit == "seconds":
-        for suffix, size in (("d", 86400), ("h", 3600), ("m", 60)):
-            if value >= size and value % size == 0:
-                return f"{value / size:g}{suffix}"
-        return f"{value:g}s"
+        return duration_tick(value)
     return f"{value:,.6g}"
 
 
@@ -185,14 +171,23 @@ def _legend(x: float, y: float, items: Sequence[tuple[str, str]]) -> list[str]:
 # Charts
 
 
-def histogram_svg(chart_id: str, bars: Sequence[Bar], *, limit: float | None, unit: str) -> Markup:
-    """Judged records by measure, kept and broken stacked, the limit as a dashed line.
+def histogram_svg(
+    chart_id: str,
+    bars: Sequence[Bar],
+    *,
+    limit: float | None,
+    unit: str,
+    limit_text: str | None = None,
+) -> Markup:
+    """Judged records by measure, kept and broken stacked, the limit as a dashed line (labelled
+    `limit_text`, the promise file's words, when given).
 
     The engine's bins are equal width except the last, which also holds the tail beyond the
     axis; it is drawn at the same width and its label ends in '+'.
     """
     left, right, top, bottom = 48.0, 12.0, 40.0, 38.0
     height = 232.0
+    limit_words = None if limit is None else limit_text or measure_text(limit, unit)
     plot_w, plot_h = WIDTH - left - right, height - top - bottom
     width = bars[0].high - bars[0].low if bars else 1.0
     domain = width * len(bars) if bars and width > 0 else 1.0
@@ -238,87 +233,158 @@ def histogram_svg(chart_id: str, bars: Sequence[Bar], *, limit: float | None, un
         )
         anchor = "end" if x > left + plot_w * 0.8 else "start"
         offset = -4 if anchor == "end" else 4
-        body.append(_text(x + offset, top - 9, f"limit {measure_text(limit, unit)}", anchor=anchor))
+        body.append(_text(x + offset, top - 9, f"limit {limit_words}", anchor=anchor))
     body += _legend(left, 12, ((KEPT, "kept"), (BROKEN, "broken")))
     kept = sum(b.kept for b in bars)
     broken = sum(b.broken for b in bars)
-    limit_words = "no limit" if limit is None else f"the limit at {measure_text(limit, unit)}"
+    limit_sentence = "no limit" if limit is None else f"the limit at {limit_words}"
     return _svg(
         chart_id,
         height,
         "Distribution of the measure",
         f"{kept + broken:,} judged records in {len(bars)} bins: {kept:,} kept, "
-        f"{broken:,} broken; {limit_words}.",
+        f"{broken:,} broken; {limit_sentence}.",
         body,
     )
 
 
-def trend_svg(chart_id: str, weeks: Sequence[Week], *, target: float) -> Markup:
-    """Compliance week by week, the target as a dashed line; a week below it is vermilion."""
-    left, right, top, bottom = 48.0, 12.0, 26.0, 30.0
-    height = 200.0
-    plot_w, plot_h = WIDTH - left - right, height - top - bottom
-    values = [w.kept / (w.kept + w.broken) for w in weeks if w.kept + w.broken]
-    floor, step = _percent_axis(min([*values, target]))
-    span = 1.0 - floor
-    body: list[str] = []
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+PERIOD_WORDS = {"day": "Day", "week": "Week of", "month": "Month of"}
+
+
+def _next_start(start: dt.date, period: str) -> dt.date:
+    if period == "month":
+        return (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return start + dt.timedelta(days=7 if period == "week" else 1)
+
+
+def _date_label(day: dt.date, period: str, with_year: bool) -> str:
+    text = MONTHS[day.month - 1] if period == "month" else f"{day.day} {MONTHS[day.month - 1]}"
+    return f"{text} {day.year}" if with_year else text
+
+
+def trend_svg(chart_id: str, points: Sequence[Period], *, period: str, target: float) -> Markup:
+    """Compliance per period (day, week or month) on a true time axis.
+
+    A period's x is its date, so a stretch with no records is an empty stretch, and the line
+    never joins across it. Beneath, a bar per period gives how many records were judged in it;
+    a period with fewer than THIN judged is drawn faded and left off the line, so one record
+    cannot read as a collapse. The year is printed on the first label and wherever it changes.
+    """
+    left, right, top = 48.0, 12.0, 26.0
+    plot_h, strip_h = 130.0, 34.0
+    height = top + plot_h + 40 + strip_h + 8
+    plot_w = WIDTH - left - right
+    judged_points = [p for p in points if p.kept + p.broken]
+    days = [dt.date.fromisoformat(p.start) for p in judged_points]
+    first, end = min(days), _next_start(max(days), period)
+    span = max((end - first).days, 1)
+
+    def x_of(day: dt.date) -> float:
+        return left + (day - first).days / span * plot_w
+
+    def x_mid(day: dt.date) -> float:
+        return (x_of(day) + x_of(_next_start(day, period))) / 2
+
+    solid = [p.kept / (p.kept + p.broken) for p in judged_points if p.kept + p.broken >= THIN]
+    floor, step = _percent_axis(min([*solid, target]))
+    y_span = 1.0 - floor
 
     def y_of(value: float) -> float:
-        return top + plot_h - (value - floor) / span * plot_h
+        return top + plot_h - (max(value, floor) - floor) / y_span * plot_h
 
-    for index in range(round(span / step) + 1):
+    body: list[str] = []
+    for index in range(round(y_span / step) + 1):
         tick = floor + index * step
         y = y_of(tick)
         body.append(_line(left, y, left + plot_w, y, GRID))
         body.append(_text(left - 6, y + 4, f"{tick * 100:.0f}%", anchor="end", fill=MUTED))
-    count = len(weeks)
-    gap = plot_w / max(count, 1)
-
-    def x_of(index: int) -> float:
-        return left + gap * (index + 0.5)
-
     y_target = y_of(target)
     body.append(_line(left, y_target, left + plot_w, y_target, TARGET, ' stroke-dasharray="4 3"'))
     body.append(_text(left + plot_w, y_target - 4, f"target {percent(target)}", anchor="end"))
-    segments: list[list[str]] = [[]]
-    for index, week in enumerate(weeks):
-        decided = week.kept + week.broken
-        if decided:
-            value = week.kept / decided
-            segments[-1].append(f"{num(x_of(index))},{num(y_of(value))}")
-        elif segments[-1]:
-            segments.append([])
-    for points in segments:
-        if len(points) > 1:
+    # the line joins neighbouring periods that both have enough records
+    segments: list[list[str]] = []
+    previous: dt.date | None = None
+    for point, day in zip(judged_points, days, strict=True):
+        judged = point.kept + point.broken
+        if judged < THIN:
+            previous = None
+            continue
+        spot = f"{num(x_mid(day))},{num(y_of(point.kept / judged))}"
+        if previous is not None and _next_start(previous, period) == day:
+            segments[-1].append(spot)
+        else:
+            segments.append([spot])
+        previous = day
+    for spots in segments:
+        if len(spots) > 1:
             body.append(
-                f'<polyline points="{" ".join(points)}" fill="none" stroke="{MUTED}" '
+                f'<polyline points="{" ".join(spots)}" fill="none" stroke="{MUTED}" '
                 'stroke-width="1.5"/>'
             )
-    every = max(1, math.ceil(count / 8))
-    for index, week in enumerate(weeks):
-        x = x_of(index)
-        if index % every == 0:
-            body.append(_text(x, top + plot_h + 16, week.week[5:], fill=MUTED))
-        decided = week.kept + week.broken
-        if not decided:
-            continue
-        value = week.kept / decided
+    strip_top = top + plot_h + 40
+    most = max(p.kept + p.broken for p in judged_points)
+    for point, day in zip(judged_points, days, strict=True):
+        judged = point.kept + point.broken
+        value = point.kept / judged
+        thin = judged < THIN
         colour = KEPT if value >= target else BROKEN
+        tip = (
+            f"{PERIOD_WORDS.get(period, 'Period of')} {day.isoformat()}: {percent(value)} of "
+            f"{judged:,} judged kept" + (" (too few records to read alone)" if thin else "")
+        )
+        x = x_mid(day)
+        faded = ' fill-opacity="0.35"' if thin else ""
         body.append(
-            f'<circle cx="{num(x)}" cy="{num(y_of(value))}" r="3.5" fill="{colour}">'
-            f"<title>{escape(f'Week of {week.week}: {percent(value)} of {decided:,} kept')}"
-            "</title></circle>"
+            f'<circle cx="{num(x)}" cy="{num(y_of(value))}" r="{"2.5" if thin else "3.5"}" '
+            f'fill="{colour}"{faded}><title>{escape(tip)}</title></circle>'
+        )
+        width = max(min(x_of(_next_start(day, period)) - x_of(day) - 1, 14.0), 1.5)
+        h = max(judged / most * strip_h, 1.0)
+        body.append(
+            _rect(x - width / 2, strip_top + strip_h - h, width, h, MUTED, tip, faded or "")
         )
     body.append(_line(left, top + plot_h, left + plot_w, top + plot_h, INK))
-    body += _legend(left, 12, ((KEPT, "week at or above target"), (BROKEN, "week below target")))
+    body.append(_line(left, strip_top + strip_h, left + plot_w, strip_top + strip_h, GRID))
+    body.append(_text(left - 6, strip_top + 10, f"{most:,}", anchor="end", fill=MUTED))
+    body.append(_text(left - 6, strip_top + strip_h, "0", anchor="end", fill=MUTED))
+    body.append(
+        _text(left + plot_w, strip_top - 4, f"judged per {period}", anchor="end", fill=MUTED)
+    )
+    # date labels: about eight, on period starts, the year where it changes
+    every = max(1, math.ceil(len(_starts(first, end, period)) / 8))
+    shown_year: int | None = None
+    for index, day in enumerate(_starts(first, end, period)):
+        if index % every:
+            continue
+        label = _date_label(day, period, day.year != shown_year)
+        shown_year = day.year
+        x = x_mid(day)
+        body.append(_line(x, top + plot_h, x, top + plot_h + 4, MUTED))
+        body.append(_text(x, top + plot_h + 16, label, fill=MUTED))
+    legend = ((KEPT, f"{period} at or above target"), (BROKEN, f"{period} below target"))
+    body += _legend(left, 12, legend)
+    body.append(_text(WIDTH - right, 12, f"faded: fewer than {THIN} judged", "end", MUTED))
+    below = sum(1 for p in judged_points if p.kept / (p.kept + p.broken) < target)
     return _svg(
         chart_id,
         height,
-        "Compliance by week",
-        f"{count} weeks against a target of {percent(target)}; "
-        f"{sum(1 for v in values if v < target)} below it.",
+        f"Compliance by {period}",
+        f"{len(judged_points)} {period}s with judged records, from {days[0].isoformat()} to "
+        f"{days[-1].isoformat()}, against a target of {percent(target)}; {below} below it; "
+        f"{sum(1 for p in judged_points if p.kept + p.broken < THIN)} with fewer than {THIN} "
+        "judged records.",
         body,
     )
+
+
+def _starts(first: dt.date, end: dt.date, period: str) -> list[dt.date]:
+    """Every period start from `first` up to `end`."""
+    starts, day = [], first
+    while day < end:
+        starts.append(day)
+        day = _next_start(day, period)
+    return starts
 
 
 def heatmap_svg(
@@ -396,15 +462,14 @@ def gauge_svg(
     ci_high: float,
     target: float,
 ) -> Markup:
-    """Compliance on a bar, its 95% interval as a band, the target as a tick."""
+    """Compliance on a bar from 0% to 100% (so 63% looks 63% full), its 95% interval as a
+    band, the target as a tick."""
     left, right = 8.0, 8.0
     height = 50.0
     plot_w = WIDTH - left - right
-    floor, _ = _percent_axis(min(compliance, ci_low, target))
-    span = 1.0 - floor
 
     def x_of(value: float) -> float:
-        return left + (value - floor) / span * plot_w
+        return left + value * plot_w
 
     colour = KEPT if compliance >= target else BROKEN
     x_value, x_target = x_of(compliance), x_of(target)
@@ -427,7 +492,7 @@ def gauge_svg(
     target_label = f"target {percent(target)}"
     x_label = _clamp(x_target, left + 40, WIDTH - right - 40)
     if x_label - left > 90:
-        body.append(_text(left, 48, f"{floor * 100:.0f}%", anchor="start", fill=MUTED))
+        body.append(_text(left, 48, "0%", anchor="start", fill=MUTED))
     if WIDTH - right - x_label > 90:
         body.append(_text(WIDTH - right, 48, "100%", anchor="end", fill=MUTED))
     body.append(_text(x_label, 48, target_label, fill=TARGET))

@@ -69,6 +69,8 @@ def _message(promise: Mapping[str, Any]) -> str:
     sentence = str(promise.get("sentence") or "")
     label = VERDICT_WORDS.get(str(promise["verdict"]), str(promise["verdict"]))
     text = f"{label}: {sentence}"  # the sentence gives the compliance, the target, what is missing
+    if promise.get("verdict_note"):
+        text += f" {promise['verdict_note']}"
     note = waiver_note(promise)
     if note:
         text += f" {note[0].upper()}{note[1:]}."

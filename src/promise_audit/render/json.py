@@ -1,4 +1,5 @@
-"""The JSON result: the stable, versioned contract (PROMISES.md section 4)."""
+"""The JSON result: the stable, versioned contract (docs/report.md says what each version
+changed)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,12 @@ from promise_audit.records.loader import Accounting
 from promise_audit.render.reconcile import reconcile_dict
 from promise_audit.results import AuditResult, PromiseResult
 
-SCHEMA_VERSION = 1
+# 2: compliance_worst, compliance_best, verdict_reason and verdict_note; `kept` now means kept
+# even with every record excluded for missing data counted broken (docs/report.md).
+# Also in 2: a value that cannot be read or cannot be true no longer rejects its record (it is
+# an invalid value, counted under `invalid`); `rejects_by_reason` counts only records that
+# cannot be contacts.
+SCHEMA_VERSION = 2
 
 
 def accounting_dict(accounting: Accounting) -> dict[str, Any]:
@@ -25,6 +31,11 @@ def accounting_dict(accounting: Accounting) -> dict[str, Any]:
         "rejects_by_reason": accounting.rejects_by_reason,
         "rejects": [asdict(r) for r in accounting.reject_sample],
         "files": list(accounting.files),
+        "invalid": accounting.invalid,
+        "invalid_by_field": accounting.invalid_by_field,
+        "invalid_values": [asdict(v) for v in accounting.invalid_sample],
+        "fields_checked": list(accounting.fields_checked),
+        "fields_empty": list(accounting.fields_empty),
     }
     if accounting.cases:
         # an event log: read = folded + the case rows (used, rejected or out of period)
@@ -46,6 +57,10 @@ def promise_dict(promise: PromiseResult) -> dict[str, Any]:
         "compliance": promise.compliance,
         "ci_low": promise.ci_low,
         "ci_high": promise.ci_high,
+        "compliance_worst": promise.compliance_worst,
+        "compliance_best": promise.compliance_best,
+        "verdict_reason": promise.verdict_reason,
+        "verdict_note": promise.verdict_note,
         "target": promise.target,
         "warn_below": promise.warn_below,
         "gap_is_clear": promise.gap_is_clear,
@@ -71,10 +86,12 @@ def promise_dict(promise: PromiseResult) -> dict[str, Any]:
         "weakest_links": [
             {**asdict(link), "compliance": link.compliance} for link in promise.weakest_links
         ],
-        "trend": [{**asdict(week), "compliance": week.compliance} for week in promise.trend],
+        "trend_period": promise.trend_period,
+        "trend": [{**asdict(point), "compliance": point.compliance} for point in promise.trend],
         "evidence": [{**asdict(e), "details": dict(e.details)} for e in promise.evidence],
         "ratings": [asdict(r) for r in promise.ratings],
         "rule": promise.rule,
+        "terms": dict(promise.terms),
         "convention": promise.convention,
     }
     data.update(reconcile_dict(promise))

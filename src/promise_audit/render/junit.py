@@ -49,6 +49,8 @@ def details_lines(promise: Mapping[str, Any]) -> list[str]:
     if promise.get("statement"):
         lines.append(f"Promised: \u201c{promise['statement']}\u201d")
     lines.append(f"Delivered: {promise.get('sentence', '')}")
+    if promise.get("verdict_note"):
+        lines.append(str(promise["verdict_note"]))
     lines.append(
         f"Verdict: {promise['verdict']}; population {promise['population']:,}: kept "
         f"{promise['kept']:,}, broken {promise['broken']:,}, pending {promise['pending']:,}, "
@@ -150,6 +152,8 @@ def render_junit(
         case = _element(suite, "testcase", **attributes, time="0")
         body = "\n".join(details_lines(promise))
         sentence = str(promise.get("sentence") or promise["verdict"])
+        if promise.get("verdict_note"):
+            sentence += f" {promise['verdict_note']}"
         verdict = str(promise["verdict"])
         if outcome == "failure":
             _element(case, "failure", body, message=sentence, type=verdict)

@@ -66,7 +66,7 @@ def agreement_dict(agreement: Agreement) -> dict[str, Any]:
 def group_explanation(group: dict[str, Any], unit: str | None) -> str:
     """Why a group of records is in its class, in words: the audit's outcome and reason, the
     platform's verdict, and the range of the measure that decided the audit's outcome."""
-    from promise_audit.promises.units import humanize_duration
+    from promise_audit.render.charts import measure_text
 
     audit = str(group["audit"]) + (f" ({group['reason']})" if group.get("reason") else "")
     platform = group.get("platform") or "no verdict"
@@ -75,9 +75,7 @@ def group_explanation(group: dict[str, Any], unit: str | None) -> str:
     if low is not None and high is not None:
 
         def shown(value: float) -> str:
-            if unit == "seconds":
-                return humanize_duration(round(value))
-            return f"{value:g}"
+            return measure_text(value, unit or "count")
 
         span = shown(low) if low == high else f"{shown(low)} to {shown(high)}"
         words += f"; measure {span}"
@@ -186,6 +184,7 @@ class ReconcileView:
 def reconcile_view(raw: Any, unit: str | None) -> ReconcileView | None:
     """From a promise's JSON object (a saved result renders the same)."""
     from promise_audit.engine.run import percent
+    from promise_audit.render.words import VERDICT_WORDS
 
     agreement, figure = raw.get("agreement"), raw.get("reported")
     conventions = tuple(
@@ -196,7 +195,7 @@ def reconcile_view(raw: Any, unit: str | None) -> ReconcileView | None:
             int(c["kept"]),
             int(c["broken"]),
             percent(c["compliance"]),
-            str(c["verdict"]).replace("_", " "),
+            VERDICT_WORDS.get(str(c["verdict"]), str(c["verdict"])),
         )
         for c in raw.get("conventions") or ()
     )

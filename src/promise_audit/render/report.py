@@ -1,6 +1,6 @@
 """The gap report: the JSON result, as one self-contained HTML page (and the shared pieces).
 
-The only input is the dict of `render.json.to_dict` (PROMISES.md section 4), so a saved JSON
+The only input is the dict of `render.json.to_dict` (the JSON result), so a saved JSON
 result re-renders to the same bytes: `promise-audit report result.json -o out.html`. Nothing
 is computed here that the audit did not decide; this module orders, formats and lays out.
 
@@ -27,6 +27,13 @@ from promise_audit.engine.run import percent
 from promise_audit.errors import UsageError
 from promise_audit.render import charts
 from promise_audit.render.reconcile import ReconcileView, reconcile_view
+from promise_audit.render.words import (
+    counts_text,
+    dimension_label,
+    interval,
+    verdict_counts,
+    verdict_notes,
+)
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -42,7 +49,7 @@ REPORT_FORMATS: dict[str, ReportFormat] = {
     ".pdf": "pdf",
 }
 PAGE_SIZES: tuple[PageSize, ...] = ("A4", "Letter")
-SUPPORTED_SCHEMA = 1
+SUPPORTED_SCHEMA = 2  # 2: invalid values counted apart from rejected records
 DEFAULT_ACCENT = "#1F3A5F"
 LOGO_LIMIT = 512 * 1024
 EVIDENCE_DETAILS = ("channel", "queue", "team", "agent_id")
@@ -55,6 +62,7 @@ VERDICT_LABELS = {
     "no_data": "No data",
     "unauditable": "Unauditable",
 }
+TREND_TITLES = {"day": "Day by day", "week": "Week by week", "month": "Month by month"}
 # The worst first: a broken promise, then one nobody can check, then one about to break.
 VERDICT_RANK = {"broken": 0, "unauditable": 1, "at_risk": 2, "no_data": 3, "kept": 4}
 
@@ -136,6 +144,17 @@ class Block:
 
 
 @dataclass(frozen=True)
+class OverviewBar:
+    """A promise on the first screen's 0-100% scale: each value a percentage of the width."""
+
+    compliance: str
+    low: str
+    high: str
+    target: str
+    label: str  # the bar in words, for a screen reader
+
+
+@dataclass(frozen=True)
 class LinkRow:
     dimension: str
     value: str
@@ -182,6 +201,12 @@ class PromiseView:
     compliance: str
     interval: str
     target: str
+    short_interval: str  # '94.0-95.8%'
+    notes: tuple[str, ...]  # beside the verdict: why it is at risk; whether the gap is clear
+    bar: OverviewBar | None
+    limit: str | None  # the limit in the promise file's words
+    measure_label: str
+    trend_title: str
     debt_hours: str | None
     gap_note: str
     url: str | None
@@ -224,6 +249,13 @@ class AccountingView:
     files: tuple[str, ...]
     folded: int = 0  # an event log's events folded into their case's record
     cases: int = 0
+    # values that cannot be read or cannot be true: each costs one field of a used record
+    invalid: int = 0
+    invalid_reasons: tuple[tuple[str, int], ...] = ()  # ("field: reason", count)
+    invalid_values: tuple[RejectRow, ...] = ()
+    invalid_not_shown: int = 0
+    fields_checked: tuple[str, ...] = ()
+    fields_empty: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -237,6 +269,7 @@ class ReportView:
     kept: int
     total: int
     headline: str
+    counts: tuple[tuple[str, str, int], ...]  # (verdict, label, promises): every verdict
     promises: tuple[PromiseView, ...]  # the worst gap first
     gaps: tuple[PromiseView, ...]  # broken, unauditable, at risk: the worst first
     records: AccountingView
@@ -277,7 +310,7 @@ def _build_view(
     promises = tuple(
         _promise_view(position, raw, with_charts) for position, (_, raw) in enumerate(indexed)
     )
-    kept = sum(1 for p in promises if p.verdict in ("kept", "at_risk"))
+    verdicts = [p.verdict for p in promises]
     organization = str(result.get("organization") or "")
     tool = result.get("tool") or {}
     sources = result.get("sources") or {}
@@ -286,9 +319,12 @@ def _build_view(
         organization=organization,
         as_of=_when(result.get("as_of")) or "the latest record",
         timezone=str(result.get("timezone") or ""),
-        kept=kept,
+        kept=verdicts.count("kept"),
         total=len(promises),
-        headline=f"{kept} of {len(promises)} promise{'' if len(promises) == 1 else 's'} kept",
+        headline=counts_text(verdicts),
+        counts=tuple(
+            (verdict, VERDICT_LABELS[verdict], count) for verdict, count in verdict_counts(verdicts)
+        ),
         promises=promises,
         gaps=tuple(p for p in promises if p.verdict in ("broken", "unauditable", "at_risk")),
         records=_accounting("all sources", result["records"]),
@@ -326,6 +362,10 @@ def _promise_view(position: int, raw: Mapping[str, Any], with_charts: bool) -> P
     columns = _evidence_columns(raw.get("evidence") or ())
     debt = raw.get("debt_seconds")
     url = raw.get("url")
+    terms = raw.get("terms") or {}
+    limit = terms.get("limit")
+    if limit is None and distribution and distribution.get("limit") is not None:
+        limit = charts.measure_text(float(distribution["limit"]), unit)
     return PromiseView(
         raw=raw,
         anchor=f"promise-{position + 1}",
@@ -335,22 +375,57 @@ def _promise_view(position: int, raw: Mapping[str, Any], with_charts: bool) -> P
         compliance=versus_target(raw.get("compliance"), float(raw["target"])),
         interval=_interval(raw.get("ci_low"), raw.get("ci_high")),
         target=percent(float(raw["target"])),
+        short_interval=interval(raw.get("ci_low"), raw.get("ci_high")),
+        notes=verdict_notes(raw),
+        bar=_overview_bar(raw),
+        limit=None if limit is None else str(limit),
+        measure_label=_measure_label(raw),
+        trend_title=TREND_TITLES[str(raw.get("trend_period") or "week")],
         debt_hours=None if not debt else f"{float(debt) / 3600:,.1f}",
         gap_note=_gap_note(raw),
         url=str(url) if isinstance(url, str) and re.match(r"https?://", url) else None,
-        stats=_stats(distribution, unit),
+        stats=_stats(distribution, unit, None if limit is None else str(limit)),
         broken_reasons=_reasons(raw.get("broken_by_reason") or {}),
         excluded_reasons=_reasons(raw.get("excluded_by_reason") or {}),
         worst_link=links[0] if links else None,
         links=tuple(links),
         evidence_columns=columns,
-        evidence=tuple(_evidence(e, unit, columns) for e in raw.get("evidence") or ()),
+        evidence=tuple(_evidence(e, unit, columns, raw) for e in raw.get("evidence") or ()),
         ratings=tuple(_rating(r) for r in raw.get("ratings") or ()),
         rule=rule_blocks(str(raw.get("rule") or "")),
         convention=raw.get("convention"),
-        charts=_charts(position, raw, unit) if with_charts else Charts(),
+        charts=_charts(position, raw, unit, limit) if with_charts else Charts(),
         reconcile=reconcile_view(raw, unit),
     )
+
+
+def _overview_bar(raw: Mapping[str, Any]) -> OverviewBar | None:
+    compliance, low, high = raw.get("compliance"), raw.get("ci_low"), raw.get("ci_high")
+    if compliance is None or low is None or high is None:
+        return None
+    target = float(raw["target"])
+
+    def place(value: float) -> str:
+        return f"{max(0.0, min(float(value), 1.0)) * 100:.2f}"
+
+    return OverviewBar(
+        compliance=place(compliance),
+        low=place(low),
+        high=place(high),
+        target=place(target),
+        label=(
+            f"{versus_target(compliance, target)} kept, 95% interval "
+            f"{interval(low, high)}, target {percent(target)}"
+        ),
+    )
+
+
+def _measure_label(raw: Mapping[str, Any]) -> str:
+    """The evidence's measure column: a custom promise's own measure expression."""
+    terms = raw.get("terms") or {}
+    if raw.get("kind") == "custom" and terms.get("measure"):
+        return str(terms["measure"])
+    return "Measure"
 
 
 def versus_target(compliance: float | None, target: float) -> str:
@@ -393,7 +468,9 @@ def _gap_note(raw: Mapping[str, Any]) -> str:
     )
 
 
-def _stats(distribution: Mapping[str, Any] | None, unit: str) -> tuple[tuple[str, str], ...]:
+def _stats(
+    distribution: Mapping[str, Any] | None, unit: str, limit: str | None
+) -> tuple[tuple[str, str], ...]:
     if not distribution or not distribution.get("count"):
         return ()
     rows = []
@@ -401,8 +478,8 @@ def _stats(distribution: Mapping[str, Any] | None, unit: str) -> tuple[tuple[str
         value = distribution.get(key)
         if value is not None:
             rows.append((label, charts.measure_text(float(value), unit)))
-    if distribution.get("limit") is not None:
-        rows.append(("limit", charts.measure_text(float(distribution["limit"]), unit)))
+    if limit is not None:
+        rows.append(("limit", limit))
     return tuple(rows)
 
 
@@ -414,7 +491,7 @@ def _link(link: Mapping[str, Any]) -> LinkRow:
     kept, broken = int(link["kept"]), int(link["broken"])
     judged = kept + broken
     return LinkRow(
-        dimension=str(link["dimension"]),
+        dimension=dimension_label(str(link["dimension"])),
         value=str(link["value"]),
         judged=judged,
         broken=broken,
@@ -428,13 +505,19 @@ def _evidence_columns(evidence: Sequence[Mapping[str, Any]]) -> tuple[str, ...]:
     return (*known, *sorted(present - set(known)))
 
 
-def _evidence(row: Mapping[str, Any], unit: str, columns: Sequence[str]) -> EvidenceRow:
+def _evidence(
+    row: Mapping[str, Any], unit: str, columns: Sequence[str], promise: Mapping[str, Any]
+) -> EvidenceRow:
     details = row.get("details") or {}
     measure = row.get("measure")
+    reason = str(row.get("reason") or "")
+    terms = promise.get("terms") or {}
+    if reason == "custom_rule" and terms.get("kept_if") and measure is None:
+        reason = f"not ({terms['kept_if']})"  # the custom promise's own test, failed
     return EvidenceRow(
         contact_id=str(row["contact_id"]),
         initiated_at=_when(row.get("initiated_at")),
-        reason=str(row.get("reason") or ""),
+        reason=reason,
         measure="" if measure is None else charts.measure_text(float(measure), unit),
         details=tuple(str(details.get(name, "")) for name in columns),
     )
@@ -464,7 +547,7 @@ def _when(value: Any) -> str:
     return text[:16].replace("T", " ") if _ISO.match(text) else text
 
 
-def _charts(position: int, raw: Mapping[str, Any], unit: str) -> Charts:
+def _charts(position: int, raw: Mapping[str, Any], unit: str, limit: str | None) -> Charts:
     prefix = f"c{position + 1}"
     gauge = histogram = trend = heatmap = None
     compliance, low, high = raw.get("compliance"), raw.get("ci_low"), raw.get("ci_high")
@@ -483,19 +566,25 @@ def _charts(position: int, raw: Mapping[str, Any], unit: str) -> Charts:
     ]
     if any(b.kept + b.broken for b in bins):
         distribution = raw.get("distribution") or {}
-        limit = distribution.get("limit")
+        at = distribution.get("limit")
         histogram = charts.histogram_svg(
-            f"{prefix}-hist", bins, limit=None if limit is None else float(limit), unit=unit
+            f"{prefix}-hist",
+            bins,
+            limit=None if at is None else float(at),
+            unit=unit,
+            limit_text=limit,
         )
-    weeks = sorted(
+    points = sorted(
         (
-            charts.Week(str(w["week"]), int(w["kept"]), int(w["broken"]))
+            # a result saved before the trend had a period has weeks, under "week"
+            charts.Period(str(w.get("start") or w["week"]), int(w["kept"]), int(w["broken"]))
             for w in raw.get("trend") or ()
         ),
-        key=lambda w: w.week,
+        key=lambda w: w.start,
     )
-    if any(w.kept + w.broken for w in weeks):
-        trend = charts.trend_svg(f"{prefix}-trend", weeks, target=target)
+    if any(w.kept + w.broken for w in points):
+        period = str(raw.get("trend_period") or "week")
+        trend = charts.trend_svg(f"{prefix}-trend", points, period=period, target=target)
     cells = [
         charts.Cell(int(c["weekday"]), int(c["hour"]), int(c["kept"]), int(c["broken"]))
         for c in raw.get("hour_grid") or ()
@@ -525,6 +614,8 @@ def _accounting(name: str, records: Mapping[str, Any]) -> AccountingView:
         )
     }
     rejects = list(records.get("rejects") or ())
+    invalid = int(records.get("invalid") or 0)
+    invalid_values = list(records.get("invalid_values") or ())
     return AccountingView(
         name=name,
         **counts,
@@ -537,6 +628,18 @@ def _accounting(name: str, records: Mapping[str, Any]) -> AccountingView:
         rejects=tuple(_reject(r) for r in rejects[:REJECTS_SHOWN]),
         rejects_not_shown=max(counts["rejected"] - min(len(rejects), REJECTS_SHOWN), 0),
         files=tuple(str(f) for f in records.get("files") or ()),
+        invalid=invalid,
+        invalid_reasons=_reasons(
+            {
+                f"{field}: {reason}": count
+                for field, reasons in (records.get("invalid_by_field") or {}).items()
+                for reason, count in reasons.items()
+            }
+        ),
+        invalid_values=tuple(_reject(v) for v in invalid_values[:REJECTS_SHOWN]),
+        invalid_not_shown=max(invalid - min(len(invalid_values), REJECTS_SHOWN), 0),
+        fields_checked=tuple(str(f) for f in records.get("fields_checked") or ()),
+        fields_empty=tuple(str(f) for f in records.get("fields_empty") or ()),
     )
 
 
@@ -546,11 +649,14 @@ def _reject(reject: Mapping[str, Any]) -> RejectRow:
         return "" if value is None else str(value)
 
     row = text("row") or (f"line {text('line')}" if reject.get("line") is not None else "")
+    reason = text("reason")
+    if reject.get("field") is not None:  # an invalid value: its field and why
+        reason = f"{text('field')}: {reason}"
     return RejectRow(
         file=text("file"),
         row=row,
         column=text("column"),
-        reason=text("reason"),
+        reason=reason,
         value=text("value"),
     )
 
@@ -656,6 +762,7 @@ def environment(
     )
     env.filters["number"] = _number
     env.filters["percent"] = percent
+    env.filters["label"] = dimension_label
     return env
 
 

@@ -50,6 +50,8 @@ def _message(promise: Mapping[str, Any]) -> str:
     name = promise.get("title") or promise["id"]
     # the sentence gives the compliance, the target, or what the records lack
     text = f"{name} ({promise['id']}): {promise.get('sentence') or promise['verdict']}"
+    if promise.get("verdict_note"):
+        text += f" {promise['verdict_note']}"
     note = waiver_note(promise)
     if note:
         text += f" {note[0].upper()}{note[1:]}."

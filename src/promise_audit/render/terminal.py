@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import re
+import textwrap
 from typing import TextIO
 
 from promise_audit.engine.run import percent
 from promise_audit.render.reconcile import reconcile_lines
+from promise_audit.render.words import (
+    at_risk_reasons,
+    counts_text,
+    dimension_label,
+    interval,
+    interval_note,
+)
 from promise_audit.results import AuditResult, PromiseResult
 
 MARKS = {
@@ -28,15 +36,22 @@ def safe(text: str) -> str:
 
 
 def _interval(promise: PromiseResult) -> str:
-    if promise.ci_low is None or promise.ci_high is None:
-        return ""
-    return f"{percent(promise.ci_low)}-{percent(promise.ci_high)}"
+    return interval(promise.ci_low, promise.ci_high)
 
 
-def render_terminal(result: AuditResult, out: TextIO, *, color: bool, width: int = 120) -> None:
+WIDE = 110  # columns from which the table shows every count
+
+
+def render_terminal(
+    result: AuditResult, out: TextIO, *, color: bool, width: int | None = None
+) -> None:
+    """The verdicts, each promise's words beside its delivery, then the table; the layout
+    follows the terminal's width (or `width`), ids never cut."""
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
+
+    from promise_audit.render.json import promise_dict
 
     console = Console(
         file=out,
@@ -46,15 +61,22 @@ def render_terminal(result: AuditResult, out: TextIO, *, color: bool, width: int
         highlight=False,
         emoji=False,
     )
-    kept = sum(1 for p in result.promises if p.verdict in ("kept", "at_risk"))
     console.print(
         Text(
-            f"{safe(result.organization)}: {kept} of {len(result.promises)} promises kept",
+            f"{safe(result.organization)}: {counts_text(p.verdict for p in result.promises)}",
             style="bold",
         )
         + Text(f"  (as of {result.as_of})", style="dim")
     )
     console.print()
+
+    def detail(text: str, style: str = "") -> None:
+        # indented, and wrapped lines stay indented
+        lines = textwrap.fill(
+            text, width=console.width, initial_indent="    ", subsequent_indent="    "
+        )
+        console.print(Text(lines, style=style))
+
     for promise in result.promises:
         label, style = MARKS[promise.verdict]
         header = Text(f"{label:<12}", style=f"bold {style}") + Text(f"{promise.id}", style="bold")
@@ -63,61 +85,67 @@ def render_terminal(result: AuditResult, out: TextIO, *, color: bool, width: int
         if not promise.blocking:
             header += Text("  (not blocking)", style="dim")
         console.print(header)
+        # what the verdict rests on comes first, under the verdict itself
+        raw = promise_dict(promise)
+        for reason in at_risk_reasons(raw):
+            detail(f"At risk: {safe(reason)}", style)
+        if promise.verdict == "broken" and promise.verdict_note:
+            detail(safe(promise.verdict_note), style)
         if promise.statement:
-            console.print(Text(f'    Promised: "{safe(promise.statement)}"', style="italic"))
-        console.print(Text(f"    Delivered: {safe(promise.sentence)}"))
+            detail(f'Promised: "{safe(promise.statement)}"', "italic")
+        detail(f"Delivered: {safe(promise.sentence)}")
+        note = interval_note(raw)
+        if note:
+            detail(f"Note: {note}", "dim")
         if promise.debt_seconds:
-            console.print(
-                Text(
-                    f"    Promise debt: {promise.debt_seconds / 3600:,.1f} customer-hours "
-                    "beyond the limit",
-                    style="dim",
-                )
+            detail(
+                f"Promise debt: {promise.debt_seconds / 3600:,.1f} customer-hours beyond the limit",
+                "dim",
             )
         if promise.weakest_links:
             worst = promise.weakest_links[0]
             for link in promise.weakest_links:
                 if link.compliance < worst.compliance:
                     worst = link
-            console.print(
-                Text(
-                    f"    Weakest link: {worst.dimension} {safe(worst.value)} "
-                    f"({percent(worst.compliance)} of {worst.kept + worst.broken:,})",
-                    style="dim",
-                )
+            detail(
+                f"Weakest link: {dimension_label(worst.dimension)} {safe(worst.value)} "
+                f"({percent(worst.compliance)} of {worst.kept + worst.broken:,})",
+                "dim",
             )
         console.print()
 
+    wide = console.width >= WIDE
     table = Table(show_edge=False, pad_edge=False, box=None, header_style="bold")
-    for heading, justify in (
-        ("promise", "left"),
-        ("kind", "left"),
-        ("verdict", "left"),
-        ("population", "right"),
-        ("kept", "right"),
-        ("broken", "right"),
-        ("pending", "right"),
-        ("excluded", "right"),
-        ("compliance", "right"),
-        ("95% CI", "right"),
-        ("target", "right"),
-    ):
-        table.add_column(heading, justify=justify)  # type: ignore[arg-type]
+    columns: list[tuple[str, str]] = [("promise", "left")]
+    if wide:
+        columns.append(("kind", "left"))
+    columns.append(("verdict", "left"))
+    if wide:
+        columns += [("population", "right"), ("kept", "right")]
+    columns.append(("broken", "right"))
+    if wide:
+        columns += [("pending", "right"), ("excluded", "right")]
+    columns += [("compliance", "right"), ("95% CI", "right"), ("target", "right")]
+    for heading, justify in columns:
+        # ids, verdicts and numbers are never cut or wrapped; the kind may fold
+        table.add_column(heading, justify=justify, no_wrap=heading != "kind")  # type: ignore[arg-type]
     for promise in result.promises:
         label, style = MARKS[promise.verdict]
-        table.add_row(
-            promise.id,
-            promise.kind,
-            Text(label, style=style),
-            f"{promise.population:,}",
-            f"{promise.kept:,}",
-            f"{promise.broken:,}",
-            f"{promise.pending:,}",
-            f"{promise.excluded:,}",
+        cells: list[str | Text] = [promise.id]
+        if wide:
+            cells.append(promise.kind)
+        cells.append(Text(label, style=style))
+        if wide:
+            cells += [f"{promise.population:,}", f"{promise.kept:,}"]
+        cells.append(f"{promise.broken:,}")
+        if wide:
+            cells += [f"{promise.pending:,}", f"{promise.excluded:,}"]
+        cells += [
             percent(promise.compliance, promise.target),
             _interval(promise),
             percent(promise.target),
-        )
+        ]
+        table.add_row(*cells)
     console.print(table)
     console.print()
     for line in reconcile_lines(result.promises):
@@ -133,3 +161,17 @@ def render_terminal(result: AuditResult, out: TextIO, *, color: bool, width: int
     )
     for reason, count in records.rejects_by_reason.items():
         console.print(Text(f"  rejected {count:,}: {reason}", style="dim"))
+    if records.invalid:
+        console.print(
+            Text(
+                f"Invalid values: {records.invalid:,} (each record used, without that value)",
+                style="dim",
+            )
+        )
+        for field_name, reasons in records.invalid_by_field.items():
+            for reason, count in reasons.items():
+                console.print(Text(f"  invalid {count:,}: {field_name} {reason}", style="dim"))
+    if records.fields_empty:
+        console.print(
+            Text(f"Empty on every record: {', '.join(records.fields_empty)}", style="dim")
+        )

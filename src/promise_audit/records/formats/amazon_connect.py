@@ -1,8 +1,9 @@
 """Amazon Connect contact records (`format: amazon-connect-ctr`): one row per customer journey.
 
 The vendor's "Data model for Amazon Connect contact records"
-(https://docs.aws.amazon.com/connect/latest/adminguide/ctr-data-model.html) and PROMISES.md
-section 2 fix the rules; docs/formats/amazon-connect-ctr.md explains them to users.
+(https://docs.aws.amazon.com/connect/latest/adminguide/ctr-data-model.html) fixes the fields;
+docs/formats/amazon-connect-ctr.md states every rule this reader applies. A value no record
+states is written as missing, never as false or 0.
 
 1. Part files hold JSON objects one per line, or concatenated with no separator as Kinesis
    Data Firehose writes them, gzip'd or not (told by the gzip magic bytes, not the name).
@@ -35,7 +36,7 @@ from promise_audit.records.loader import RawRead, quote, text_literal
 _GZIP_MAGIC = b"\x1f\x8b"
 # Connect's Channel values -> canonical channels; any other value is kept lower-cased
 _CHANNELS = {"VOICE": "phone", "CHAT": "chat", "TASK": "other", "EMAIL": "email"}
-# a leg started by one of these is a transfer; a CALLBACK leg is not (PROMISES.md section 2)
+# a leg started by one of these is a transfer; a CALLBACK leg is not
 _TRANSFER_METHODS = ("TRANSFER", "QUEUE_TRANSFER")
 # CALLBACK (agent-first callbacks) and the CALLBACK_CUSTOMER_FIRST_* legs of customer-first
 # callbacks are the callback the customer asked for
@@ -435,7 +436,9 @@ def _build_journeys(con: Any, names: _TempNames) -> None:
             SELECT
                 journey,
                 count(*) AS legs,
-                count(*) FILTER (WHERE method IN ({transfer_methods})) AS transfers,
+                -- a record that does not say how it started could be a transfer: unknown
+                CASE WHEN bool_and(method IS NOT NULL) THEN
+                    count(*) FILTER (WHERE method IN ({transfer_methods})) END AS transfers,
                 bool_or({queued}) AS queued,
                 bool_or({_IS_CALLBACK}) AS has_callback,
                 arg_min(queue_name, seq) FILTER (WHERE has_queue) AS queue,
@@ -443,7 +446,10 @@ def _build_journeys(con: Any, names: _TempNames) -> None:
                 arg_max(disconnect_reason, ended) AS disconnect_reason,
                 {enqueued_at} AS enqueued_at,
                 {_checked("connected", _iso("min(connected)"))} AS answered_at,
-                min(connected) IS NOT NULL AS was_answered,
+                -- a ConnectedToAgentTimestamp, even one that cannot be read, is an answer
+                bool_or(connected_raw IS NOT NULL) AS was_answered,
+                -- a record with no DisconnectTimestamp: the contact may still be going on
+                bool_and(ended_raw IS NOT NULL) AS all_ended,
                 {_checked("ended", _iso("max(ended)"))} AS ended_at,
                 CASE WHEN bool_or({queued}) THEN {_summed("queue_wait", queued)} END
                     AS wait_seconds,
@@ -463,8 +469,10 @@ def _build_journeys(con: Any, names: _TempNames) -> None:
             CASE upper(f.channel) {channel_cases} ELSE lower(f.channel) END AS channel,
             t.customer_id, t.queue, a.agent_username AS agent_id,
             t.enqueued_at, t.answered_at, t.ended_at,
-            CASE WHEN t.queued AND NOT t.was_answered AND NOT t.has_callback
-                 THEN 'true' ELSE 'false' END AS abandoned,
+            CASE WHEN t.was_answered THEN 'true' WHEN t.all_ended THEN 'false' END AS answered,
+            CASE WHEN t.was_answered OR t.has_callback THEN 'false'
+                 WHEN NOT t.all_ended THEN NULL  -- still going on: may yet queue or hang up
+                 WHEN t.queued THEN 'true' ELSE 'false' END AS abandoned,
             t.wait_seconds, t.hold_seconds, t.hold_count, t.longest_hold_seconds,
             CAST(t.transfers AS VARCHAR) AS transfers,
             CASE WHEN t.has_callback THEN 'true' END AS callback_offered,

@@ -20,7 +20,15 @@ from typing import Any
 
 from promise_audit.errors import RecordsError
 from promise_audit.promises.model import Source
-from promise_audit.records.loader import FILE_COLUMN, RawRead, quote, text_literal
+from promise_audit.records.loader import (
+    FILE_COLUMN,
+    UNKNOWN_FIELDS,
+    RawRead,
+    csv_scan,
+    original_file,
+    quote,
+    text_literal,
+)
 from promise_audit.records.schema import CANONICAL_FIELDS
 
 # "Source" -> canonical channel; any other value is "other" (the raw value stays in "Source")
@@ -44,6 +52,8 @@ CHANNELS: dict[str, str] = {
 }
 # statuses under which a ticket is not resolved, whatever its "Resolved time" says
 UNRESOLVED = ("open", "pending", "waiting on customer", "waiting on third party")
+# statuses that say the ticket was resolved: with no time given, resolved at an unknown time
+RESOLVED = ("resolved", "closed")
 # canonical field -> the export column(s) it is read from, first present wins
 SIMPLE_FIELDS: dict[str, tuple[str, ...]] = {
     "contact_id": ("ticket id",),
@@ -65,21 +75,8 @@ def read(con: Any, table: str, files: tuple[str, ...], source: Source) -> RawRea
     import duckdb
 
     name = table.removeprefix("raw_")
-    listed = "[" + ", ".join(text_literal(f) for f in files) + "]"
-    options = [
-        "all_varchar=true",
-        "auto_type_candidates=['VARCHAR']",  # see records.loader: no type sniffing on text
-        "header=true",
-        f"filename={text_literal(FILE_COLUMN)}",
-        "store_rejects=true",
-        f"rejects_table={text_literal(f'rejects_{name}')}",
-        f"rejects_scan={text_literal(f'scans_{name}')}",
-        "null_padding=false",
-        "strict_mode=true",
-    ]
-    if source.delimiter is not None:
-        options.append(f"delim={text_literal(source.delimiter)}")
-    reader = f"read_csv({listed}, {', '.join(options)})"
+    # the same CSV reading as any CSV source (delimiter, encoding, rejected rows)
+    reader, copies = csv_scan(con, name, files, source, source.delimiter)
     try:
         described = con.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()
         headers = [str(row[0]) for row in described if row[0] != FILE_COLUMN]
@@ -101,7 +98,7 @@ def read(con: Any, table: str, files: tuple[str, ...], source: Source) -> RawRea
                     return f"r.{quote(by_name[wanted])}"
             return None
 
-        selects = [f"r.{quote(FILE_COLUMN)} AS _file"]
+        selects = [f"{original_file(f'r.{quote(FILE_COLUMN)}', copies)} AS _file"]
         for field_name, names in SIMPLE_FIELDS.items():
             found = column(*names)
             if found is not None and field_name not in taken:
@@ -113,7 +110,12 @@ def read(con: Any, table: str, files: tuple[str, ...], source: Source) -> RawRea
             parts = [f"nullif(trim({c}), '')" for c in (resolved, closed) if c is not None]
             value = f"coalesce({', '.join(parts)})" if len(parts) > 1 else parts[0]
             unresolved = ", ".join(text_literal(s) for s in UNRESOLVED)
+            solved = ", ".join(text_literal(s) for s in RESOLVED)
             if status is not None:
+                selects.append(
+                    f"CASE WHEN lower(trim({status})) IN ({solved}) AND {value} IS NULL "
+                    f"THEN 'resolved_at' END AS {quote(UNKNOWN_FIELDS)}"
+                )
                 value = (
                     f"CASE WHEN lower(trim({status})) IN ({unresolved}) THEN NULL ELSE {value} END"
                 )

@@ -13,13 +13,15 @@ Metrics are per session, in milliseconds (t*) or counts (n*). The field-by-field
 docs/formats/genesys-cloud.md; in short:
 - wait_seconds = sum over the queue (acd) sessions, callbacks excepted, of tAcd (else tAbandon,
   else the queue segments' length); enqueued_at = the first queue segment's start;
-- answered_at = the first agent `interact` segment (before any callback request);
-- abandoned = queued, never answered, and Genesys counted an abandon (tAbandon) or the queue
-  segment ended with the customer hanging up (disconnectType peer);
+- answered_at = the first agent `interact` segment (before any callback request); answered is
+  true where such a segment exists even without a time (answered_at then missing);
+- abandoned = queued, never answered, no callback, and tAbandon, the segments (the customer
+  hanging up while queued) or the absence of any queue metric say so; missing while open;
 - hold_seconds = sum of tHeld on agent sessions (else their hold segments' length), hold_count
   = number of agent hold segments, longest_hold_seconds = the longest of those segments;
-- transfers = sum of nTransferred on agent sessions; 0 when an agent was reached and none was
-  emitted; missing when no agent was reached.
+- transfers = sum of nTransferred on agent sessions where the conversation has metrics; without
+  metrics, what the agent segments show; missing with neither.
+A value no field states is written as missing, never as false or 0.
 """
 
 from __future__ import annotations
@@ -43,7 +45,10 @@ CHANNELS = {
     "message": "messaging",
 }
 _CUSTOMER_PURPOSES = ("customer", "external")
+# a queue segment ended by its peer, the customer, hanging up
 _QUEUE_ENDED_BY_CUSTOMER = ("peer",)
+# a customer segment ended by the customer's own side (the caller hung up, the visitor left)
+_CUSTOMER_LEFT = ("client",)
 # 2021-04-2T15:30:51.418Z: Genesys samples carry unpadded days; read them anyway
 _TIMESTAMP = re.compile(
     r"(\d{4})-(\d{1,2})-(\d{1,2})[T ](\d{1,2}):(\d{2})(?::(\d{2})(\.\d+)?)?"
@@ -104,6 +109,7 @@ def read(con: Any, table: str, files: tuple[str, ...], source: Source) -> RawRea
         "initiated_at",
         "enqueued_at",
         "answered_at",
+        "answered",
         "ended_at",
         "abandoned",
         "wait_seconds",
@@ -143,19 +149,30 @@ def _row(conversation: _Conversation) -> dict[str, str | None]:
         if start is not None
     ]
     callback_requested = min(callback_starts) if callback_starts else None
-    interacts = sorted(
-        start
+    interact_segments = [
+        (s, seg)
         for s in agents
         for seg in s.segments
         if str(seg.get("segmentType", "")).lower() == "interact"
-        and (start := _instant(seg.get("segmentStart"))) is not None
+    ]
+    interacts = sorted(
+        start
+        for _, seg in interact_segments
+        if (start := _instant(seg.get("segmentStart"))) is not None
     )
-    answered = next(
+    answered_at = next(
         (t for t in interacts if callback_requested is None or t < callback_requested), None
     )
     callback_at = next(
         (t for t in interacts if callback_requested is not None and t >= callback_requested), None
     )
+    # an agent interact segment without a readable start: a person did answer, when is unknown
+    untimed = [s for s, seg in interact_segments if _instant(seg.get("segmentStart")) is None]
+    ended = _timestamp_text(c.get("conversationEnd")) or _iso(_all_ended(sessions))
+    answered = _answered(answered_at, untimed, callback_requested, ended is not None)
+    abandoned = _abandoned(queues, sessions, answered, callback_requested, ended is not None)
+    if abandoned:
+        answered = False  # the customer gave up before anyone answered
 
     queue_starts = [
         start
@@ -165,13 +182,6 @@ def _row(conversation: _Conversation) -> dict[str, str | None]:
     ]
     waits = [_queue_wait(s) for s in queues]
     wait = None if not waits or None in waits else sum(w for w in waits if w is not None)
-    abandoned = False
-    if queues and answered is None and callback_requested is None:
-        abandoned = any(s.metric("tAbandon") for s in queues) or any(
-            str(seg.get("disconnectType", "")).lower() in _QUEUE_ENDED_BY_CUSTOMER
-            for s in queues
-            for seg in s.segments
-        )
 
     hold_segments = [
         seg
@@ -180,15 +190,14 @@ def _row(conversation: _Conversation) -> dict[str, str | None]:
         if str(seg.get("segmentType", "")).lower() == "hold"
     ]
     hold_lengths = [_length(seg) for seg in hold_segments]
-    reached = bool(interacts)
+    reached = bool(interact_segments)
     hold_seconds = _hold_seconds(agents) if reached else None
     longest = (
         None
         if not reached or any(length is None for length in hold_lengths)
         else max([0.0, *(length for length in hold_lengths if length is not None)])
     )
-    transferred = [n for s in agents for n in s.metric("nTransferred")]
-    transfers = sum(transferred) if transferred else (0.0 if reached else None)
+    transfers = _transfers(sessions, agents)
     ivr = [ms for s in sessions for ms in s.metric("tIvr")]
 
     queue_participant = queues[0].participant if queues else {}
@@ -209,14 +218,15 @@ def _row(conversation: _Conversation) -> dict[str, str | None]:
         "agent_id": first_agent,
         "initiated_at": _timestamp_text(c.get("conversationStart")),
         "enqueued_at": _iso(min(queue_starts)) if queue_starts else None,
-        "answered_at": _iso(answered),
-        "ended_at": _timestamp_text(c.get("conversationEnd")) or _iso(_all_ended(sessions)),
-        "abandoned": "true" if abandoned else "false",
+        "answered_at": _iso(answered_at),
+        "answered": _flag(answered),
+        "ended_at": ended,
+        "abandoned": _flag(abandoned),
         "wait_seconds": _seconds(wait),
         "hold_seconds": _seconds(hold_seconds),
         "longest_hold_seconds": _seconds(longest),
         "hold_count": str(len(hold_segments)) if reached else None,
-        "transfers": None if transfers is None else str(int(transfers)),
+        "transfers": None if transfers is None else str(transfers),
         "callback_requested_at": _iso(callback_requested),
         "callback_at": _iso(callback_at),
         "ivr_seconds": _seconds(sum(ivr) / 1000) if ivr else None,
@@ -228,6 +238,99 @@ def _row(conversation: _Conversation) -> dict[str, str | None]:
         if isinstance(divisions, list)
         else None,
     }
+
+
+def _flag(value: bool | None) -> str | None:
+    return None if value is None else ("true" if value else "false")
+
+
+def _answered(
+    answered_at: dt.datetime | None,
+    untimed: list[_Session],
+    callback_requested: dt.datetime | None,
+    ended: bool,
+) -> bool | None:
+    """Whether a person answered while the customer waited (a callback apart). An interact
+    segment with no start still says an agent answered; with a callback requested it cannot
+    say whether that was before the request, unless it is the callback's own session."""
+    if answered_at is not None:
+        return True
+    if any(callback_requested is None or s.media != "callback" for s in untimed):
+        return True if callback_requested is None else None
+    if callback_requested is not None:
+        return False  # the customer asked for a callback instead of waiting
+    return False if ended else None
+
+
+def _abandoned(
+    queues: list[_Session],
+    sessions: list[_Session],
+    answered: bool | None,
+    callback_requested: dt.datetime | None,
+    ended: bool,
+) -> bool | None:
+    """Queued, never answered and no callback requested; Genesys' own abandon metric
+    (tAbandon), or the segments, say so; unknown while the conversation is still open."""
+    if not queues or answered or callback_requested is not None:
+        return False
+    # not answered (or, still open, not answered yet): what says the customer gave up
+    if any(s.metric("tAbandon") for s in queues):
+        return True
+    if any(
+        str(seg.get("disconnectType", "")).lower() in _QUEUE_ENDED_BY_CUSTOMER
+        for s in queues
+        for seg in s.segments
+    ) or _left_while_queued(queues, sessions):
+        return True
+    if not ended or answered is None:
+        return None
+    # a queue Genesys measured (its metrics) without an abandon: the flow sent the contact
+    # elsewhere (voicemail, another flow), as Genesys counts it; with no metrics at all, the
+    # contract's reading: queued and never answered is an abandon
+    return not any(s.session.get("metrics") for s in queues)
+
+
+def _left_while_queued(queues: list[_Session], sessions: list[_Session]) -> bool:
+    """A customer segment ended by the customer (disconnectType client) no later than the
+    last queue segment ended (or while a queue segment was still open)."""
+    queue_ends = [_instant(seg.get("segmentEnd")) for s in queues for seg in s.segments]
+    last_queue_end = (
+        None if None in queue_ends else max((e for e in queue_ends if e is not None), default=None)
+    )
+    for s in sessions:
+        if s.purpose not in _CUSTOMER_PURPOSES:
+            continue
+        for seg in s.segments:
+            if str(seg.get("disconnectType", "")).lower() not in _CUSTOMER_LEFT:
+                continue
+            end = _instant(seg.get("segmentEnd"))
+            if last_queue_end is None or end is None or end <= last_queue_end:
+                return True
+    return False
+
+
+def _transfers(sessions: list[_Session], agents: list[_Session]) -> int | None:
+    """nTransferred summed over agent sessions when the conversation carries metrics (Genesys
+    emits it on every transfer, so none emitted is none made); without metrics, what the agent
+    segments show; with neither, unknown."""
+    if any(s.session.get("metrics") for s in sessions):
+        return int(sum(n for s in agents for n in s.metric("nTransferred")))
+    handled = [s for s in agents if s.segments]
+    if not handled:
+        return None
+    ended_by_transfer = sum(
+        1
+        for s in handled
+        for seg in s.segments
+        if str(seg.get("disconnectType", "")).lower() == "transfer"
+    )
+    people = {
+        _text(s.participant.get("userId")) or _text(s.participant.get("participantId")) or str(i)
+        for i, s in enumerate(handled)
+    }
+    # one transfer to another agent shows twice (a segment ended by transfer, and a further
+    # agent): the larger of the two counts, not their sum
+    return max(ended_by_transfer, len(people) - 1)
 
 
 def _sessions(conversation: dict[str, Any]) -> Iterator[_Session]:

@@ -14,10 +14,13 @@ latest `updated_at`; at a tie, the one read last) and the other copies are dupli
 metrics records for one ticket the same rule picks one. Metrics of tickets that are not in the
 export are not contacts and are not counted.
 
-PROMISES.md section 2 fixes: initiated_at = created_at; first_response_at = created_at +
-reply_time_in_minutes.calendar (missing while no public agent reply); resolved_at = created_at +
-full_resolution_time_in_minutes.calendar (missing while unsolved). The rest is documented in
-docs/formats/zendesk.md.
+initiated_at = created_at; first_response_at = created_at + reply_time_in_minutes.calendar
+(missing while no public agent reply); resolved_at = created_at +
+full_resolution_time_in_minutes.calendar (missing while unsolved). A ticket with no metrics
+record, in an export that carries metrics, has an unknown first reply, and a solved ticket with
+no resolution time an unknown resolution: both are listed in `_unknown_fields`, so promises that
+need them exclude the ticket as missing_<field> instead of judging a blank as "never". The
+rest is documented in docs/formats/zendesk.md.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from typing import Any
 from promise_audit.errors import RecordsError
 from promise_audit.promises.model import Source
 from promise_audit.records.formats._json import create_text_table, json_values
-from promise_audit.records.loader import RawRead
+from promise_audit.records.loader import UNKNOWN_FIELDS, RawRead
 
 # via.channel -> canonical channel; any other value is "other" (the raw value stays in via_channel)
 CHANNELS: dict[str, str] = {
@@ -138,7 +141,7 @@ def read(con: Any, table: str, files: tuple[str, ...], source: Source) -> RawRea
     columns += ["status", "priority", "via_channel", "tags", "updated_at"]
     columns += ["organization_id", "brand_id"]
     if has_metrics:
-        columns += ["has_metrics", *(name for name, _, _ in _METRIC_ATTRIBUTES)]
+        columns += ["has_metrics", *(name for name, _, _ in _METRIC_ATTRIBUTES), UNKNOWN_FIELDS]
     create_text_table(con, table, columns, rows)
     return RawRead(read=len(tickets), duplicates=duplicates)
 
@@ -183,9 +186,18 @@ def _row(ticket: _Item, metric: _Item | None, has_metrics: bool) -> dict[str, st
     row["has_metrics"] = "true" if metric is not None else "false"
     for name, key, part in _METRIC_ATTRIBUTES:
         row[name] = _text(_minutes(m.get(key), part) if part else m.get(key))
+    unknown: list[str] = []
+    # without its metrics record, whether and when an agent replied is not in the export
+    if metric is None:
+        unknown.append("first_response_at")
     row["first_response_at"] = _plus_minutes(created, _minutes(m.get("reply_time_in_minutes")))
     resolved = _plus_minutes(created, _minutes(m.get("full_resolution_time_in_minutes")))
-    row["resolved_at"] = None if (status or "").lower() in UNSOLVED else resolved
+    unsolved = (status or "").lower() in UNSOLVED
+    row["resolved_at"] = None if unsolved else resolved
+    if not unsolved and resolved is None:
+        # solved or closed (or a status that does not say) with no resolution time given
+        unknown.append("resolved_at")
+    row[UNKNOWN_FIELDS] = " ".join(unknown) or None
     stations = _number(m.get("group_stations"))
     # a proxy: each group after the first one the ticket was assigned to is one transfer
     row["transfers"] = None if stations is None else str(max(0, int(stations) - 1))
