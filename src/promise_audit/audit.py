@@ -340,6 +340,8 @@ def _total(parts: Any) -> Accounting:
         reject_sample=tuple(r for p in parts for r in p.reject_sample)[:100],
         files=tuple(f for p in parts for f in p.files),
         stitched=sum(p.stitched for p in parts),
+        folded=sum(p.folded for p in parts),
+        cases=sum(p.cases for p in parts),
         invalid=sum(p.invalid for p in parts),
         invalid_by_field=_merge_by_field(p.invalid_by_field for p in parts),
         invalid_sample=tuple(v for p in parts for v in p.invalid_sample)[:100],

@@ -376,6 +376,9 @@ def explain(
             if item.reason:
                 words += f" ({item.reason})"
             promise = kinds[item.promise_id]
+            if promise.agreement is not None and item.outcome != "outside":
+                verdict = item.platform or "no verdict"
+                words += f"; {promise.agreement.label}: {verdict}"
             typer.echo(f"  {item.promise_id}: {words}")
             for line in explanation_lines(promise, item):
                 typer.echo(f"    {line}")

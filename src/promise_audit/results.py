@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from promise_audit.reconciliation import Agreement, ConventionRow, ReportedFigure
 from promise_audit.records.loader import Accounting
 
 Verdict = Literal["kept", "at_risk", "broken", "no_data", "unauditable"]
@@ -218,6 +219,9 @@ class PromiseResult:
     trend_period: TrendPeriod | None = None
     evidence: tuple[Evidence, ...] = ()
     ratings: tuple[Ratings, ...] = ()
+    agreement: Agreement | None = None  # beside the platform's verdicts (compare_with)
+    reported: ReportedFigure | None = None  # beside the published figure (reported)
+    conventions: tuple[ConventionRow, ...] = ()  # the same records under other conventions
     # the compliance had every record excluded for missing data been broken / kept
     compliance_worst: float | None = None
     compliance_best: float | None = None
@@ -239,6 +243,7 @@ class Explanation:
     outcome: str  # kept, broken, pending, excluded, or outside (not in the population)
     reason: str | None
     measure: float | None
+    platform: str | None = None  # the platform's verdict, where the promise compares with one
     values: tuple[tuple[str, Any], ...] = ()  # the record's fields the promise's rule reads
 
 

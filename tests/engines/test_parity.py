@@ -315,3 +315,51 @@ def test_a_table_the_database_does_not_have_is_one_line_naming_it(
     message = error.value.one_line()
     assert "table no_such_table: " in message
     assert "does not exist" in message
+
+
+def test_an_event_log_folds_and_reconciles_the_same_on_postgresql(
+    postgres_url: str, postgres_table: Callable[[Path], str], tmp_path: Path
+) -> None:
+    """The fold (windows per case, one GROUP BY), the agreement table and the convention
+    table give the same result on PostgreSQL as on DuckDB."""
+    import re
+
+    from tests.test_event_logs import COLUMNS, EVENTS, HEADER, LOG
+
+    log = tmp_path / "log.csv"
+    # every event has its case: a rejected row would name the file on one engine and the
+    # table on the other; ISO dates, as a strptime format is read on DuckDB only
+    events = LOG.replace("?,New,G9,0,3/10/2026 12:00,3/10/2026 12:00,true\n", "")
+    events = re.sub(r"(\d+)/10/2026", lambda m: f"2026-10-{int(m[1]):02d}", events)
+    log.write_text(HEADER + "\n" + events, encoding="utf-8")
+    iso_events = {k: v for k, v in EVENTS.items() if k != "format"}
+    iso_columns = {**COLUMNS, "initiated_at": {"first": "opened"}}
+    promises = [
+        {"id": "fix-1d", "kind": "resolution_time", "limit": "24h",
+         "compare_with": {"column": "made_sla", "label": "Desk SLA"},
+         "reported": {"value": "90%"}},
+        {"id": "paused-4h", "kind": "custom", "where": "resolved_at is not null",
+         "kept_if": "resolved_at - initiated_at - awaiting_user <= 4h"},
+        {"id": "hands", "kind": "transfers", "max": 1},
+    ]  # fmt: skip
+    source = {"events": iso_events, "columns": iso_columns, "null_values": ["", "?"]}
+
+    def promise_file(where: dict[str, Any], name: str) -> Path:
+        document = {
+            "organization": "Desk",
+            "timezone": "UTC",
+            "as_of": "2026-10-10T00:00:00+00:00",
+            "sources": {"contacts": {**where, **source}},
+            "promises": promises,
+        }
+        path = tmp_path / name
+        path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+        return path
+
+    on_duckdb = comparable(audit(promise_file({"path": "log.csv"}, "file.yaml")))
+    table = postgres_table(log)
+    on_postgres = comparable(
+        audit(promise_file({"table": table}, "table.yaml"), engine=postgres_url)
+    )
+    assert on_duckdb["records"]["folded"] == 10
+    assert on_postgres == on_duckdb

@@ -6,6 +6,9 @@ change to one (or to SQLGlot) shows here first, without a server.
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
 
 from promise_audit.engine.translate import EngineSQLError, translate
@@ -63,6 +66,88 @@ def test_an_as_of_join_for_business_hours_is_refused_naming_the_engine_that_has_
 ) -> None:
     with pytest.raises(EngineSQLError, match="only the duckdb engine has"):
         translate("SELECT * FROM a ASOF LEFT JOIN b ON a.x >= b.y", engine)
+
+
+class _Recording:
+    """A DuckDB backend that keeps every statement it runs."""
+
+    def __init__(self, con: Any) -> None:
+        self._con = con
+        self.statements: list[str] = []
+
+    def execute(self, sql: str, *args: Any) -> Any:
+        self.statements.append(sql)
+        return self._con.execute(sql, *args)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._con, name)
+
+
+@pytest.mark.parametrize("engine", ["postgres", "spark"])
+def test_an_event_log_fold_translates(engine: str, tmp_path: Path) -> None:
+    from promise_audit.engine.backends import connect
+    from promise_audit.promises.model import Source
+    from promise_audit.records.loader import stage_source
+
+    (tmp_path / "log.csv").write_text(
+        "number,state,grp,mod,at\nA,New,G1,0,2026-10-01 09:00\nA,Done,G2,1,2026-10-01 10:00\n",
+        encoding="utf-8",
+    )
+    source = Source(
+        path="log.csv",
+        events={"case": "number", "at": "at", "order": "mod"},
+        columns={
+            "initiated_at": {"first": "at"},
+            "resolved_at": {"first_at": "state = 'Done'"},
+            "ended_at": {"last_at": "state = 'Done'"},
+            "transfers": {"changes": "grp"},
+            "escalations": {"max": "mod"},
+            "paused": {"time_in": "state = 'New'"},
+        },
+    )
+    con = _Recording(connect())
+    stage_source(con, "contacts", source, base_dir=tmp_path, timezone="UTC")
+    folds = [s for s in con.statements if "_seq" in s]
+    assert folds
+    for statement in folds:
+        translated = " ".join(translate(statement, engine))
+        assert "OVER (PARTITION BY" in translated
+
+
+@pytest.mark.parametrize("engine", ["postgres", "spark"])
+def test_the_agreement_and_convention_queries_translate(
+    engine: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from promise_audit.audit import audit
+    from promise_audit.engine import backends
+    from tests.conftest import write_csv, write_promise_file
+
+    write_csv(
+        tmp_path / "contacts.csv",
+        [{"contact_id": "1", "initiated_at": "2026-10-01T09:00:00Z", "wait_seconds": 3,
+          "abandoned": "true", "made_sla": "true"}],
+    )  # fmt: skip
+    promise = {
+        "id": "w",
+        "kind": "wait_time",
+        "limit": "1m",
+        "compare_with": {"column": "made_sla"},
+    }
+    recorded: list[_Recording] = []
+    original = backends.connect
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        recorded.append(_Recording(original(*args, **kwargs)))
+        return recorded[-1]
+
+    monkeypatch.setattr(backends, "connect", recording)
+    audit(write_promise_file(tmp_path / "p.yaml", [promise]))
+    statements = [s for con in recorded for s in con.statements]
+    agreement = [s for s in statements if "audit_broken_platform_kept" in s and "SELECT" in s]
+    variants = [s for s in statements if "s0_0" in s and s.lstrip().startswith("SELECT")]
+    assert agreement and variants
+    for statement in agreement + variants:
+        assert translate(statement, engine)
 
 
 def test_a_strptime_pattern_is_postgresql_to_timestamp_that_returns_null() -> None:

@@ -8,10 +8,11 @@ here they become SQL through `promise_audit.expressions`, never by pasting user 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from promise_audit.engine.conventions import abandon_variants
 from promise_audit.expressions import (
     DUCKDB,
     Binary,
@@ -50,6 +51,10 @@ class PromisePlan:
     measure_column: str
     debt_column: str
     promised_hours: tuple[tuple[int, int], ...] = ()  # (weekday 1 = Monday, hour) open
+    platform_column: str | None = None  # the platform's verdict (compare_with), per record
+    # (dimension, convention, status column): the same records under each other convention
+    # decided record by record (abandons; calendar time for a business-hours clock)
+    variant_columns: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -152,6 +157,16 @@ def fields_used(specs: Iterable[PromiseSpec], provided: frozenset[str]) -> froze
             continue
         try:
             used.update(fields_read(kind.rule(spec, available), spec))
+            # the convention table recounts it under the other abandon conventions
+            for _, variant in abandon_variants(spec):
+                used.update(fields_read(kind.rule(variant, available), variant))
+            # the platform's verdict it is compared with reads a column or a condition
+            if spec.compare_with is not None:
+                if spec.compare_with.column is not None:
+                    used.add(spec.compare_with.column)
+                if spec.compare_with.kept_when is not None:
+                    used.update(fields_of(parse(spec.compare_with.kept_when)))
+                used &= CANONICAL_FIELDS.keys()  # the others are attributes, always read
         except (ExpressionError, ValueError):
             continue  # the plan reports it, with its place in the promise file
     # a derived field is read from its inputs; an end is checked against its start
@@ -194,7 +209,7 @@ def build_plan(
     available = records.available
     field_types: dict[str, FieldType] = {**CANONICAL_FIELDS}
     for attribute in records.attributes:
-        field_types.setdefault(attribute, FieldType.TEXT)
+        field_types.setdefault(attribute, records.attribute_types.get(attribute, FieldType.TEXT))
     field_types["as_of"] = FieldType.TIMESTAMP
     as_of_sql = f"TIMESTAMPTZ {text_literal(as_of.isoformat())}"
 
@@ -374,28 +389,75 @@ def build_plan(
             + ")"
             for c, names in conditions
         )
-        # A derived field names the input that made it invalid (invalid_answered_at for a
-        # wait): that is the value to correct in the export.
-        whens = [
-            f"WHEN b.{quote(f'_invalid_{name}')} IS NOT NULL AND {possibly_in} "
-            f"THEN CASE WHEN b.{quote(f'_invalid_{name}')} LIKE 'invalid%' "
-            f"THEN 'excluded:' || b.{quote(f'_invalid_{name}')} "
-            f"ELSE 'excluded:invalid_{name}' END"
-            for name in fields_read(rule, spec)
-            if name in records.invalid_found
-        ]
-        invalid_read.update(f for f in fields_read(rule, spec) if f in records.invalid_found)
-        whens.append(f"WHEN NOT ({population_sql}) THEN NULL")
-        whens += _unknown_cases(kind, spec, records.attributes)
-        for case in rule.cases:
-            label = case.outcome.value + (f":{case.reason}" if case.reason else "")
-            if case.outcome is Outcome.EXCLUDED and not case.reason:
-                label = "excluded:unspecified"
-            whens.append(f"WHEN coalesce({sql(case.when, ('kind',))}, false) THEN '{label}'")
-        otherwise = rule.otherwise.value
-        if rule.otherwise is Outcome.EXCLUDED:
-            otherwise = "excluded:unrecognised_value"
-        selects.append(f"CASE {' '.join(whens)} ELSE '{otherwise}' END AS {status}")
+
+        def status_of(
+            variant_rule: Rule,
+            variant_spec: PromiseSpec,
+            _kind: Kind = kind,
+            _population: str = population_sql,
+            _possibly_in: str = possibly_in,
+            _sql: Callable[[str, tuple[str | int, ...]], str] = sql,
+        ) -> str:
+            # A derived field names the input that made it invalid (invalid_answered_at for
+            # a wait): that is the value to correct in the export.
+            read = [
+                f for f in fields_read(variant_rule, variant_spec) if f in records.invalid_found
+            ]
+            invalid_read.update(read)
+            first = [
+                f"WHEN b.{quote(f'_invalid_{name}')} IS NOT NULL AND {_possibly_in} "
+                f"THEN CASE WHEN b.{quote(f'_invalid_{name}')} LIKE 'invalid%' "
+                f"THEN 'excluded:' || b.{quote(f'_invalid_{name}')} "
+                f"ELSE 'excluded:invalid_{name}' END"
+                for name in read
+            ]
+            unknown = _unknown_cases(_kind, variant_spec, records.attributes)
+            return status_sql(variant_rule, _population, _sql, first=first, unknown=unknown)
+
+        selects.append(f"{status_of(rule, spec)} AS {status}")
+        variants: list[tuple[str, str, str]] = []
+        for label, variant_spec in abandon_variants(spec):
+            variant = f"{status}_{len(variants)}"
+            variant_rule = kind.rule(variant_spec, available)
+            selects.append(f"{status_of(variant_rule, variant_spec)} AS {variant}")
+            variants.append(("abandons", label, variant))
+        if calendar_table is not None and rule.clock is not None:
+            # the same rule on the calendar's clock (every hour counts): the clock fields are
+            # swapped for their plain-time SQL while this one status is compiled
+            business = dict(clock_columns)
+            clock_columns["clock_elapsed"] = sql(
+                f"coalesce({rule.clock.end}, as_of) - ({rule.clock.start})", ("kind",)
+            )
+            clock_columns["clock_deadline"] = sql(
+                f"({rule.clock.start}) + {seconds(rule.clock.limit)}", ("limit",)
+            )
+            variant = f"{status}_{len(variants)}"
+            selects.append(f"{status_of(rule, spec)} AS {variant}")
+            variants.append(("clock", "calendar time, every hour counting", variant))
+            clock_columns.update(business)
+        platform = None
+        if spec.compare_with is not None:
+            from promise_audit.engine.reconcile import platform_sql
+
+            def typed(
+                text: str,
+                key: tuple[str | int, ...],
+                _types: dict[str, FieldType] = types,
+                _column: Callable[[str], str] = column,
+                _index: int = index,
+            ) -> tuple[str, FieldType]:
+                try:
+                    compiled = compile_sql(parse(text), _types, dialect=dialect, column=_column)
+                except ExpressionError as exc:
+                    raise locate(_index, key, exc.message) from None
+                return compiled.sql, compiled.type
+
+            def fail(key: tuple[str | int, ...], message: str, _index: int = index) -> Exception:
+                return locate(_index, key, message)
+
+            platform = f"p{index}"
+            verdict_sql = platform_sql(spec.compare_with, typed, fail)
+            selects.append(f"{verdict_sql} AS {platform}")
         measure_sql = sql(rule.measure, ("measure",)) if rule.measure else "NULL"
         debt_sql = sql(rule.debt, ("limit",)) if rule.debt else "NULL"
         selects.append(f"CAST({measure_sql} AS DOUBLE) AS {measure}")
@@ -405,7 +467,21 @@ def build_plan(
             from promise_audit.calendars import open_hours_of_week
 
             promised = open_hours_of_week((calendars or {})[spec.calendar])
-        plans.append(PromisePlan(index, spec, kind, rule, (), status, measure, debt, promised))
+        plans.append(
+            PromisePlan(
+                index,
+                spec,
+                kind,
+                rule,
+                (),
+                status,
+                measure,
+                debt,
+                promised,
+                platform,
+                tuple(variants),
+            )
+        )
 
     ctes[1] = base_cte()
     table = quote(f"outcomes_{records.name}")
@@ -414,6 +490,30 @@ def build_plan(
         f"SELECT {', '.join(selects)} FROM base b {' '.join(joins)}"
     )
     return SourcePlan(records.name, table, (*setup, create), dimensions, ratings, tuple(plans))
+
+
+def status_sql(
+    rule: Rule,
+    population_sql: str,
+    sql: Callable[[str, tuple[str | int, ...]], str],
+    *,
+    first: Sequence[str] = (),
+    unknown: Sequence[str] = (),
+) -> str:
+    """A record's status label under a rule: `first` (the invalid-value exclusions, which hold
+    even where the population cannot be told), then NULL outside the population, then
+    `unknown` (what a reader knows it does not know), else 'kept', 'pending',
+    'broken:<reason>' or 'excluded:<reason>' from the first case that holds."""
+    whens = [*first, f"WHEN NOT ({population_sql}) THEN NULL", *unknown]
+    for case in rule.cases:
+        label = case.outcome.value + (f":{case.reason}" if case.reason else "")
+        if case.outcome is Outcome.EXCLUDED and not case.reason:
+            label = "excluded:unspecified"
+        whens.append(f"WHEN coalesce({sql(case.when, ('kind',))}, false) THEN '{label}'")
+    otherwise = rule.otherwise.value
+    if rule.otherwise is Outcome.EXCLUDED:
+        otherwise = "excluded:unrecognised_value"
+    return f"CASE {' '.join(whens)} ELSE '{otherwise}' END"
 
 
 def _calendar_table(

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+from promise_audit.engine import conventions, reconcile
 from promise_audit.engine.plan import PromisePlan, SourcePlan
 from promise_audit.records.loader import quote, text_literal
 from promise_audit.results import (
@@ -76,6 +77,8 @@ def run_plan(
         on_decided()
     auditable = [p for p in plan.promises if p.rule is not None]
     counts = _counts(con, plan, auditable)
+    agreements = reconcile.agreements(con, plan.outcomes_table, auditable)
+    variants = conventions.variant_counts(con, plan.outcomes_table, auditable)
     breakdowns = _breakdowns(con, plan, auditable)
     aggregates = _aggregates(con, plan, auditable)
     shapes = [(p, aggregates[p.index].distribution) for p in auditable]
@@ -84,22 +87,26 @@ def run_plan(
     for promise in plan.promises:
         line, column = positions.get(promise.index, (None, None))
         if promise.rule is None:
-            results.append(_unauditable(promise, line, column))
+            results.append(reconcile.with_reported(_unauditable(promise, line, column), promise))
             continue
-        results.append(
-            _result(
-                con,
-                plan,
-                promise,
-                line,
-                column,
-                counts=counts[promise.index],
-                breakdowns=breakdowns[promise.index],
-                aggregates=aggregates[promise.index],
-                histogram=histograms.get(promise.index, ()),
-                read_from=(records_table, available),
-            )
+        result = _result(
+            con,
+            plan,
+            promise,
+            line,
+            column,
+            counts=counts[promise.index],
+            breakdowns=breakdowns[promise.index],
+            aggregates=aggregates[promise.index],
+            histogram=histograms.get(promise.index, ()),
+            read_from=(records_table, available),
         )
+        result = replace(
+            result,
+            agreement=agreements.get(promise.index),
+            conventions=conventions.convention_table(promise, result, variants),
+        )
+        results.append(reconcile.with_reported(result, promise))
     return results
 
 
@@ -338,7 +345,9 @@ def explain_contacts(
     found = []
     listed = ", ".join(text_literal(c) for c in contact_ids)
     auditable = [p for p in plan.promises if p.rule is not None]
-    columns = ", ".join(f"{p.status_column}, {p.measure_column}" for p in auditable)
+    columns = ", ".join(
+        f"{p.status_column}, {p.measure_column}, {p.platform_column or 'NULL'}" for p in auditable
+    )
     if not columns:
         return []
     read = {p.index: rule_fields(p, available) for p in auditable}
@@ -356,7 +365,7 @@ def explain_contacts(
         outcomes = iter(row[1:])
         record = values.get(str(row[0]), {})
         for promise in auditable:
-            status, measure = next(outcomes), next(outcomes)
+            status, measure, platform = next(outcomes), next(outcomes), next(outcomes)
             outcome, _, reason = (status or "outside").partition(":")
             found.append(
                 Explanation(
@@ -365,6 +374,7 @@ def explain_contacts(
                     outcome,
                     reason or None,
                     _num(measure),
+                    None if platform is None else str(platform),
                     tuple((name, record[name]) for name in read[promise.index] if name in record),
                 )
             )

@@ -453,7 +453,13 @@ def _check_expression(
 
 def _check_columns(loaded: LoadedPromiseFile, name: str, source: Source) -> None:
     for field_name, mapping in source.columns.items():
-        if field_name not in CANONICAL_FIELDS:
+        derivation = mapping.derivation
+        if derivation is not None and derivation[0] in ("first_at", "last_at", "time_in"):
+            _check_expression(
+                loaded, ("sources", name, "columns", field_name, derivation[0]), derivation[1]
+            )
+        # a value derived from a case's events may be a new per-case attribute
+        if field_name not in CANONICAL_FIELDS and derivation is None:
             raise loaded.error(
                 f"{field_name!r} is not a canonical field"
                 f"{_suggest(field_name, sorted(CANONICAL_FIELDS))}; other source columns are "
@@ -471,6 +477,10 @@ def _check_columns(loaded: LoadedPromiseFile, name: str, source: Source) -> None
                 raise loaded.error(
                     f"'format': {problem}", ("sources", name, "columns", field_name, "format")
                 )
+    if source.events is not None and source.events.format is not None:
+        problem = _strptime_problem(source.events.format)
+        if problem is not None:
+            raise loaded.error(f"'format': {problem}", ("sources", name, "events", "format"))
 
 
 def _strptime_problem(pattern: str) -> str | None:

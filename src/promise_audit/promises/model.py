@@ -86,14 +86,30 @@ def check_timezone(name: str) -> str:
     return name
 
 
+# How an event log's events give one value per case (see records/events.py)
+EVENT_DERIVATIONS = ("first", "last", "first_at", "last_at", "changes", "max", "time_in")
+
+
 class ColumnMapping(Strict):
-    """Where a canonical field comes from: one of column, const, date (+ time), expr."""
+    """Where a canonical field comes from: one of column, const, date (+ time), expr, or (in a
+    source with `events:`) one of the event derivations."""
 
     column: str | None = None
     const: str | int | float | bool | None = None
     date: str | None = None
     time: str | None = None
     expr: str | None = None
+    # event logs: a column's value on the case's first / last event that has one
+    first: str | None = None
+    last: str | None = None
+    # event logs: the time of the first / last event where a condition holds
+    first_at: str | None = None
+    last_at: str | None = None
+    # event logs: how many times a column's value changed; its largest value (a number)
+    changes: str | None = None
+    max: str | None = None
+    # event logs: seconds spent while a condition held (from its event to the next event)
+    time_in: str | None = None
     unit: DurationUnit | None = None
     format: str | None = None
     null_if: tuple[str, ...] = ()
@@ -109,18 +125,41 @@ class ColumnMapping(Strict):
     def _exactly_one_origin(self) -> ColumnMapping:
         origins = [
             name
-            for name in ("column", "const", "date", "expr")
+            for name in ("column", "const", "date", "expr", *EVENT_DERIVATIONS)
             if getattr(self, name) is not None or name in self.model_fields_set
         ]
         if len(origins) != 1:
             raise ValueError(
                 "a column mapping is a column name, or exactly one of "
                 "{column: NAME}, {const: VALUE}, {date: COLUMN, time: COLUMN}, {expr: EXPRESSION}"
+                " (and, in a source with events:, one of "
+                + ", ".join(EVENT_DERIVATIONS)
+                + ")"
                 + (f"; got {', '.join(origins)}" if origins else "")
             )
         if self.time is not None and self.date is None:
             raise ValueError("'time' needs 'date': {date: DATE_COLUMN, time: TIME_COLUMN}")
         return self
+
+    @property
+    def derivation(self) -> tuple[str, str] | None:
+        """(event derivation, its column or condition), or None for a plain mapping."""
+        for name in EVENT_DERIVATIONS:
+            value = getattr(self, name)
+            if value is not None:
+                return name, value
+        return None
+
+
+class EventLog(Strict):
+    """A source with one row per update of a case: which column names the case, when each
+    event happened (`format` reads it, as a column mapping's format), and a counter that
+    orders events logged in the same instant."""
+
+    case: str
+    at: str
+    order: str | None = None
+    format: str | None = None
 
 
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
@@ -159,6 +198,7 @@ class Source(Strict):
     null_values: tuple[str, ...] = ("",)
     delimiter: str | None = None
     encoding: str = "utf-8"
+    events: EventLog | None = None
     # the share of rows that may be rejected before the audit stops (100% never stops)
     max_rejected: Fraction = 0.01
 
@@ -193,6 +233,14 @@ class Source(Strict):
             )
         if self.url is not None and self.table is None:
             raise ValueError("url: names the database of a table: give table: [schema.]NAME")
+        if self.events is None:
+            for field_name, mapping in self.columns.items():
+                if mapping.derivation is not None:
+                    raise ValueError(
+                        f"columns.{field_name}: {mapping.derivation[0]!r} derives a value from "
+                        "a case's events: declare the event log first (events: {case: COLUMN, "
+                        "at: COLUMN})"
+                    )
         return self
 
 
@@ -254,6 +302,33 @@ class Scope(BaseModel):
         return self
 
 
+class CompareWith(Strict):
+    """The platform's own verdict on each record, to reconcile the audit with: a column that
+    reads true / false (yes/no, 1/0), or a condition `kept_when` over the record (with a
+    `column`, a record whose column is missing has no platform verdict)."""
+
+    column: str | None = None
+    kept_when: str | None = None
+    label: str = "platform"
+
+    @model_validator(mode="after")
+    def _a_column_or_a_condition(self) -> CompareWith:
+        if self.column is None and self.kept_when is None:
+            raise ValueError(
+                "compare_with names the platform's verdict: {column: COLUMN} (true/false), "
+                "or {kept_when: CONDITION}, or both"
+            )
+        return self
+
+
+class Reported(Strict):
+    """A figure the organisation published for this promise (a dashboard's 92%)."""
+
+    value: Fraction
+    by: str | None = None  # who published it, where, for which period
+    convention: str | None = None  # how they say they counted, in their words
+
+
 class PromiseSpec(Strict):
     """What every promise has, whatever its kind."""
 
@@ -273,6 +348,8 @@ class PromiseSpec(Strict):
     blocking: bool = True
     source: str = "contacts"
     calendar: str | None = None
+    compare_with: CompareWith | None = None
+    reported: Reported | None = None
     # what the file wrote for each option, so a limit of 5d reads "5 days", never "120 hours"
     _written: dict[str, Any] = PrivateAttr(default_factory=dict)
 

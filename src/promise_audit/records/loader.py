@@ -110,6 +110,9 @@ class Accounting:
     reject_sample: tuple[Reject, ...] = ()
     files: tuple[str, ...] = ()
     stitched: int = 0
+    # an event log: events read = folded (into a case's row) + case rows (then used, ...)
+    folded: int = 0
+    cases: int = 0
     # invalid values of the used records (each removes one field of one record, no record)
     invalid: int = 0
     invalid_by_field: dict[str, dict[str, int]] = field(default_factory=dict)
@@ -119,7 +122,12 @@ class Accounting:
 
     def reconciles(self) -> bool:
         return self.read == (
-            self.rejected + self.duplicates + self.out_of_period + self.used + self.stitched
+            self.rejected
+            + self.duplicates
+            + self.out_of_period
+            + self.used
+            + self.stitched
+            + self.folded
         )
 
 
@@ -131,6 +139,8 @@ class RawRead:
     malformed: int = 0  # rows the file parser could not read (counted as rejected)
     duplicates: int = 0  # copies a platform reader dropped (e.g. at-least-once delivery)
     stitched: int = 0  # legs a platform reader folded into another record's journey
+    folded: int = 0  # events of an event log that are not their case's row
+    cases: int = 0  # an event log's case rows (read - malformed - folded)
 
 
 @dataclass(frozen=True)
@@ -146,6 +156,8 @@ class StagedSource:
     raw: RawRead
     parser_rejects: tuple[Reject, ...]
     columns: tuple[str, ...] = ()  # the source's columns, as read
+    # per-case attributes an event log derives (a count, a duration), typed for expressions
+    attribute_types: dict[str, FieldType] = field(default_factory=dict)
     # fields checked for invalid values (each has `_invalid_<field>` and `_bad_<field>`
     # columns in the parsed table), and the source column each comes from
     checked: Mapping[str, str] = field(default_factory=dict)
@@ -163,6 +175,7 @@ class LoadedRecords:
     invalid_fields: frozenset[str] = frozenset()
     # those of them invalid on some record (the others' column is null on every record)
     invalid_found: frozenset[str] = frozenset()
+    attribute_types: dict[str, FieldType] = field(default_factory=dict)  # not text ones
 
 
 def quote(name: str) -> str:
@@ -767,7 +780,16 @@ def stage_source(
         else:
             raw_read = _stage_files(con, raw, fmt, files, source)
     raw_columns = [c for c in con.columns(raw) if c not in ("_file", "_n")]
-    cleaned = {c: _clean(f"r.{quote(c)}", source.null_values) for c in raw_columns}
+    folded = None
+    columns_as_read = tuple(raw_columns)  # an event log's own, not its folded row's
+    if source.events is not None:
+        folded, raw, source, raw_read = _fold(con, raw, name, source, raw_columns, label, fmt)
+        raw_columns = [c for c in con.columns(raw) if c not in ("_file", "_n")]
+    derived = folded.derived if folded is not None else frozenset()
+    cleaned = {
+        c: f"r.{quote(c)}" if c in derived else _clean(f"r.{quote(c)}", source.null_values)
+        for c in raw_columns
+    }
 
     lower_columns = {c.lower(): c for c in raw_columns}
     mappings: dict[str, ColumnMapping] = {}
@@ -842,7 +864,11 @@ def stage_source(
                 "the export, or map a canonical field to it under columns:",
                 label,
             )
-    selects += [f"{cleaned[c]} AS {quote(c)}" for c in attributes]
+    attribute_types = folded.attribute_types if folded is not None else {}
+    selects += [
+        f"{_typed_attribute(cleaned[c], attribute_types.get(c), source)} AS {quote(c)}"
+        for c in attributes
+    ]
 
     contact_text = _required_text("contact_id", source, cleaned, lower_columns, label)
     initiated_text = _required_text("initiated_at", source, cleaned, lower_columns, label)
@@ -893,7 +919,9 @@ def stage_source(
 
     parsed_table = quote(f"parsed_{name}")
     lazy = raw_read is None
-    if not lazy:
+    if folded is not None:
+        row_number = "r._n"  # the row of the case's first event, in its file
+    elif not lazy:
         row_number = "row_number() OVER (PARTITION BY r._file ORDER BY r.rowid)"
     elif con.on_disk:
         row_number = "r._n"  # numbered in each file already (see _create_raw)
@@ -941,9 +969,63 @@ def stage_source(
         files=files,
         raw=raw_read,
         parser_rejects=parser_rejects,
-        columns=tuple(raw_columns),
+        columns=columns_as_read,
+        attribute_types=attribute_types,
         checked={f: column for f, (column, _) in checked.items()},
     )
+
+
+def _fold(
+    con: Any, raw: str, name: str, source: Source, raw_columns: list[str], label: str, fmt: str
+) -> tuple[Any, str, Source, RawRead]:
+    """An event log folded into one row per case (records/events.py), and its accounting."""
+    from promise_audit.records.events import fold_events
+    from promise_audit.records.formats import READERS
+
+    if fmt in READERS:
+        raise RecordsError(f"events: folds a plain export; the {fmt} reader builds its own", label)
+    if con.name == "duckdb" and con.on_disk:
+        row_sql = "r._n"
+    else:
+        row_sql = "r._n - min(r._n) OVER (PARTITION BY r._file) + 1"
+
+    def run(statement: str) -> None:
+        if con.name == "duckdb":
+            _parse(con, statement, raw, label)
+        else:
+            con.execute(statement)
+
+    folded = fold_events(
+        con,
+        raw,
+        name,
+        source,
+        raw_columns,
+        label=label,
+        row_sql=row_sql,
+        clean=lambda sql: _clean(sql, source.null_values),
+        run=run,
+    )
+    read = _count_read(con, name, folded.table, fmt if con.name == "duckdb" else "")
+    malformed = read.malformed
+    con.execute(f"DROP VIEW IF EXISTS {raw}")
+    if con.name == "duckdb" and con.on_disk:
+        con.execute(f"DROP TABLE IF EXISTS {quote(f'raw_{name}_rows')}")
+    raw_read = RawRead(
+        read=folded.events + malformed,
+        malformed=malformed,
+        folded=folded.events - folded.cases,
+        cases=folded.cases,
+    )
+    return folded, folded.table, folded.source, raw_read
+
+
+def _typed_attribute(text_sql: str, field_type: FieldType | None, source: Source) -> str:
+    """A per-case attribute derived from events, read as its type (text stays text)."""
+    if field_type is None or field_type is FieldType.TEXT:
+        return text_sql
+    log_format = source.events.format if source.events is not None else None
+    return parse_text_as(field_type, text_sql, ColumnMapping(column="-", format=log_format))
 
 
 def _stage_table(con: Any, raw: str, source: Source, override: str | None) -> tuple[str, ...]:
@@ -1362,7 +1444,9 @@ def finish_source(con: Any, staged: StagedSource, as_of: dt.datetime | None) -> 
     raw = staged.raw
     parser_rejected = raw.malformed
     duplicates += raw.duplicates
-    out_of_period = raw.read - parser_rejected - rejected_rows - duplicates - raw.stitched - used
+    out_of_period = (
+        raw.read - parser_rejected - rejected_rows - duplicates - raw.stitched - raw.folded - used
+    )
     by_reason: dict[str, int] = {}
     for reason, count in con.execute(
         f"SELECT _reject, count(*) FROM {parsed} WHERE _reject IS NOT NULL GROUP BY 1 ORDER BY 1"
@@ -1386,6 +1470,8 @@ def finish_source(con: Any, staged: StagedSource, as_of: dt.datetime | None) -> 
         reject_sample=tuple(sample[:REJECT_SAMPLE]),
         files=staged.files,
         stitched=raw.stitched,
+        folded=raw.folded,
+        cases=raw.cases,
         invalid=sum(sum(reasons.values()) for reasons in by_field.values()),
         invalid_by_field=by_field,
         invalid_sample=invalid_sample,
@@ -1404,6 +1490,7 @@ def finish_source(con: Any, staged: StagedSource, as_of: dt.datetime | None) -> 
         accounting=accounting,
         invalid_fields=frozenset(invalid) | frozenset(always_valid),
         invalid_found=frozenset(invalid),
+        attribute_types=staged.attribute_types,
     )
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from promise_audit import __version__
 from promise_audit.records.loader import Accounting
+from promise_audit.render.reconcile import reconcile_dict
 from promise_audit.results import AuditResult, PromiseResult
 
 # 2: compliance_worst, compliance_best, verdict_reason and verdict_note; `kept` now means kept
@@ -20,7 +21,7 @@ SCHEMA_VERSION = 2
 
 
 def accounting_dict(accounting: Accounting) -> dict[str, Any]:
-    return {
+    data = {
         "read": accounting.read,
         "rejected": accounting.rejected,
         "duplicates": accounting.duplicates,
@@ -36,6 +37,11 @@ def accounting_dict(accounting: Accounting) -> dict[str, Any]:
         "fields_checked": list(accounting.fields_checked),
         "fields_empty": list(accounting.fields_empty),
     }
+    if accounting.cases:
+        # an event log: read = folded + the case rows (used, rejected or out of period)
+        data["folded"] = accounting.folded
+        data["cases"] = accounting.cases
+    return data
 
 
 def promise_dict(promise: PromiseResult) -> dict[str, Any]:
@@ -88,6 +94,7 @@ def promise_dict(promise: PromiseResult) -> dict[str, Any]:
         "terms": dict(promise.terms),
         "convention": promise.convention,
     }
+    data.update(reconcile_dict(promise))
     return data
 
 

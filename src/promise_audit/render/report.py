@@ -26,6 +26,7 @@ from markupsafe import Markup, escape
 from promise_audit.engine.run import percent
 from promise_audit.errors import UsageError
 from promise_audit.render import charts
+from promise_audit.render.reconcile import ReconcileView, reconcile_view
 from promise_audit.render.words import (
     counts_text,
     dimension_label,
@@ -220,6 +221,7 @@ class PromiseView:
     rule: tuple[Block, ...]
     convention: str | None
     charts: Charts = field(default_factory=Charts)
+    reconcile: ReconcileView | None = None  # beside the platform, the published figure
 
 
 @dataclass(frozen=True)
@@ -245,6 +247,8 @@ class AccountingView:
     rejects: tuple[RejectRow, ...]
     rejects_not_shown: int
     files: tuple[str, ...]
+    folded: int = 0  # an event log's events folded into their case's record
+    cases: int = 0
     # values that cannot be read or cannot be true: each costs one field of a used record
     invalid: int = 0
     invalid_reasons: tuple[tuple[str, int], ...] = ()  # ("field: reason", count)
@@ -391,6 +395,7 @@ def _promise_view(position: int, raw: Mapping[str, Any], with_charts: bool) -> P
         rule=rule_blocks(str(raw.get("rule") or "")),
         convention=raw.get("convention"),
         charts=_charts(position, raw, unit, limit) if with_charts else Charts(),
+        reconcile=reconcile_view(raw, unit),
     )
 
 
@@ -597,7 +602,16 @@ def _charts(position: int, raw: Mapping[str, Any], unit: str, limit: str | None)
 def _accounting(name: str, records: Mapping[str, Any]) -> AccountingView:
     counts = {
         key: int(records.get(key) or 0)
-        for key in ("read", "used", "rejected", "duplicates", "out_of_period", "stitched")
+        for key in (
+            "read",
+            "used",
+            "rejected",
+            "duplicates",
+            "out_of_period",
+            "stitched",
+            "folded",
+            "cases",
+        )
     }
     rejects = list(records.get("rejects") or ())
     invalid = int(records.get("invalid") or 0)
@@ -606,7 +620,10 @@ def _accounting(name: str, records: Mapping[str, Any]) -> AccountingView:
         name=name,
         **counts,
         reconciles=counts["read"]
-        == sum(counts[k] for k in ("used", "rejected", "duplicates", "out_of_period", "stitched")),
+        == sum(
+            counts[k]
+            for k in ("used", "rejected", "duplicates", "out_of_period", "stitched", "folded")
+        ),
         reasons=_reasons(records.get("rejects_by_reason") or {}),
         rejects=tuple(_reject(r) for r in rejects[:REJECTS_SHOWN]),
         rejects_not_shown=max(counts["rejected"] - min(len(rejects), REJECTS_SHOWN), 0),

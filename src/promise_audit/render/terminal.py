@@ -7,6 +7,7 @@ import textwrap
 from typing import TextIO
 
 from promise_audit.engine.run import percent
+from promise_audit.render.reconcile import reconcile_lines
 from promise_audit.render.words import (
     at_risk_reasons,
     counts_text,
@@ -147,11 +148,14 @@ def render_terminal(
         table.add_row(*cells)
     console.print(table)
     console.print()
+    for line in reconcile_lines(result.promises):
+        console.print(Text(line))
     records = result.records
     console.print(
         Text(
             f"Records: {records.read:,} read = {records.used:,} used + {records.rejected:,} "
-            f"rejected + {records.duplicates:,} duplicate + {records.out_of_period:,} after as_of",
+            f"rejected + {records.duplicates:,} duplicate + {records.out_of_period:,} after as_of"
+            + (f" + {records.folded:,} events folded into cases" if records.cases else ""),
             style="dim",
         )
     )

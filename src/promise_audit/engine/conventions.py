@@ -1,0 +1,120 @@
+"""How much the counting rule moves the number: each promise recounted under the other
+conventions the contract knows, from the same pass over the records.
+
+- Abandons (wait_time, availability): every `abandoned` rule (exclude, kept, broken) with every
+  short-abandon threshold in SHORT_ABANDONS. The plan adds one status column per alternative
+  to the outcomes table (the records are read once); one query counts them all.
+- A clock in business hours (a promise with `calendar:`): the same rule in calendar time,
+  every hour counting (another status column).
+- Pending records counted as kept, or as broken, instead of neither.
+- Records excluded for missing or invalid data (`missing_*`, `invalid_*`) counted as kept, or
+  as broken: the bounds missing data puts on the figure.
+The last two need no new column: they follow from the promise's own counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from promise_audit.promises.model import PromiseSpec
+from promise_audit.reconciliation import ConventionRow
+
+ABANDON_RULES = ("exclude", "kept", "broken")
+SHORT_ABANDONS = (0.0, 5.0, 10.0, 20.0)
+ABANDON_KINDS = ("wait_time", "availability")
+
+
+def abandon_label(abandoned: str, short_abandon: float) -> str:
+    return f"abandoned: {abandoned}, short_abandon: {short_abandon:g}s"
+
+
+def _declared_abandons(spec: PromiseSpec) -> tuple[str, float]:
+    return str(getattr(spec, "abandoned", "exclude")), float(getattr(spec, "short_abandon", 0.0))
+
+
+def abandon_variants(spec: PromiseSpec) -> Iterator[tuple[str, PromiseSpec]]:
+    """(label, the promise under another abandon convention), for the kinds that count
+    abandons; without a limit, availability breaks every abandon that is not short, so only
+    the short-abandon threshold can change."""
+    if spec.kind not in ABANDON_KINDS:
+        return
+    declared = _declared_abandons(spec)
+    rules = ABANDON_RULES if getattr(spec, "limit", None) is not None else (declared[0],)
+    for abandoned in rules:
+        for short in SHORT_ABANDONS:
+            if (abandoned, short) == declared:
+                continue
+            update = {"abandoned": abandoned, "short_abandon": short}
+            yield abandon_label(abandoned, short), spec.model_copy(update=update)
+
+
+def variant_counts(
+    con: Any, outcomes_table: str, promises: Sequence[Any]
+) -> dict[str, tuple[int, int, int, int, int]]:
+    """(kept, broken, pending, excluded, of them excluded for missing data) of every variant
+    status column, in one query."""
+    columns = [c for p in promises for _, _, c in p.variant_columns]
+    if not columns:
+        return {}
+    parts = []
+    for column in columns:
+        parts += [
+            f"count(CASE WHEN {column} = 'kept' THEN 1 END)",
+            f"count(CASE WHEN {column} LIKE 'broken%' THEN 1 END)",
+            f"count(CASE WHEN {column} = 'pending' THEN 1 END)",
+            f"count(CASE WHEN {column} LIKE 'excluded%' THEN 1 END)",
+            # the reasons of results.is_missing_data (missing_<field>, invalid_<field>)
+            f"count(CASE WHEN {column} LIKE 'excluded:missing%' "
+            f"OR {column} LIKE 'excluded:invalid%' THEN 1 END)",
+        ]
+    row = con.execute(f"SELECT {', '.join(parts)} FROM {outcomes_table}").fetchone()
+    return {
+        column: tuple(int(v) for v in row[5 * i : 5 * i + 5])  # type: ignore[misc]
+        for i, column in enumerate(columns)
+    }
+
+
+def convention_table(
+    promise: Any, result: Any, counts: dict[str, tuple[int, int, int, int, int]]
+) -> tuple[ConventionRow, ...]:
+    """The promise's own figure, then the same records under each other convention. Each
+    verdict is decided as the promise's own is: with the bounds the records excluded for
+    missing data put on the figure (`missing` of the `excluded`), so the declared row's
+    verdict is the promise's."""
+    from promise_audit.results import compliance_bounds, missing_data_count, verdict_for
+
+    spec = promise.spec
+
+    def row(
+        dimension: str, convention: str, kept: int, broken: int, pending: int, excluded: int,
+        missing: int, declared: bool = False,
+    ) -> ConventionRow:  # fmt: skip
+        decided = kept + broken
+        compliance = kept / decided if decided else None
+        worst, best = compliance_bounds(kept, broken, missing)
+        verdict, _ = verdict_for(compliance, spec.target, spec.warn_below, worst=worst, best=best)
+        return ConventionRow(
+            dimension, convention, declared, kept, broken, pending, excluded, compliance, verdict
+        )
+
+    kept, broken, pending, excluded = result.kept, result.broken, result.pending, result.excluded
+    data = missing_data_count(result.excluded_by_reason)
+    if spec.kind in ABANDON_KINDS:
+        declared_label = abandon_label(*_declared_abandons(spec))
+    else:
+        declared_label = "as declared"
+    rows = [row("declared", declared_label, kept, broken, pending, excluded, data, declared=True)]
+    for dimension, label, column in promise.variant_columns:
+        rows.append(row(dimension, label, *counts[column]))
+    rows += [
+        row("pending", "pending counted as kept", kept + pending, broken, 0, excluded, data),
+        row("pending", "pending counted as broken", kept, broken + pending, 0, excluded, data),
+    ]
+    rows += [
+        row("missing data", "missing data counted as kept", kept + data, broken, pending,
+            excluded - data, 0),
+        row("missing data", "missing data counted as broken", kept, broken + data, pending,
+            excluded - data, 0),
+    ]  # fmt: skip
+    return tuple(rows)
