@@ -19,22 +19,13 @@ from typing import Any
 
 from promise_audit.errors import RecordsError, UsageError
 from promise_audit.promises.model import SOURCE_FORMATS, ColumnMapping, Source
+from promise_audit.records.loader import EXTENSIONS
 from promise_audit.records.schema import FieldType
 
 SAMPLE_ROWS = 2000
 SAMPLE_VALUES = 3
 # Whole values that exports write for "no value"; offered as null_values when seen
 NULL_MARKERS = ("?", "N/A", "n/a", "#N/A", "NULL", "null", "None", "Unspecified", "0 Unspecified")
-_PLAIN_EXTENSIONS = {
-    ".csv": "csv",
-    ".tsv": "tsv",
-    ".txt": "csv",
-    ".json": "json",
-    ".jsonl": "jsonl",
-    ".ndjson": "jsonl",
-    ".parquet": "parquet",
-    ".xlsx": "xlsx",
-}
 PLATFORM_NAMES = {
     "amazon-connect-ctr": "Amazon Connect contact records (CTR)",
     "zendesk": "Zendesk tickets (API JSON)",
@@ -151,7 +142,7 @@ def recognise_platform(head: bytes) -> str | None:
 
 def _plain_format(path: str) -> str | None:
     name = path.lower().removesuffix(".gz")
-    for suffix, fmt in _PLAIN_EXTENSIONS.items():
+    for suffix, fmt in EXTENSIONS.items():
         if name.endswith(suffix):
             return fmt
     return None

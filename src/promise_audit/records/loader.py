@@ -64,7 +64,8 @@ ORDERED_FIELDS = (
 _TRUE = ("true", "t", "yes", "y", "1")
 _FALSE = ("false", "f", "no", "n", "0")
 _UNIT_FACTOR = {"s": 1, "ms": 0.001, "min": 60, "h": 3600}
-_EXTENSIONS = {
+# a file's extension -> the plain format it is read as (`.gz` is looked through)
+EXTENSIONS = {
     ".csv": "csv",
     ".tsv": "tsv",
     ".txt": "csv",
@@ -216,16 +217,16 @@ def detect_format(source: Source, files: tuple[str, ...], *, overridden: bool = 
     suffix = os.path.splitext(name)[1]
     plain = ("csv", "tsv", "json", "jsonl", "parquet", "xlsx")
     if source.format is not None:
-        if overridden and source.format in plain and suffix in _EXTENSIONS:
-            return _EXTENSIONS[suffix]
+        if overridden and source.format in plain and suffix in EXTENSIONS:
+            return EXTENSIONS[suffix]
         return source.format
-    if suffix not in _EXTENSIONS:
+    if suffix not in EXTENSIONS:
         raise RecordsError(
             f"cannot tell the format from {suffix or 'no extension'!r}: set format: "
             "csv, tsv, json, jsonl or parquet",
             files[0],
         )
-    return _EXTENSIONS[suffix]
+    return EXTENSIONS[suffix]
 
 
 def _read_raw(
