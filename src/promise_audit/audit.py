@@ -27,10 +27,10 @@ from promise_audit.records.loader import (
     StagedSource,
     check_rejected_share,
     finish_source,
-    quote,
     resolve_files,
     stage_source,
 )
+from promise_audit.records.raw import quote
 from promise_audit.results import AuditResult, Explanation, PromiseResult
 
 
@@ -217,7 +217,7 @@ def _local_iso(con: Any, instant: dt.datetime | None, timezone: str) -> str | No
     """ISO 8601 in the file's zone, by the engine's zone rules (the ones the audit used)."""
     if instant is None:
         return None
-    from promise_audit.records.loader import text_literal
+    from promise_audit.records.raw import text_literal
 
     if con.name != "duckdb":
         # the engines' date patterns differ; the instant itself came from the engine

@@ -319,7 +319,7 @@ def _literal(value: str) -> str:
 def _profile_columns(
     con: Any, table: str, names: list[str]
 ) -> tuple[list[ColumnProfile], int, tuple[str, ...]]:
-    from promise_audit.records.loader import parse_text_as
+    from promise_audit.records.parse import parse_text_as
 
     if not names:
         rows = int(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])

@@ -29,12 +29,10 @@ from promise_audit.promises.model import Calendar, PromiseSpec
 from promise_audit.records.loader import (
     DERIVATION_INPUTS,
     ORDERED_FIELDS,
-    UNKNOWN_FIELDS,
     LoadedRecords,
     derive_available,
-    quote,
-    text_literal,
 )
+from promise_audit.records.raw import UNKNOWN_FIELDS, quote, text_literal
 from promise_audit.records.schema import CANONICAL_FIELDS, CLOCK_FIELDS, LINK_DIMENSIONS, FieldType
 
 Locate = Callable[[int, tuple[str | int, ...], str], Exception]

@@ -42,7 +42,7 @@ def platform_sql(compare: CompareWith, typed: Typed, fail: Fail) -> str:
         if value_type is FieldType.BOOLEAN:
             column_value = value
         elif value_type is FieldType.TEXT:
-            from promise_audit.records.loader import parse_text_as
+            from promise_audit.records.parse import parse_text_as
 
             column_value = parse_text_as(FieldType.BOOLEAN, value, None)
         elif compare.kept_when is None:

@@ -10,7 +10,7 @@ from typing import Any
 
 from promise_audit.engine import conventions, reconcile
 from promise_audit.engine.plan import PromisePlan, SourcePlan
-from promise_audit.records.loader import quote, text_literal
+from promise_audit.records.raw import quote, text_literal
 from promise_audit.results import (
     Bin,
     Distribution,

@@ -76,7 +76,7 @@ def fold_events(
     turns a column reference into its cleaned text (null_values read as missing) and `run`
     executes a statement that scans the raw view (retrying a strict CSV reader leniently)."""
     from promise_audit.expressions import ExpressionError, compile_sql, parse
-    from promise_audit.records.loader import parse_text_as
+    from promise_audit.records.parse import parse_text_as
 
     log = source.events
     assert log is not None

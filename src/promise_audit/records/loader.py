@@ -27,16 +27,20 @@ from typing import Any
 
 from promise_audit.errors import RecordsError
 from promise_audit.promises.model import ColumnMapping, Source
+from promise_audit.records.parse import (
+    parse_text_as,
+)
+from promise_audit.records.raw import (
+    FILE_COLUMN,
+    RawRead,
+    csv_scan,
+    original_file,
+    quote,
+    text_literal,
+)
 from promise_audit.records.schema import CANONICAL_FIELDS, REQUIRED_FIELDS, FieldType
 
 REJECT_SAMPLE = 100
-# A platform reader's column listing, space-separated, the canonical fields whose value the
-# export does not give for that record (not "no event yet": unknown); promises that need one
-# exclude the record as missing_<field>.
-UNKNOWN_FIELDS = "_unknown_fields"
-# The column the file readers add with each row's file name; a name no export uses, so that a
-# source column called `filename` is read like any other.
-FILE_COLUMN = "__promise_audit_file"
 # Columns of the parsed table that are the tool's bookkeeping, not the source's; a source
 # column may not take one of these names (in any case), or it would replace the bookkeeping.
 RESERVED_COLUMNS = frozenset(
@@ -61,9 +65,6 @@ ORDERED_FIELDS = (
     ("purchased_at", "return_requested_at"),
     ("return_requested_at", "refund_at"),
 )
-_TRUE = ("true", "t", "yes", "y", "1")
-_FALSE = ("false", "f", "no", "n", "0")
-_UNIT_FACTOR = {"s": 1, "ms": 0.001, "min": 60, "h": 3600}
 # a file's extension -> the plain format it is read as (`.gz` is looked through)
 EXTENSIONS = {
     ".csv": "csv",
@@ -133,18 +134,6 @@ class Accounting:
 
 
 @dataclass(frozen=True)
-class RawRead:
-    """What reading a source's files gave, before parsing (a reader's own accounting)."""
-
-    read: int  # records in the files
-    malformed: int = 0  # rows the file parser could not read (counted as rejected)
-    duplicates: int = 0  # copies a platform reader dropped (e.g. at-least-once delivery)
-    stitched: int = 0  # legs a platform reader folded into another record's journey
-    folded: int = 0  # events of an event log that are not their case's row
-    cases: int = 0  # an event log's case rows (read - malformed - folded)
-
-
-@dataclass(frozen=True)
 class StagedSource:
     """A source read and parsed, before as_of is known."""
 
@@ -177,14 +166,6 @@ class LoadedRecords:
     # those of them invalid on some record (the others' column is null on every record)
     invalid_found: frozenset[str] = frozenset()
     attribute_types: dict[str, FieldType] = field(default_factory=dict)  # not text ones
-
-
-def quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def text_literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def resolve_files(source: Source, base_dir: Path, override: str | None) -> tuple[str, ...]:
@@ -277,68 +258,6 @@ def _read_raw(
     return None
 
 
-def csv_scan(
-    con: Any,
-    name: str,
-    files: tuple[str, ...],
-    source: Source,
-    delimiter: str | None,
-    *,
-    originals: Mapping[str, str] | None = None,
-) -> tuple[str, dict[str, str]]:
-    """The one way every CSV export is read (plain CSV, TSV, a sheet, a platform's CSV export):
-    DuckDB's read_csv over `files`, every column text, the parser's bad rows kept in
-    rejects_<name>, the source's delimiter and encoding applied. Files in an encoding DuckDB
-    does not decode are read from UTF-8 copies; `originals` says `files` are such copies
-    already (a sheet's). Returns the reader and the copies (copy -> original), which rows name
-    by their original (see `original_file`); the rejected rows do too (copies_<name>)."""
-    options = [
-        "all_varchar=true",
-        # every column is read as text: the sniffer need not try numbers and dates on each
-        # value, which takes minutes on a 1 MB field of digits
-        "auto_type_candidates=['VARCHAR']",
-        "header=true",
-        f"filename={text_literal(FILE_COLUMN)}",
-        "store_rejects=true",
-        f"rejects_table={text_literal(f'rejects_{name}')}",
-        f"rejects_scan={text_literal(f'scans_{name}')}",
-        "null_padding=false",
-        "strict_mode=true",
-    ]
-    if delimiter is not None:
-        options.append(f"delim={text_literal(delimiter)}")
-    copies: dict[str, str] = dict(originals or {})
-    encoding = source.encoding
-    if originals is not None:
-        pass  # UTF-8 copies already
-    elif encoding in _DUCKDB_ENCODINGS:
-        options.append(f"encoding={text_literal(_DUCKDB_ENCODINGS[encoding])}")
-    else:
-        copies = _transcoded(files, encoding)
-        files = tuple(copies)
-    # VALUES needs a row: an empty mapping is one NULL row, filtered out
-    pairs: list[tuple[str | None, str | None]] = list(copies.items()) or [(None, None)]
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {quote(f'copies_{name}')} AS SELECT * FROM (VALUES "
-        + ", ".join(f"(${2 * i + 1}::VARCHAR, ${2 * i + 2}::VARCHAR)" for i in range(len(pairs)))
-        + ") AS t(copy, original) WHERE copy IS NOT NULL",
-        [value for pair in pairs for value in pair],
-    )
-    listed = "[" + ", ".join(text_literal(f) for f in files) + "]"
-    return f"read_csv({listed}, {', '.join(options)})", copies
-
-
-def original_file(file_sql: str, renamed: Mapping[str, str]) -> str:
-    """SQL naming each row's file by the original, where the reader read a copy."""
-    if not renamed:
-        return file_sql
-    pairs = " ".join(
-        f"WHEN {text_literal(copy)} THEN {text_literal(original)}"
-        for copy, original in renamed.items()
-    )
-    return f"CASE {file_sql} {pairs} END"
-
-
 def _lenient(reader: str) -> str:
     """A strict CSV reader stops at the first row that breaks RFC 4180 (a bare carriage return
     inside an unquoted field); the lenient one reads on and rejects the broken pieces."""
@@ -400,42 +319,6 @@ def _create_raw(
         if label is None:
             raise
         raise RecordsError(_duckdb_message(exc), label) from None
-
-
-# Python's codec names for the encodings DuckDB's CSV reader decodes itself
-_DUCKDB_ENCODINGS = {
-    "utf-8": "utf-8",
-    "latin-1": "latin-1",
-    "iso8859-1": "latin-1",
-}
-
-
-def _transcoded(files: tuple[str, ...], encoding: str) -> dict[str, str]:
-    """UTF-8 copies of files in another encoding (cp1252, ...), streamed in blocks; the copies
-    live until the process ends. Maps each copy to its original."""
-    import atexit
-    import codecs
-    import gzip
-    import shutil
-    import tempfile
-
-    folder = tempfile.mkdtemp(prefix="promise-audit-")
-    atexit.register(shutil.rmtree, folder, True)
-    copies: dict[str, str] = {}
-    for index, path in enumerate(files):
-        copy = os.path.join(folder, f"{index}.csv")
-        with open(path, "rb") as probe:
-            gzipped = probe.read(2) == b"\x1f\x8b"
-        opener = gzip.open if gzipped else open
-        with opener(path, "rb") as source_file, open(copy, "wb") as target:
-            reader = codecs.getreader(encoding)(source_file)
-            try:
-                while block := reader.read(1 << 20):
-                    target.write(block.encode("utf-8"))
-            except UnicodeDecodeError as exc:
-                raise RecordsError(f"not {encoding} text: {exc.reason}", path) from None
-        copies[copy] = path
-    return copies
 
 
 def _sheets_as_csv(files: tuple[str, ...]) -> dict[str, str]:
@@ -549,91 +432,6 @@ def _null_if(value_sql: str, null_if: tuple[str, ...]) -> str:
         return value_sql
     listed = ", ".join(text_literal(v) for v in null_if)
     return f"CASE WHEN trim({value_sql}) IN ({listed}) THEN NULL ELSE {value_sql} END"
-
-
-def parse_text_as(field_type: FieldType, value: str, mapping: ColumnMapping | None) -> str:
-    """SQL that reads a text value as a canonical type; NULL where it cannot be read."""
-    if field_type is FieldType.TEXT:
-        return f"nullif(trim({value}), '')"
-    if field_type is FieldType.NUMBER:
-        return _finite(_number(f"trim({value})"))
-    if field_type is FieldType.BOOLEAN:
-        trues = ", ".join(text_literal(v) for v in _TRUE)
-        falses = ", ".join(text_literal(v) for v in _FALSE)
-        return (
-            f"CASE WHEN lower(trim({value})) IN ({trues}) THEN true "
-            f"WHEN lower(trim({value})) IN ({falses}) THEN false END"
-        )
-    if field_type is FieldType.TIMESTAMP:
-        if mapping is not None and mapping.format is not None:
-            return (
-                f"CAST(try_strptime(trim({value}), {text_literal(mapping.format)}) AS TIMESTAMPTZ)"
-            )
-        v = f"trim({value})"
-        # a bare number of days is an Excel serial date (days since 1899-12-30), local time
-        serial = (
-            f"CASE WHEN regexp_full_match({v}, '[1-9]\\d{{4}}(\\.\\d+)?') THEN "
-            f"CAST(TIMESTAMP '1899-12-30' + to_microseconds(CAST(round(CAST({v} AS DOUBLE) "
-            f"* 86400000000) AS BIGINT)) AS TIMESTAMPTZ) END"
-        )
-        # a digit first: DuckDB would also read the words 'epoch' and 'infinity' (and the other
-        # engines other words), none of them a time a contact began; a comparison, not a
-        # pattern, as it runs on every value of every timestamp column
-        iso = f"CASE WHEN {v} >= '0' AND {v} < ':' THEN "
-        return f"coalesce({iso}TRY_CAST({v} AS TIMESTAMPTZ) END, {serial})"
-    unit = mapping.unit if mapping is not None else None
-    return _finite(_duration(value, unit))
-
-
-def _number(text_sql: str) -> str:
-    """A decimal number, also with thousands separators (1,234.5)."""
-    return (
-        f"coalesce(TRY_CAST({text_sql} AS DOUBLE), CASE WHEN regexp_full_match({text_sql}, "
-        f"'-?\\d{{1,3}}(,\\d{{3}})+(\\.\\d+)?') THEN "
-        f"TRY_CAST(replace({text_sql}, ',', '') AS DOUBLE) END)"
-    )
-
-
-def _finite(number_sql: str) -> str:
-    """NaN and infinity (`nan`, `inf`, `1e999`) are not measures: unreadable, so rejected."""
-    return f"(CASE WHEN isfinite({number_sql}) THEN {number_sql} END)"
-
-
-def _duration(value: str, unit: str | None) -> str:
-    """Seconds in a duration: a number (in `unit`), [HH:]MM:SS, or ISO 8601 (PT5M)."""
-    v = f"trim({value})"
-    factor = _UNIT_FACTOR.get(unit or "s", 1)
-    number = f"{_number(v)} * {factor}"
-    clock = (
-        f"CASE WHEN regexp_full_match({v}, '\\d+:[0-5]?\\d:[0-5]?\\d(\\.\\d+)?') THEN "
-        f"TRY_CAST(split_part({v}, ':', 1) AS DOUBLE) * 3600 + "
-        f"TRY_CAST(split_part({v}, ':', 2) AS DOUBLE) * 60 + "
-        f"TRY_CAST(split_part({v}, ':', 3) AS DOUBLE) "
-        f"WHEN regexp_full_match({v}, '\\d+:[0-5]?\\d(\\.\\d+)?') THEN "
-        f"TRY_CAST(split_part({v}, ':', 1) AS DOUBLE) * 60 + "
-        f"TRY_CAST(split_part({v}, ':', 2) AS DOUBLE) END"
-    )
-    iso_part = (
-        "coalesce(TRY_CAST(nullif(regexp_extract(upper({v}), '{pattern}', 1), '') AS DOUBLE), 0)"
-    )
-    iso = (
-        f"CASE WHEN regexp_full_match(upper({v}), "
-        f"'P(\\d+(\\.\\d+)?D)?(T(\\d+(\\.\\d+)?H)?(\\d+(\\.\\d+)?M)?(\\d+(\\.\\d+)?S)?)?') "
-        f"AND regexp_matches({v}, '\\d') THEN "
-        + " + ".join(
-            iso_part.format(v=v, pattern=pattern) + f" * {size}"
-            for pattern, size in (
-                ("P(\\d+(?:\\.\\d+)?)D", 86400),
-                ("T(?:\\d+(?:\\.\\d+)?H)?(?:\\d+(?:\\.\\d+)?M)?(\\d+(?:\\.\\d+)?)S", 1),
-                ("T(?:\\d+(?:\\.\\d+)?H)?(\\d+(?:\\.\\d+)?)M", 60),
-                ("T(\\d+(?:\\.\\d+)?)H", 3600),
-            )
-        )
-        + " END"
-    )
-    if unit == "hms":
-        return f"coalesce({clock}, {iso})"
-    return f"coalesce({number}, {clock}, {iso})"
 
 
 def _field_source_sql(

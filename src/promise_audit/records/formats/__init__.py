@@ -15,7 +15,7 @@ from importlib import import_module
 from typing import Any
 
 from promise_audit.promises.model import Source
-from promise_audit.records.loader import RawRead
+from promise_audit.records.raw import RawRead
 
 Reader = Callable[[Any, str, tuple[str, ...], Source], RawRead]
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from promise_audit.errors import RecordsError
-from promise_audit.records.loader import quote
+from promise_audit.records.raw import quote
 
 
 def json_values(path: str) -> Iterator[Any]:

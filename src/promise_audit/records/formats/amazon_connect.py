@@ -31,7 +31,7 @@ from typing import Any
 
 from promise_audit.errors import RecordsError
 from promise_audit.promises.model import Source
-from promise_audit.records.loader import RawRead, quote, text_literal
+from promise_audit.records.raw import RawRead, quote, text_literal
 
 _GZIP_MAGIC = b"\x1f\x8b"
 # Connect's Channel values -> canonical channels; any other value is kept lower-cased

@@ -20,7 +20,7 @@ from typing import Any
 
 from promise_audit.errors import RecordsError
 from promise_audit.promises.model import Source
-from promise_audit.records.loader import (
+from promise_audit.records.raw import (
     FILE_COLUMN,
     UNKNOWN_FIELDS,
     RawRead,

@@ -35,7 +35,7 @@ from typing import Any
 from promise_audit.errors import RecordsError
 from promise_audit.promises.model import Source
 from promise_audit.records.formats._json import create_text_table, json_values
-from promise_audit.records.loader import RawRead
+from promise_audit.records.raw import RawRead
 
 CHANNELS = {
     "voice": "phone",

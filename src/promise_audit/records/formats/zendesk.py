@@ -34,7 +34,7 @@ from typing import Any
 from promise_audit.errors import RecordsError
 from promise_audit.promises.model import Source
 from promise_audit.records.formats._json import create_text_table, json_values
-from promise_audit.records.loader import UNKNOWN_FIELDS, RawRead
+from promise_audit.records.raw import UNKNOWN_FIELDS, RawRead
 
 # via.channel -> canonical channel; any other value is "other" (the raw value stays in via_channel)
 CHANNELS: dict[str, str] = {
