@@ -600,11 +600,11 @@ def test_check_refuses_a_report_format_before_auditing(tmp_path: Path) -> None:
 def test_pdf_without_weasyprint_says_how_to_install_it(
     result: dict[str, Any], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from promise_audit.render.pdf import render_pdf
+    from promise_audit.render.formats import render_report
 
     monkeypatch.setitem(sys.modules, "weasyprint", None)  # import weasyprint -> ImportError
     with pytest.raises(UsageError) as raised:
-        render_pdf(result)
+        render_report(result, "pdf")
     assert str(raised.value) == "PDF needs WeasyPrint: pip install 'promise-audit[pdf]'"
 
 
@@ -651,10 +651,10 @@ def _page_count(pdf: bytes) -> int:
 @pytest.mark.parametrize(("size", "points"), [("A4", (595, 842)), ("Letter", (612, 792))])
 def test_pdf_pages_are_a4_or_letter(result: dict[str, Any], size: str, points: Any) -> None:
     pytest.importorskip("weasyprint")
-    from promise_audit.render.pdf import render_pdf
+    from promise_audit.render.formats import render_report
 
     small = {**result, "promises": [promise(result, "wait-3m"), promise(result, "reply-24h")]}
-    pdf = render_pdf(small, page_size=size)
+    pdf = render_report(small, "pdf", page_size=size)
     assert pdf.startswith(b"%PDF-")
     assert _media_boxes(pdf) == {points}
     assert _page_count(pdf) >= 1 + 2 + 1  # verdict; each promise on its own page; methodology

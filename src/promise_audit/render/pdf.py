@@ -7,12 +7,8 @@ new page; the page size is A4 or US Letter.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from pathlib import Path
-from typing import Any
-
 from promise_audit.errors import UsageError
-from promise_audit.render.report import PAGE_SIZES, render_html
+from promise_audit.render.report import PAGE_SIZES
 
 MISSING = "PDF needs WeasyPrint: pip install 'promise-audit[pdf]'"
 
@@ -35,25 +31,3 @@ def html_to_pdf(html: str, *, page_size: str = "A4") -> bytes:
     page = weasyprint.CSS(string=f"@page {{ size: {size} !important; }}", url_fetcher=fetcher)
     pdf: bytes = document.write_pdf(stylesheets=[page])
     return pdf
-
-
-def render_pdf(
-    result: Mapping[str, Any],
-    *,
-    page_size: str = "A4",
-    templates: Path | None = None,
-    client: str | None = None,
-    prepared_by: str | None = None,
-    accent: str | None = None,
-    logo: str | Path | None = None,
-) -> bytes:
-    """The JSON result as a PDF report."""
-    html = render_html(
-        result,
-        templates=templates,
-        client=client,
-        prepared_by=prepared_by,
-        accent=accent,
-        logo=logo,
-    )
-    return html_to_pdf(html, page_size=page_size)
