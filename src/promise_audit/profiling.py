@@ -19,7 +19,7 @@ from typing import Any
 
 from promise_audit.errors import RecordsError, UsageError
 from promise_audit.promises.model import SOURCE_FORMATS, ColumnMapping, Source
-from promise_audit.records.loader import EXTENSIONS
+from promise_audit.records.files import EXTENSIONS
 from promise_audit.records.schema import FieldType
 
 SAMPLE_ROWS = 2000
@@ -163,7 +163,8 @@ def profile_export(path: str, *, format_in: str | None = None) -> Profile:
     import duckdb
 
     from promise_audit.engine.backends import connect
-    from promise_audit.records.loader import _read_raw, resolve_files
+    from promise_audit.records.files import resolve_files
+    from promise_audit.records.read import read_raw
 
     if format_in is not None and format_in not in SOURCE_FORMATS:
         raise UsageError(f"--format-in {format_in!r}: the formats are {', '.join(SOURCE_FORMATS)}")
@@ -192,7 +193,7 @@ def profile_export(path: str, *, format_in: str | None = None) -> Profile:
     )
     con = connect()
     try:
-        raw_read = _read_raw(con, "inspect", fmt, files, source)
+        raw_read = read_raw(con, "inspect", fmt, files, source)
         table = '"raw_inspect"'
         names = [c for c in con.columns(table) if c not in ("_file", "_n")]
         try:

@@ -19,7 +19,7 @@ from typing import Any
 from promise_audit.drafting import Drafted, draft_promises
 from promise_audit.errors import UsageError
 from promise_audit.profiling import Profile, profile_export
-from promise_audit.records.loader import derive_available
+from promise_audit.records.derive import derive_available
 from promise_audit.records.schema import REQUIRED_FIELDS
 from promise_audit.suggest import HIGH, Suggested, suggest_mapping
 

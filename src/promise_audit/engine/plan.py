@@ -26,14 +26,11 @@ from promise_audit.expressions import (
 from promise_audit.kinds import KINDS, Kind
 from promise_audit.kinds.base import Outcome, Rule, Window, seconds
 from promise_audit.promises.model import Calendar, PromiseSpec
-from promise_audit.records.loader import (
-    DERIVATION_INPUTS,
-    ORDERED_FIELDS,
-    LoadedRecords,
-    derive_available,
-)
+from promise_audit.records.derive import DERIVATION_INPUTS, derive_available
 from promise_audit.records.raw import UNKNOWN_FIELDS, quote, text_literal
 from promise_audit.records.schema import CANONICAL_FIELDS, CLOCK_FIELDS, LINK_DIMENSIONS, FieldType
+from promise_audit.records.types import LoadedRecords
+from promise_audit.records.validate import ORDERED_FIELDS
 
 Locate = Callable[[int, tuple[str | int, ...], str], Exception]
 
