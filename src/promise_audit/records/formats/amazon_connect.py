@@ -24,16 +24,14 @@ rather than the reader dropping it silently.
 
 from __future__ import annotations
 
-import gzip
 import json
-import zlib
 from typing import Any
 
 from promise_audit.errors import RecordsError
 from promise_audit.promises.model import Source
+from promise_audit.records.formats._json import load_json_objects
 from promise_audit.records.raw import RawRead, quote, text_literal
 
-_GZIP_MAGIC = b"\x1f\x8b"
 # Connect's Channel values -> canonical channels; any other value is kept lower-cased
 _CHANNELS = {"VOICE": "phone", "CHAT": "chat", "TASK": "other", "EMAIL": "email"}
 # a leg started by one of these is a transfer; a CALLBACK leg is not
@@ -48,7 +46,7 @@ def read(con: Any, table: str, files: tuple[str, ...], source: Source) -> RawRea
     """Create `table`: one row per journey, canonical fields as text, `_file`, attributes."""
     names = _TempNames(table)
     try:
-        _load_objects(con, names.objects, files)
+        load_json_objects(con, names.objects, files)
         _extract_legs(con, names.objects, names.legs, files)
         con.execute(f"DROP TABLE {names.objects}")
         read_count = int(con.execute(f"SELECT count(*) FROM {names.legs}").fetchone()[0])
@@ -92,85 +90,6 @@ class _TempNames:
 
 
 # --- 1. reading the part files -------------------------------------------------------------
-
-
-def _is_gzip(path: str) -> bool:
-    try:
-        with open(path, "rb") as handle:
-            return handle.read(2) == _GZIP_MAGIC
-    except OSError as exc:
-        raise RecordsError(f"cannot read the file: {exc.strerror}", path) from None
-
-
-def _load_objects(con: Any, objects: str, files: tuple[str, ...]) -> None:
-    """objects(_file, j): every JSON value of every file, in file order within each file."""
-    import duckdb
-
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {objects} (_file VARCHAR, j JSON)")
-    by_compression: dict[str, list[str]] = {"gzip": [], "none": []}
-    for path in files:
-        by_compression["gzip" if _is_gzip(path) else "none"].append(path)
-    for compression, paths in by_compression.items():
-        if not paths:
-            continue
-        listed = "[" + ", ".join(text_literal(p) for p in paths) + "]"
-        try:
-            # format 'auto' reads one object per line, objects concatenated with or without
-            # whitespace between them (Firehose's `}{`), and a top-level array of objects
-            con.execute(
-                f"INSERT INTO {objects} SELECT filename, json FROM read_json_objects("
-                f"{listed}, format='auto', compression='{compression}', filename=true)"
-            )
-        except duckdb.Error as exc:
-            raise _unreadable(paths, exc) from None
-
-
-def _unreadable(paths: list[str], exc: Exception) -> RecordsError:
-    """The first file that is not JSON objects, and where, found again in Python (error path)."""
-    for path in paths:
-        problem = _first_problem(path)
-        if problem is not None:
-            return RecordsError(problem, path)
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    text = text.removeprefix("Invalid Input Error: ").removeprefix("IO Error: ")
-    return RecordsError(f"cannot read the contact records: {text}", paths[0])
-
-
-def _first_problem(path: str) -> str | None:
-    """Why a file is not a sequence of JSON values, with the line and column; None if it is."""
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-        if data[:2] == _GZIP_MAGIC:
-            data = gzip.decompress(data)
-    except (OSError, EOFError, zlib.error) as exc:
-        return f"not a readable gzip file ({exc})"
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        return f"not JSON text: byte {exc.start} is not UTF-8 (is this a contact record file?)"
-    decoder = json.JSONDecoder()
-    index, number, end = 0, 0, len(text.rstrip())
-    while True:
-        while index < len(text) and text[index] in " \t\r\n":
-            index += 1
-        if index >= len(text):
-            return None
-        number += 1
-        start_line = text.count("\n", 0, index) + 1
-        try:
-            _, index = decoder.raw_decode(text, index)
-        except json.JSONDecodeError as exc:
-            # a string still open at the end of the text is an end-of-data error too
-            if exc.pos >= end or exc.msg.startswith("Unterminated string"):
-                return (
-                    f"the file ends in the middle of record {number} (which starts on line "
-                    f"{start_line}): the file is truncated or was still being written"
-                )
-            return (
-                f"not JSON at line {exc.lineno}, column {exc.colno} (record {number}): "
-                f"{exc.msg.lower()}"
-            )
 
 
 # The fields read from each record: leg column -> (where in the record, how it is read).
