@@ -13,18 +13,7 @@ from typing import Any
 
 from promise_audit.errors import RecordsError
 from promise_audit.promises.model import Source
-
-# a file's extension -> the plain format it is read as (`.gz` is looked through)
-EXTENSIONS = {
-    ".csv": "csv",
-    ".tsv": "tsv",
-    ".txt": "csv",
-    ".json": "json",
-    ".jsonl": "jsonl",
-    ".ndjson": "jsonl",
-    ".parquet": "parquet",
-    ".xlsx": "xlsx",
-}
+from promise_audit.records.formats import EXTENSIONS, PLAIN_FORMATS, spoken
 
 
 def resolve_files(source: Source, base_dir: Path, override: str | None) -> tuple[str, ...]:
@@ -55,15 +44,14 @@ def detect_format(source: Source, files: tuple[str, ...], *, overridden: bool = 
     written for CSV), while a platform format always stays as declared."""
     name = files[0].lower().removesuffix(".gz")
     suffix = os.path.splitext(name)[1]
-    plain = ("csv", "tsv", "json", "jsonl", "parquet", "xlsx")
     if source.format is not None:
-        if overridden and source.format in plain and suffix in EXTENSIONS:
+        if overridden and source.format in PLAIN_FORMATS and suffix in EXTENSIONS:
             return EXTENSIONS[suffix]
         return source.format
     if suffix not in EXTENSIONS:
         raise RecordsError(
             f"cannot tell the format from {suffix or 'no extension'!r}: set format: "
-            "csv, tsv, json, jsonl or parquet",
+            f"{spoken(PLAIN_FORMATS)}",
             files[0],
         )
     return EXTENSIONS[suffix]

@@ -6,10 +6,13 @@ are kept aside and counted with the rows read."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from importlib import import_module
 from typing import Any
 
 from promise_audit.errors import RecordsError
 from promise_audit.promises.model import Source
+from promise_audit.records.formats import READERS
 from promise_audit.records.raw import (
     FILE_COLUMN,
     RawRead,
@@ -20,6 +23,16 @@ from promise_audit.records.raw import (
 )
 from promise_audit.records.types import REJECT_SAMPLE, Reject
 
+# a platform reader: (connection, raw table, files, source) -> its accounting
+Reader = Callable[[Any, str, tuple[str, ...], Source], RawRead]
+
+
+def reader_for(name: str) -> Reader:
+    """The platform format's reader (records/formats/), imported when it is first read."""
+    module = import_module(f"promise_audit.records.formats.{READERS[name]}")
+    read: Reader = module.read
+    return read
+
 
 def read_raw(
     con: Any, name: str, fmt: str, files: tuple[str, ...], source: Source
@@ -29,8 +42,6 @@ def read_raw(
     A platform reader builds a table and returns its accounting. A plain file becomes a view
     over DuckDB's reader, scanned once by the parse that follows (its count comes after)."""
     import duckdb
-
-    from promise_audit.records.formats import READERS, reader_for
 
     if fmt in READERS:
         return reader_for(fmt)(con, f"raw_{name}", files, source)
@@ -234,8 +245,6 @@ def stage_files(
             "or run files with --engine duckdb or spark",
             files[0],
         )
-    from promise_audit.records.formats import READERS
-
     if fmt in READERS:
         raise RecordsError(
             f"the {fmt} reader runs on the duckdb engine only: run with --engine duckdb",

@@ -17,6 +17,7 @@ from promise_audit.errors import RecordsError
 from promise_audit.promises.model import ColumnMapping, Source
 from promise_audit.records.derive import derive_available
 from promise_audit.records.files import check_not_empty, check_texts, detect_format, resolve_files
+from promise_audit.records.formats import READERS
 from promise_audit.records.mapping import (
     clean_text,
     column_mappings,
@@ -305,7 +306,6 @@ def _fold(
 ) -> tuple[Any, str, Source, RawRead]:
     """An event log folded into one row per case (records/events.py), and its accounting."""
     from promise_audit.records.events import fold_events
-    from promise_audit.records.formats import READERS
 
     label, fmt = read.label, read.fmt
     if fmt in READERS:
