@@ -103,17 +103,12 @@ def stage_source(
     }
     lower_columns = {c.lower(): c for c in raw_columns}
     mappings = column_mappings(source, cleaned, lower_columns)
-    wanted = (
-        frozenset(mappings)
-        if fields_used is None
-        else fields_used(frozenset(mappings)) | frozenset(REQUIRED_FIELDS)
-    )
+    wanted = frozenset(mappings)
+    if fields_used is not None:
+        wanted = fields_used(wanted) | frozenset(REQUIRED_FIELDS)
     fields = _parse_fields(mappings, wanted, cleaned, read.label)
     check_required_fields(fields.provided, raw_columns, read.label)
-    attributes = tuple(
-        c for c in raw_columns if c not in fields.used_columns and c not in CANONICAL_FIELDS
-    )
-    check_attribute_names(attributes, read.label)
+    attributes = _attributes(raw_columns, fields, read.label)
     attribute_types = folded.attribute_types if folded is not None else {}
     fields.selects += [
         f"{typed_attribute(cleaned[c], attribute_types.get(c), source)} AS {quote(c)}"
@@ -137,10 +132,7 @@ def stage_source(
         read.files,
         _row_number_sql(con, folded=folded is not None, lazy=lazy),
     )
-    if con.name == "duckdb":
-        run_parse(con, parse_sql, raw, read.label)
-    else:
-        con.execute(parse_sql)
+    _run(con, parse_sql, raw, read.label)
     if raw_read is None:
         raw_read = count_read(con, name, parsed_table, read.fmt if con.name == "duckdb" else "")
     rejects = parser_rejects(con, name) if raw_read.malformed else ()
@@ -182,6 +174,24 @@ def _read_source(
 
 def _raw_columns(con: Any, raw: str) -> list[str]:
     return [c for c in con.columns(raw) if c not in ("_file", "_n")]
+
+
+def _run(con: Any, statement: str, raw: str, label: str) -> None:
+    """A statement over the raw table; on DuckDB, a strict CSV read that fails mid-file is read
+    again leniently (records/read.py, run_parse)."""
+    if con.name == "duckdb":
+        run_parse(con, statement, raw, label)
+    else:
+        con.execute(statement)
+
+
+def _attributes(raw_columns: list[str], fields: _Fields, label: str) -> tuple[str, ...]:
+    """The source's other columns, kept under their own names as scope attributes."""
+    attributes = tuple(
+        c for c in raw_columns if c not in fields.used_columns and c not in CANONICAL_FIELDS
+    )
+    check_attribute_names(attributes, label)
+    return attributes
 
 
 def _parse_fields(
@@ -315,12 +325,6 @@ def _fold(
     else:
         row_sql = "r._n - min(r._n) OVER (PARTITION BY r._file) + 1"
 
-    def run(statement: str) -> None:
-        if con.name == "duckdb":
-            run_parse(con, statement, raw, label)
-        else:
-            con.execute(statement)
-
     folded = fold_events(
         con,
         raw,
@@ -330,7 +334,7 @@ def _fold(
         label=label,
         row_sql=row_sql,
         clean=lambda sql: clean_text(sql, source.null_values),
-        run=run,
+        run=lambda statement: _run(con, statement, raw, label),
     )
     counted = count_read(con, name, folded.table, fmt if con.name == "duckdb" else "")
     malformed = counted.malformed

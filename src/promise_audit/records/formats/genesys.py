@@ -115,15 +115,6 @@ def _row(conversation: JsonObject) -> dict[str, str | None]:
         (s for s in sessions if s.purpose == "acd" and s.media != "callback"), key=first_start
     )
     agents = [s for s in sessions if s.purpose == "agent"]
-
-    callback_starts = [
-        start
-        for s in sessions
-        if s.media == "callback"
-        for start in (instant(seg.get("segmentStart")) for seg in s.segments)
-        if start is not None
-    ]
-    callback_requested = min(callback_starts) if callback_starts else None
     interact_segments = [
         (s, seg)
         for s in agents
@@ -135,6 +126,54 @@ def _row(conversation: JsonObject) -> dict[str, str | None]:
         for _, seg in interact_segments
         if (start := instant(seg.get("segmentStart"))) is not None
     )
+    transfers = transfer_count(sessions, agents)
+    ivr = [ms for s in sessions for ms in s.metric("tIvr")]
+    queue_participant = queues[0].participant if queues else {}
+    queue_ids = [
+        str(seg["queueId"]) for s in queues for seg in s.segments if seg.get("queueId") is not None
+    ]
+    agent_ids = list(
+        dict.fromkeys(str(s.participant["userId"]) for s in agents if s.participant.get("userId"))
+    )
+    divisions = c.get("divisionIds")
+    return {
+        "_file": conversation.file,
+        "contact_id": json_text(c.get("conversationId")),
+        "customer_id": customer_id_of(customer),
+        "channel": (CHANNELS.get(media, "other") if media else None),
+        "queue": json_text(queue_participant.get("participantName")) or _first(queue_ids),
+        "agent_id": interacting_agent(agents, interacts[0]) if interacts else None,
+        "initiated_at": _timestamp_text(c.get("conversationStart")),
+        **_answer_and_wait(c, sessions, queues, interact_segments, interacts),
+        **_holds(agents, reached=bool(interact_segments)),
+        "transfers": None if transfers is None else str(transfers),
+        "ivr_seconds": _seconds(sum(ivr) / 1000) if ivr else None,
+        "media_type": media or None,
+        "direction": json_text(c.get("originatingDirection")),
+        "queue_id": _first(queue_ids),
+        "agents": ",".join(agent_ids) or None,
+        "division_ids": ",".join(str(d) for d in divisions)
+        if isinstance(divisions, list)
+        else None,
+    }
+
+
+def _answer_and_wait(
+    c: dict[str, Any],
+    sessions: list[Session],
+    queues: list[Session],
+    interact_segments: list[tuple[Session, dict[str, Any]]],
+    interacts: list[dt.datetime],
+) -> dict[str, str | None]:
+    """The queue, the answer (or the abandon), the end, and a callback asked for and made."""
+    callback_starts = [
+        start
+        for s in sessions
+        if s.media == "callback"
+        for start in (instant(seg.get("segmentStart")) for seg in s.segments)
+        if start is not None
+    ]
+    callback_requested = min(callback_starts) if callback_starts else None
     answered_at = next(
         (t for t in interacts if callback_requested is None or t < callback_requested), None
     )
@@ -148,7 +187,6 @@ def _row(conversation: JsonObject) -> dict[str, str | None]:
     abandoned = is_abandoned(queues, sessions, answered, callback_requested, ended is not None)
     if abandoned:
         answered = False  # the customer gave up before anyone answered
-
     queue_starts = [
         start
         for s in queues
@@ -157,7 +195,20 @@ def _row(conversation: JsonObject) -> dict[str, str | None]:
     ]
     waits = [queue_wait(s) for s in queues]
     wait = None if not waits or None in waits else sum(w for w in waits if w is not None)
+    return {
+        "enqueued_at": _iso(min(queue_starts)) if queue_starts else None,
+        "answered_at": _iso(answered_at),
+        "answered": _flag(answered),
+        "ended_at": ended,
+        "abandoned": _flag(abandoned),
+        "wait_seconds": _seconds(wait),
+        "callback_requested_at": _iso(callback_requested),
+        "callback_at": _iso(callback_at),
+    }
 
+
+def _holds(agents: list[Session], *, reached: bool) -> dict[str, str | None]:
+    """The holds of a conversation an agent reached (none reached: unknown, not none)."""
     hold_segments = [
         seg
         for s in agents
@@ -165,53 +216,16 @@ def _row(conversation: JsonObject) -> dict[str, str | None]:
         if str(seg.get("segmentType", "")).lower() == "hold"
     ]
     hold_lengths = [segment_length(seg) for seg in hold_segments]
-    reached = bool(interact_segments)
     hold_seconds = held_seconds(agents) if reached else None
     longest = (
         None
         if not reached or any(length is None for length in hold_lengths)
         else max([0.0, *(length for length in hold_lengths if length is not None)])
     )
-    transfers = transfer_count(sessions, agents)
-    ivr = [ms for s in sessions for ms in s.metric("tIvr")]
-
-    queue_participant = queues[0].participant if queues else {}
-    queue_ids = [
-        str(seg["queueId"]) for s in queues for seg in s.segments if seg.get("queueId") is not None
-    ]
-    agent_ids = list(
-        dict.fromkeys(str(s.participant["userId"]) for s in agents if s.participant.get("userId"))
-    )
-    first_agent = interacting_agent(agents, interacts[0]) if interacts else None
-    divisions = c.get("divisionIds")
     return {
-        "_file": conversation.file,
-        "contact_id": json_text(c.get("conversationId")),
-        "customer_id": customer_id_of(customer),
-        "channel": (CHANNELS.get(media, "other") if media else None),
-        "queue": json_text(queue_participant.get("participantName")) or _first(queue_ids),
-        "agent_id": first_agent,
-        "initiated_at": _timestamp_text(c.get("conversationStart")),
-        "enqueued_at": _iso(min(queue_starts)) if queue_starts else None,
-        "answered_at": _iso(answered_at),
-        "answered": _flag(answered),
-        "ended_at": ended,
-        "abandoned": _flag(abandoned),
-        "wait_seconds": _seconds(wait),
         "hold_seconds": _seconds(hold_seconds),
         "longest_hold_seconds": _seconds(longest),
         "hold_count": str(len(hold_segments)) if reached else None,
-        "transfers": None if transfers is None else str(transfers),
-        "callback_requested_at": _iso(callback_requested),
-        "callback_at": _iso(callback_at),
-        "ivr_seconds": _seconds(sum(ivr) / 1000) if ivr else None,
-        "media_type": media or None,
-        "direction": json_text(c.get("originatingDirection")),
-        "queue_id": _first(queue_ids),
-        "agents": ",".join(agent_ids) or None,
-        "division_ids": ",".join(str(d) for d in divisions)
-        if isinstance(divisions, list)
-        else None,
     }
 
 
