@@ -295,28 +295,48 @@ def _summed(name: str, over: str) -> str:
 
 
 def _build_journeys(con: Any, names: _TempNames) -> None:
-    queued = f"(has_queue AND NOT {_IS_CALLBACK})"
+    """journeys: one row per journey, its first record's fields and the totals over its legs."""
     channel_cases = " ".join(
         f"WHEN {text_literal(vendor)} THEN {text_literal(canonical)}"
         for vendor, canonical in _CHANNELS.items()
     )
-    transfer_methods = ", ".join(text_literal(m) for m in _TRANSFER_METHODS)
-    enqueued_at = _checked("enqueued", _iso(f"min(enqueued) FILTER (WHERE {queued})"), queued)
-    requested_at = _checked(
-        "initiated", _iso(f"min(initiated) FILTER (WHERE {_IS_CALLBACK})"), _IS_CALLBACK
-    )
-    callback_at = _checked(
-        "connected", _iso(f"min(connected) FILTER (WHERE {_IS_CALLBACK})"), _IS_CALLBACK
-    )
-    longest_hold = (
-        f"coalesce({_unreadable_value('longest_leg', 'has_agent')}, CASE "
-        f"WHEN bool_or(has_agent AND longest_leg IS NULL) THEN NULL "
-        f"ELSE CAST(max(longest_leg) FILTER (WHERE has_agent) AS VARCHAR) END)"
-    )
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {names.journeys} AS
-        WITH members AS (
+        WITH {_journey_legs(names)},
+        totals AS ({_journey_totals()})
+        SELECT
+            f.file_index AS _order_file, f.pos AS _order_pos, f._file,
+            f.cid AS contact_id,
+            CASE WHEN f.initiated IS NULL THEN f.initiated_raw ELSE {_iso("f.initiated")} END
+                AS initiated_at,
+            CASE upper(f.channel) {channel_cases} ELSE lower(f.channel) END AS channel,
+            t.customer_id, t.queue, a.agent_username AS agent_id,
+            t.enqueued_at, t.answered_at, t.ended_at,
+            CASE WHEN t.was_answered THEN 'true' WHEN t.all_ended THEN 'false' END AS answered,
+            CASE WHEN t.was_answered OR t.has_callback THEN 'false'
+                 WHEN NOT t.all_ended THEN NULL  -- still going on: may yet queue or hang up
+                 WHEN t.queued THEN 'true' ELSE 'false' END AS abandoned,
+            t.wait_seconds, t.hold_seconds, t.hold_count, t.longest_hold_seconds,
+            CAST(t.transfers AS VARCHAR) AS transfers,
+            CASE WHEN t.has_callback THEN 'true' END AS callback_offered,
+            t.callback_requested_at, t.callback_at,
+            f.method AS initiation_method, t.disconnect_reason,
+            CAST(t.legs AS VARCHAR) AS legs,
+            f.attributes
+        FROM legs f
+        JOIN totals t USING (journey)
+        LEFT JOIN answered a USING (journey)
+        WHERE f.seq = 1
+        ORDER BY f.file_index, f.pos
+        """
+    )
+
+
+def _journey_legs(names: _TempNames) -> str:
+    """SQL: each kept record's journey, its place in it (`seq`), and who answered it."""
+    return f"""
+        members AS (
             SELECT k.*,
                 CASE WHEN l.label IS NULL THEN k.rec
                      ELSE min(k.rec) OVER (PARTITION BY l.label) END AS journey
@@ -350,8 +370,27 @@ def _build_journeys(con: Any, names: _TempNames) -> None:
                     PARTITION BY journey ORDER BY connected, seq) AS answer_rank
                 FROM legs WHERE connected IS NOT NULL
             ) WHERE answer_rank = 1
-        ),
-        totals AS (
+        )
+        """
+
+
+def _journey_totals() -> str:
+    """SQL over the legs: each journey's totals (legs, transfers, times, waits, holds)."""
+    queued = f"(has_queue AND NOT {_IS_CALLBACK})"
+    transfer_methods = ", ".join(text_literal(m) for m in _TRANSFER_METHODS)
+    enqueued_at = _checked("enqueued", _iso(f"min(enqueued) FILTER (WHERE {queued})"), queued)
+    requested_at = _checked(
+        "initiated", _iso(f"min(initiated) FILTER (WHERE {_IS_CALLBACK})"), _IS_CALLBACK
+    )
+    callback_at = _checked(
+        "connected", _iso(f"min(connected) FILTER (WHERE {_IS_CALLBACK})"), _IS_CALLBACK
+    )
+    longest_hold = (
+        f"coalesce({_unreadable_value('longest_leg', 'has_agent')}, CASE "
+        f"WHEN bool_or(has_agent AND longest_leg IS NULL) THEN NULL "
+        f"ELSE CAST(max(longest_leg) FILTER (WHERE has_agent) AS VARCHAR) END)"
+    )
+    return f"""
             SELECT
                 journey,
                 count(*) AS legs,
@@ -379,33 +418,7 @@ def _build_journeys(con: Any, names: _TempNames) -> None:
                 {callback_at} AS callback_at
             FROM legs
             GROUP BY journey
-        )
-        SELECT
-            f.file_index AS _order_file, f.pos AS _order_pos, f._file,
-            f.cid AS contact_id,
-            CASE WHEN f.initiated IS NULL THEN f.initiated_raw ELSE {_iso("f.initiated")} END
-                AS initiated_at,
-            CASE upper(f.channel) {channel_cases} ELSE lower(f.channel) END AS channel,
-            t.customer_id, t.queue, a.agent_username AS agent_id,
-            t.enqueued_at, t.answered_at, t.ended_at,
-            CASE WHEN t.was_answered THEN 'true' WHEN t.all_ended THEN 'false' END AS answered,
-            CASE WHEN t.was_answered OR t.has_callback THEN 'false'
-                 WHEN NOT t.all_ended THEN NULL  -- still going on: may yet queue or hang up
-                 WHEN t.queued THEN 'true' ELSE 'false' END AS abandoned,
-            t.wait_seconds, t.hold_seconds, t.hold_count, t.longest_hold_seconds,
-            CAST(t.transfers AS VARCHAR) AS transfers,
-            CASE WHEN t.has_callback THEN 'true' END AS callback_offered,
-            t.callback_requested_at, t.callback_at,
-            f.method AS initiation_method, t.disconnect_reason,
-            CAST(t.legs AS VARCHAR) AS legs,
-            f.attributes
-        FROM legs f
-        JOIN totals t USING (journey)
-        LEFT JOIN answered a USING (journey)
-        WHERE f.seq = 1
-        ORDER BY f.file_index, f.pos
         """
-    )
 
 
 def _write_table(con: Any, table: str, journeys: str) -> None:
