@@ -16,9 +16,9 @@ states is written as missing, never as false or 0.
    journey's first record is the one with no PreviousContactId (else the earliest initiated).
 4. The journey's canonical fields are aggregated over its records, in SQL.
 
-Every canonical column is written as text, so the shared loader parses, rejects and derives
+Every canonical column is written as text, so the shared pipeline parses, rejects and derives
 exactly as for any other source. A value that is present but unreadable (a timestamp that is
-not one) is passed through as written, so the shared loader rejects the journey naming it,
+not one) is passed through as written, so the shared parse rejects the journey naming it,
 rather than the reader dropping it silently.
 """
 
@@ -192,7 +192,7 @@ def _keep_latest_copies(con: Any, legs: str, kept: str) -> int:
     """Keep one copy per ContactId: the latest LastUpdateTimestamp, then the last in file order.
 
     A record without a ContactId cannot be matched with anything: it is kept as it is (the
-    shared loader then rejects it as missing_contact_id).
+    shared parse then rejects it as missing_contact_id).
     """
     con.execute(
         f"""
@@ -268,7 +268,7 @@ def _label_journeys(con: Any, names: _TempNames) -> None:
 
 
 def _iso(timestamp: str) -> str:
-    """An instant as ISO 8601 text in UTC, as Connect writes them (the loader reads it back)."""
+    """An instant as ISO 8601 text in UTC, as Connect writes them (the parse reads it back)."""
     return f"strftime(timezone('UTC', {timestamp}), '%Y-%m-%dT%H:%M:%S.%fZ')"
 
 
@@ -281,7 +281,7 @@ def _unreadable_value(name: str, where: str = "true") -> str:
 
 
 def _checked(name: str, value: str, where: str = "true") -> str:
-    """`value` as text, or the unreadable source value that the loader will reject."""
+    """`value` as text, or the unreadable source value that the shared parse will reject."""
     return f"coalesce({_unreadable_value(name, where)}, CAST({value} AS VARCHAR))"
 
 
