@@ -19,20 +19,20 @@ from pathlib import Path
 from typing import Any
 
 from promise_audit.errors import RecordsError, UsageError
-from promise_audit.promises.model import SOURCE_FORMATS, ColumnMapping, Source
-from promise_audit.records.loader import EXTENSIONS
+from promise_audit.promises.model import ColumnMapping, Source
+from promise_audit.records.formats import (
+    EXTENSIONS,
+    FORMAT_NAMES,
+    PLAIN_FORMATS,
+    PLATFORM_NAMES,
+    spoken,
+)
 from promise_audit.records.schema import FieldType
 
 SAMPLE_ROWS = 2000
 SAMPLE_VALUES = 3
 # Whole values that exports write for "no value"; offered as null_values when seen
 NULL_MARKERS = ("?", "N/A", "n/a", "#N/A", "NULL", "null", "None", "Unspecified", "0 Unspecified")
-PLATFORM_NAMES = {
-    "amazon-connect-ctr": "Amazon Connect contact records (CTR)",
-    "zendesk": "Zendesk tickets (API JSON)",
-    "genesys-cloud": "Genesys Cloud conversation details",
-    "freshdesk": "Freshdesk ticket export (CSV)",
-}
 
 _ISO = re.compile(
     r"\d{4}-\d{2}-\d{2}(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?\s*(?:Z|[+-]\d{2}:?\d{2})?",
@@ -172,10 +172,11 @@ def profile_export(path: str, *, format_in: str | None = None) -> Profile:
     import duckdb
 
     from promise_audit.engine.backends import connect
-    from promise_audit.records.loader import _read_raw, resolve_files
+    from promise_audit.records.files import resolve_files
+    from promise_audit.records.read import read_raw
 
-    if format_in is not None and format_in not in SOURCE_FORMATS:
-        raise UsageError(f"--format-in {format_in!r}: the formats are {', '.join(SOURCE_FORMATS)}")
+    if format_in is not None and format_in not in FORMAT_NAMES:
+        raise UsageError(f"--format-in {format_in!r}: the formats are {', '.join(FORMAT_NAMES)}")
     files = resolve_files(Source(path=path), Path.cwd(), path)
     head = _head(files[0])
     if not head.strip():
@@ -185,7 +186,7 @@ def profile_export(path: str, *, format_in: str | None = None) -> Profile:
     fmt = format_in or platform or _plain_format(files[0]) or _looks_json(head)
     if fmt is None:
         raise RecordsError(
-            "cannot tell the format: give --format-in csv, tsv, json, jsonl, parquet or xlsx",
+            f"cannot tell the format: give --format-in {spoken(PLAIN_FORMATS)}",
             files[0],
         )
     if fmt == "csv" and head.count(b"\t") > head.count(b",") and b"\n" in head:
@@ -201,7 +202,7 @@ def profile_export(path: str, *, format_in: str | None = None) -> Profile:
     )
     con = connect()
     try:
-        raw_read = _read_raw(con, "inspect", fmt, files, source)
+        raw_read = read_raw(con, "inspect", fmt, files, source)
         table = '"raw_inspect"'
         names = [c for c in con.columns(table) if c not in ("_file", "_n")]
         try:

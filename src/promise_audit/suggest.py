@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from promise_audit.profiling import MIDNIGHTS, ColumnProfile, Profile
+from promise_audit.records.formats import PLATFORM_FORMATS
 from promise_audit.records.schema import CANONICAL_FIELDS, REQUIRED_FIELDS, FieldType
 
 HIGH, MEDIUM, LOW = "high", "medium", "low"
@@ -197,7 +198,7 @@ def _name_score(field_name: str, column: str) -> tuple[float, str] | None:
 
 def suggest_mapping(profile: Profile) -> Suggested:
     """The mapping a promise file's `columns:` could start from (see the module docstring)."""
-    if profile.format in ("amazon-connect-ctr", "zendesk", "genesys-cloud", "freshdesk"):
+    if profile.format in PLATFORM_FORMATS:
         return _platform(profile)
     columns = [c for c in profile.columns if c.type != "empty"]
     taken: set[str] = set()

@@ -8,7 +8,7 @@ from dataclasses import asdict
 from typing import Any
 
 from promise_audit import __version__
-from promise_audit.records.loader import Accounting
+from promise_audit.records.types import Accounting
 from promise_audit.render.reconcile import reconcile_dict
 from promise_audit.results import AuditResult, PromiseResult
 
