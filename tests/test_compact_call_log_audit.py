@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -210,3 +211,70 @@ def test_every_call_is_used_and_each_invalid_answer_time_is_counted(
     assert result.records.invalid_by_field == {
         "answered_at": {"before_enqueued_at": invalid["answered_at"]}
     }
+
+
+# The same log where the export's outcome column says who was answered, and no answer time is
+# mapped: a queued call the outcome says nobody answered is an abandon.
+PROMISES_BY_OUTCOME = PROMISES.replace(
+    '      answered_at: {date: date, time: ser_start, format: "%y%m%d %H:%M:%S", '
+    'null_if: ["0:00:00"]}\n',
+    "      answered: {expr: \"outcome = 'AGENT'\"}\n",
+)
+
+
+def _expected_by_outcome(rows: list[dict[str, str]]) -> tuple[Tally, Tally]:
+    starts = [_at(r, "vru_entry") for r in rows]
+    as_of = max(s for s in starts if s is not None)
+    wait_time, availability = Tally(), Tally()
+    for row, start in zip(rows, starts, strict=True):
+        assert start is not None
+        queued_at = _at(row, "q_start")
+        if queued_at is not None and queued_at > as_of:
+            queued_at = None
+        answered = row["outcome"] == "AGENT"
+        wait = dt.timedelta(seconds=int(row["q_time"]))
+        still_waiting = queued_at is not None and queued_at + wait > as_of
+        if still_waiting:
+            availability.add("pending")
+        elif answered:
+            availability.add("kept")
+        elif queued_at is None:
+            availability.add("broken", "unanswered")
+        elif wait <= dt.timedelta(0):
+            availability.add("excluded", "short_abandon")
+        else:
+            availability.add("broken", "abandoned")
+        if queued_at is None:
+            continue
+        if still_waiting:
+            late = queued_at + LIMIT <= as_of
+            wait_time.add("broken" if late else "pending", "waited_too_long" if late else None)
+        elif wait > LIMIT:
+            wait_time.add("broken", "waited_too_long")
+        elif answered:
+            wait_time.add("kept")
+        elif wait <= dt.timedelta(0):
+            wait_time.add("excluded", "short_abandon")
+        else:
+            wait_time.add("broken", "abandoned")
+    return wait_time, availability
+
+
+def test_an_outcome_column_mapped_to_answered_gives_the_same_abandons(
+    tmp_path: Path,
+) -> None:
+    rows = _calls(seed=2000, count=1500)
+    lines = ["\t".join(HEADER)] + ["\t".join(row[c] for c in HEADER) for row in rows]
+    (tmp_path / "calls.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (tmp_path / "promises.yaml").write_text(PROMISES_BY_OUTCOME, encoding="utf-8")
+    assert "answered: {expr" in PROMISES_BY_OUTCOME
+
+    result = audit(tmp_path / "promises.yaml")
+    wait_time, availability = _expected_by_outcome(rows)
+
+    assert wait_time.broken["abandoned"] > 0 and availability.broken["unanswered"] > 0
+    for promise_id, expected in (("answer-1m", wait_time), ("person", availability)):
+        promise = promise_of(result, promise_id)
+        assert counts_of(promise) == expected.counts()
+        assert dict(promise.broken_by_reason) == dict(expected.broken)
+        assert dict(promise.excluded_by_reason) == dict(expected.excluded)

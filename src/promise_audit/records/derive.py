@@ -24,7 +24,7 @@ def derive_available(provided: frozenset[str]) -> frozenset[str]:
     available = set(provided)
     if "enqueued_at" in provided and ({"answered_at", "ended_at"} & provided):
         available.add("wait_seconds")
-    if "answered_at" in provided and ({"enqueued_at", "wait_seconds"} & provided):
+    if {"answered_at", "answered"} & provided and {"enqueued_at", "wait_seconds"} & provided:
         available.add("abandoned")
     if "longest_hold_seconds" not in provided and {"hold_seconds", "hold_count"} <= provided:
         available.add("longest_hold_seconds")
@@ -111,6 +111,7 @@ def _derivation_inputs(
         return [
             ("true", queued),
             (f"{queued} IS NOT NULL", "answered_at"),
+            (f"{queued} IS NOT NULL", "answered"),
             (f"{queued} IS NOT NULL AND {answered} IS NULL", "ended_at"),
         ]
     if field_name == "longest_hold_seconds":
@@ -141,19 +142,24 @@ def _derivation(field_name: str, provided: frozenset[str], as_of: str) -> str | 
             f"{untimed}"
             f"WHEN {answered} IS NULL THEN epoch({ended_by}) - epoch(enqueued_at) END"
         )
-    if field_name == "abandoned" and "answered_at" in provided:
+    if field_name == "abandoned" and {"answered_at", "answered"} & provided:
         if "enqueued_at" in provided:
             queued = "enqueued_at IS NOT NULL"
         elif "wait_seconds" in provided:
             queued = "wait_seconds IS NOT NULL"
         else:
             return None
+        # an answer time after as_of: still waiting then, neither answered nor abandoned yet
+        undecided = f"{answered} IS NOT NULL"
         if "answered" in provided:
             # the source says a person answered, even where it has no time for it
             answered_by = f"CASE WHEN coalesce(answered, false) THEN {as_of} ELSE {answered_by} END"
+            if "answered_at" not in provided:
+                # only the answered flag: where it is missing, whether anyone answered is unknown
+                undecided = "answered IS NULL"
         return (
             f"CASE WHEN NOT ({queued}) OR {answered_by} IS NOT NULL THEN false "
-            f"WHEN {answered} IS NOT NULL OR {ended} > {as_of} THEN NULL ELSE true END"
+            f"WHEN {undecided} OR {ended} > {as_of} THEN NULL ELSE true END"
         )
     if field_name == "longest_hold_seconds" and {"hold_seconds", "hold_count"} <= provided:
         return "CASE WHEN hold_count <= 1 THEN hold_seconds END"
@@ -173,8 +179,13 @@ def _gap_fill(field_name: str, provided: frozenset[str], as_of: str) -> str | No
     answered_by = f"CASE WHEN answered_at <= {as_of} THEN answered_at END"
     if field_name == "answered" and "answered_at" in provided:
         return f"CASE WHEN {answered_by} IS NOT NULL THEN true END"
-    if field_name == "abandoned" and "answered_at" in provided:
-        return f"CASE WHEN {answered_by} IS NOT NULL THEN false END"
+    if field_name == "abandoned" and {"answered_at", "answered"} & provided:
+        proofs = []
+        if "answered_at" in provided:
+            proofs.append(f"{answered_by} IS NOT NULL")
+        if "answered" in provided:
+            proofs.append("coalesce(answered, false)")
+        return f"CASE WHEN {' OR '.join(proofs)} THEN false END"
     if field_name in ("answered", "abandoned"):
         return None
     return _derivation(field_name, provided, as_of)
