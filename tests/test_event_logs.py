@@ -229,3 +229,77 @@ def test_inspect_lists_the_event_log_columns_and_counts_cases(tmp_path: Path) ->
     assert report.columns == tuple(HEADER.split(","))
     # three cases and the event with no case number, which would be rejected
     assert (report.records, report.rejected) == (4, 1)
+
+
+# Case A has one event whose time is unreadable ('soon'), between two readable ones; every
+# time of case B is unreadable; case D is resolved at 10:00 and again at an unreadable time;
+# the last event has no case.
+UNREADABLE_LOG = """\
+A,New,G1,0,1/10/2026 09:00,1/10/2026 09:00,true
+A,Active,G2,1,soon,1/10/2026 09:00,true
+A,Resolved,G1,2,1/10/2026 12:00,1/10/2026 09:00,true
+B,New,G1,0,xx,1/10/2026 09:00,true
+B,Resolved,G1,1,yy,1/10/2026 09:00,false
+D,New,G1,0,1/10/2026 09:00,1/10/2026 09:00,true
+D,Resolved,G1,1,1/10/2026 10:00,1/10/2026 09:00,true
+D,Resolved,G1,2,later,1/10/2026 09:00,true
+?,New,G9,0,3/10/2026 12:00,3/10/2026 12:00,true
+"""
+
+
+def test_an_unreadable_event_time_is_an_invalid_value_with_its_row(tmp_path: Path) -> None:
+    _, accounting = load(tmp_path, UNREADABLE_LOG)
+    assert accounting.invalid_by_field["event_at"] == {"unparseable": 4}
+    events = [
+        (v.row, v.column, v.reason, v.value)
+        for v in accounting.invalid_sample
+        if v.field == "event_at"
+    ]
+    assert events == [
+        (2, "updated", "unparseable", "soon"),
+        (4, "updated", "unparseable", "xx"),
+        (5, "updated", "unparseable", "yy"),
+        (8, "updated", "unparseable", "later"),
+    ]
+
+
+def test_an_unreadable_event_is_left_out_of_its_case_fold(tmp_path: Path) -> None:
+    cases, _ = load(tmp_path, UNREADABLE_LOG)
+    # A: G1 (09:00), [G2 unreadable, left out], G1 (12:00): no change of group
+    assert cases["A"]["transfers"] == 0
+    assert cases["A"]["resolved_at"] == utc(1, 12)
+    # its last readable event gives its columns; the unreadable one is not sorted last
+    assert cases["A"]["mod"] == "2"
+    # the time in a state cannot be known: the unreadable event may end a stretch in it
+    assert cases["A"]["awaiting_user"] is None
+
+
+def test_a_time_an_unreadable_event_may_decide_is_invalid_for_the_case(tmp_path: Path) -> None:
+    cases, accounting = load(tmp_path, UNREADABLE_LOG)
+    # D was resolved at 10:00, and again at a time that cannot be read: maybe later
+    assert cases["D"]["resolved_at"] is None
+    assert cases["D"]["_invalid_resolved_at"] == "unparseable"
+    assert accounting.invalid_by_field["resolved_at"] == {"unparseable": 2}  # B and D
+
+
+def test_a_case_with_no_readable_event_time_is_folded_in_file_order(tmp_path: Path) -> None:
+    cases, accounting = load(tmp_path, UNREADABLE_LOG)
+    # B is used (its start comes from `opened`), its last event in the file gives its columns,
+    # and its resolution time is invalid
+    assert cases["B"]["initiated_at"] == utc(1, 9)
+    assert cases["B"]["made_sla"] == "false"
+    assert cases["B"]["_invalid_resolved_at"] == "unparseable"
+    # 9 events = 5 folded + 3 cases used + 1 event with no case, rejected at its row
+    assert (accounting.read, accounting.folded, accounting.used) == (9, 5, 3)
+    assert accounting.rejects_by_reason == {"missing_contact_id": 1}
+    (reject,) = accounting.reject_sample
+    assert (reject.row, reject.reason) == (9, "missing_contact_id")
+    assert accounting.reconciles()
+
+
+def test_an_event_with_no_case_is_rejected_whatever_contact_id_reads(tmp_path: Path) -> None:
+    columns = {**COLUMNS, "contact_id": "group"}
+    cases, accounting = load(tmp_path, UNREADABLE_LOG, columns=columns)
+    # the event with no case has group G9, but belongs to no case: rejected, not a record
+    assert "G9" not in cases
+    assert accounting.rejects_by_reason == {"missing_contact_id": 1}

@@ -41,6 +41,8 @@ from promise_audit.records.raw import (
 from promise_audit.records.schema import CANONICAL_FIELDS, REQUIRED_FIELDS, FieldType
 
 REJECT_SAMPLE = 100
+# the field an event log's unreadable event times are counted under (invalid_by_field)
+EVENT_AT = "event_at"
 # Columns of the parsed table that are the tool's bookkeeping, not the source's; a source
 # column may not take one of these names (in any case), or it would replace the bookkeeping.
 RESERVED_COLUMNS = frozenset(
@@ -151,6 +153,8 @@ class StagedSource:
     # fields checked for invalid values (each has `_invalid_<field>` and `_bad_<field>`
     # columns in the parsed table), and the source column each comes from
     checked: Mapping[str, str] = field(default_factory=dict)
+    # an event log's events whose time cannot be read: how many, and the first of them
+    unreadable_events: tuple[int, tuple[InvalidValue, ...]] = (0, ())
 
 
 @dataclass(frozen=True)
@@ -771,7 +775,20 @@ def stage_source(
         columns=columns_as_read,
         attribute_types=attribute_types,
         checked={f: column for f, (column, _) in checked.items()},
+        unreadable_events=_unreadable_events(folded),
     )
+
+
+def _unreadable_events(folded: Any) -> tuple[int, tuple[InvalidValue, ...]]:
+    """An event log's events with an unreadable time: invalid values of the field `event_at`
+    (records/events.py leaves them out of their case's fold)."""
+    if folded is None or not folded.unreadable:
+        return 0, ()
+    sample = tuple(
+        InvalidValue(file, row, EVENT_AT, column, "unparseable", value)
+        for file, row, column, value in folded.unreadable_sample
+    )
+    return folded.unreadable, sample
 
 
 def _fold(
@@ -1240,6 +1257,10 @@ def finish_source(con: Any, staged: StagedSource, as_of: dt.datetime | None) -> 
             f"ORDER BY _file_index, _row, _field_order LIMIT {REJECT_SAMPLE}"
         ).fetchall()
     )
+    unreadable_events, unreadable_sample = staged.unreadable_events
+    if unreadable_events:
+        by_field[EVENT_AT] = {"unparseable": unreadable_events}
+        invalid_sample = (unreadable_sample + invalid_sample)[:REJECT_SAMPLE]
     raw = staged.raw
     parser_rejected = raw.malformed
     duplicates += raw.duplicates
