@@ -303,3 +303,69 @@ def test_an_event_with_no_case_is_rejected_whatever_contact_id_reads(tmp_path: P
     # the event with no case has group G9, but belongs to no case: rejected, not a record
     assert "G9" not in cases
     assert accounting.rejects_by_reason == {"missing_contact_id": 1}
+
+
+# Four cases of two events each. SHARE_LOG_ACTIVE: one Active event's time is unreadable (1 of
+# 8 events; no case value depends on it). SHARE_LOG_RESOLVED: one Resolved event's time is
+# unreadable (1 of 8 events, and case Q's resolved_at is invalid: 1 of 4 cases).
+def share_log(unreadable_state: str) -> str:
+    rows = []
+    for case in "PQRS":
+        rows.append(f"{case},New,G1,0,1/10/2026 09:00,1/10/2026 09:00,true")
+        state = unreadable_state if case == "Q" else "Resolved"
+        at = "soon" if case == "Q" else "1/10/2026 10:00"
+        rows.append(f"{case},{state},G1,1,{at},1/10/2026 09:00,true")
+    return "\n".join(rows) + "\n"
+
+
+def audit_share(tmp_path: Path, log: str, max_rejected: float) -> Any:
+    (tmp_path / "log.csv").write_text(HEADER + "\n" + log, encoding="utf-8")
+    source = {
+        "events": EVENTS,
+        "columns": {
+            "initiated_at": {"first": "opened", "format": DAY_FIRST},
+            "resolved_at": {"last_at": "state = 'Resolved'"},
+        },
+        "null_values": ["", "?"],
+        "max_rejected": max_rejected,
+    }
+    promise = {"id": "fix-1d", "kind": "resolution_time", "limit": "24h"}
+    return audit(write_promise_file(tmp_path / "p.yaml", [promise], records="log.csv",
+                                    source=source))  # fmt: skip
+
+
+def test_max_rejected_counts_unusable_events_over_events_read(tmp_path: Path) -> None:
+    # 1 of 8 events unreadable: 12.5%, exactly at the limit, passes
+    result = audit_share(tmp_path, share_log("Active"), 0.125)
+    assert result.records.invalid_by_field == {"event_at": {"unparseable": 1}}
+    with pytest.raises(RecordsError, match=r"1 of 8 events unusable \(12\.5%") as error:
+        audit_share(tmp_path, share_log("Active"), 0.12)
+    message = str(error.value)
+    assert "mostly unparseable event time (1), first at row 4, column 'updated', value 'soon'" in (
+        message
+    )
+
+
+def test_an_event_with_no_case_is_an_unusable_event(tmp_path: Path) -> None:
+    log = share_log("Resolved").replace("Q,Resolved,G1,1,soon", "Q,Resolved,G1,1,1/10/2026 10:00")
+    log += "?,New,G9,0,3/10/2026 12:00,3/10/2026 12:00,true\n"
+    # 1 of 9 events has no case: 11.1%
+    assert audit_share(tmp_path, log, 0.12).records.rejected == 1
+    with pytest.raises(RecordsError, match=r"1 of 9 events unusable .* mostly missing case"):
+        audit_share(tmp_path, log, 0.11)
+
+
+def test_max_rejected_counts_cases_with_an_unreadable_value_over_cases(tmp_path: Path) -> None:
+    # Q's Resolved event is unreadable: 1 of 8 events (12.5%) and 1 of 4 cases (25%)
+    result = audit_share(tmp_path, share_log("Resolved"), 0.25)
+    assert result.records.invalid_by_field == {
+        "event_at": {"unparseable": 1},
+        "resolved_at": {"unparseable": 1},
+    }
+    (promise,) = result.promises
+    assert promise.excluded_by_reason == {"invalid_resolved_at": 1}
+    with pytest.raises(
+        RecordsError,
+        match=r"1 of 4 cases rejected or unreadable \(25%.* mostly unparseable resolved_at",
+    ):
+        audit_share(tmp_path, share_log("Resolved"), 0.2)

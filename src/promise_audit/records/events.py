@@ -26,7 +26,7 @@ of its own (rejected as `missing_contact_id`, whatever column contact_id is read
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from difflib import get_close_matches
 from typing import Any
 
@@ -58,10 +58,18 @@ class FoldedEvents:
     # the folded table's columns derived from the events: already clean (null_values were
     # applied to the events), so a count of 0 stays 0 where '0' means missing in the export
     derived: frozenset[str]
+    problems: EventProblems = field(default_factory=lambda: EventProblems())
+
+
+@dataclass(frozen=True)
+class EventProblems:
+    """The events an event log could not use, for the accounting and max_rejected."""
+
     # events whose time is written but unreadable (left out of the folds): how many, and the
     # first UNREADABLE_SAMPLE of them as (file, row, column, value), in file order
     unreadable: int = 0
     unreadable_sample: tuple[tuple[str, int, str, str], ...] = ()
+    without_case: int = 0  # events with no case key (each a row of its own, rejected)
 
 
 UNREADABLE_SAMPLE = 100
@@ -263,12 +271,13 @@ def fold_events(
         f"UNION ALL SELECT r._file, r._row, {unfolded}"
         f"{unfolded_derived} FROM {events_table} r WHERE r._case IS NULL"
     )
-    events, cases, unreadable = (
+    events, cases, unreadable, without_case = (
         int(v or 0)
         for v in con.execute(
             f"SELECT (SELECT count(*) FROM {events_table}), (SELECT count(*) FROM {folded}), "
             f"(SELECT count(*) FROM {events_table} WHERE _case IS NOT NULL "
-            "AND _at_bad IS NOT NULL)"
+            "AND _at_bad IS NOT NULL), "
+            f"(SELECT count(*) FROM {events_table} WHERE _case IS NULL)"
         ).fetchone()
     )
     sample: tuple[tuple[str, int, str, str], ...] = ()
@@ -288,6 +297,5 @@ def fold_events(
         cases=cases,
         attribute_types=attribute_types,
         derived=frozenset(outputs),
-        unreadable=unreadable,
-        unreadable_sample=sample,
+        problems=EventProblems(unreadable, sample, without_case),
     )

@@ -27,6 +27,7 @@ from typing import Any
 
 from promise_audit.errors import RecordsError
 from promise_audit.promises.model import ColumnMapping, Source
+from promise_audit.records.events import EventProblems
 from promise_audit.records.parse import (
     parse_text_as,
 )
@@ -153,8 +154,8 @@ class StagedSource:
     # fields checked for invalid values (each has `_invalid_<field>` and `_bad_<field>`
     # columns in the parsed table), and the source column each comes from
     checked: Mapping[str, str] = field(default_factory=dict)
-    # an event log's events whose time cannot be read: how many, and the first of them
-    unreadable_events: tuple[int, tuple[InvalidValue, ...]] = (0, ())
+    # an event log's events it could not use (records/events.py)
+    event_problems: EventProblems | None = None
 
 
 @dataclass(frozen=True)
@@ -775,20 +776,8 @@ def stage_source(
         columns=columns_as_read,
         attribute_types=attribute_types,
         checked={f: column for f, (column, _) in checked.items()},
-        unreadable_events=_unreadable_events(folded),
+        event_problems=None if folded is None else folded.problems,
     )
-
-
-def _unreadable_events(folded: Any) -> tuple[int, tuple[InvalidValue, ...]]:
-    """An event log's events with an unreadable time: invalid values of the field `event_at`
-    (records/events.py leaves them out of their case's fold)."""
-    if folded is None or not folded.unreadable:
-        return 0, ()
-    sample = tuple(
-        InvalidValue(file, row, EVENT_AT, column, "unparseable", value)
-        for file, row, column, value in folded.unreadable_sample
-    )
-    return folded.unreadable, sample
 
 
 def _fold(
@@ -1257,10 +1246,15 @@ def finish_source(con: Any, staged: StagedSource, as_of: dt.datetime | None) -> 
             f"ORDER BY _file_index, _row, _field_order LIMIT {REJECT_SAMPLE}"
         ).fetchall()
     )
-    unreadable_events, unreadable_sample = staged.unreadable_events
-    if unreadable_events:
-        by_field[EVENT_AT] = {"unparseable": unreadable_events}
-        invalid_sample = (unreadable_sample + invalid_sample)[:REJECT_SAMPLE]
+    problems = staged.event_problems
+    if problems is not None and problems.unreadable:
+        # events with an unreadable time: invalid values of `event_at` (left out of the fold)
+        by_field[EVENT_AT] = {"unparseable": problems.unreadable}
+        unreadable_events = tuple(
+            InvalidValue(file, row, EVENT_AT, column, "unparseable", value)
+            for file, row, column, value in problems.unreadable_sample
+        )
+        invalid_sample = (unreadable_events + invalid_sample)[:REJECT_SAMPLE]
     raw = staged.raw
     parser_rejected = raw.malformed
     duplicates += raw.duplicates
@@ -1379,6 +1373,10 @@ def check_rejected_share(
         ).fetchone()[0]
     )
     unusable = accounting.rejected + unreadable_rows
+    problems = staged.event_problems
+    if problems is not None:
+        _check_event_log_share(con, staged, accounting, source, problems, unreadable_rows)
+        return
     if unusable / read <= source.max_rejected:
         return
     causes = dict(accounting.rejects_by_reason)
@@ -1409,6 +1407,76 @@ def check_rejected_share(
         f"at {where}: {hint}",
         staged.files[0] if len(staged.files) == 1 else str(Path(staged.files[0]).parent),
     )
+
+
+def _check_event_log_share(
+    con: Any,
+    staged: StagedSource,
+    accounting: Accounting,
+    source: Source,
+    problems: EventProblems,
+    unreadable_cases: int,
+) -> None:
+    """max_rejected on an event log, checked twice, each share at most max_rejected:
+
+    - of the events read, those it could not use: rows the file parser could not split, events
+      with no case, and events whose time cannot be read;
+    - of the cases, those rejected (no readable start) or holding a value that cannot be read
+      (an invalid `first_at` an unreadable event decides, say), as for a contact record.
+    """
+    label = staged.files[0] if len(staged.files) == 1 else str(Path(staged.files[0]).parent)
+    limit = source.max_rejected
+    malformed = staged.raw.malformed
+    events_read = accounting.read
+    unusable = malformed + problems.without_case + problems.unreadable
+    if unusable / events_read > limit:
+        causes = {
+            "malformed_row": malformed,
+            "missing case": problems.without_case,
+            "unparseable event time": problems.unreadable,
+        }
+        cause, count = max(causes.items(), key=lambda item: (item[1], item[0]))
+        where = ""
+        if cause == "unparseable event time" and problems.unreadable_sample:
+            _file, row, column, value = problems.unreadable_sample[0]
+            where = f", first at row {row}, column {column!r}, value {_shortened(value)!r}"
+        hint = (
+            "check events.format (a day-first date read month-first, or the reverse?), or "
+            if cause == "unparseable event time"
+            else ""
+        )
+        raise RecordsError(
+            f"{unusable:,} of {events_read:,} events unusable ({_percent(unusable / events_read)}"
+            f", more than max_rejected {_percent(limit)}); mostly {cause} ({count:,}){where}: "
+            f"{hint}set max_rejected: on the source to accept more",
+            label,
+        )
+    cases = accounting.cases - problems.without_case
+    rejected_cases = accounting.rejected - malformed - problems.without_case
+    unusable = rejected_cases + unreadable_cases
+    if cases and unusable / cases > limit:
+        causes = dict(accounting.rejects_by_reason)
+        causes.pop("malformed_row", None)
+        if "missing_contact_id" in causes:
+            causes["missing_contact_id"] -= problems.without_case
+        for field_name, reasons in accounting.invalid_by_field.items():
+            if field_name != EVENT_AT and reasons.get("unparseable"):
+                causes[f"unparseable {field_name}"] = reasons["unparseable"]
+        cause, count = max(causes.items(), key=lambda item: (item[1], item[0]))
+        example = _first_example(con, staged, cause)
+        where = (
+            f", first at row {example.row}"
+            + (f", column {example.column!r}" if example.column else "")
+            + (f", value {_shortened(example.value)!r}" if example.value is not None else "")
+            if example is not None
+            else ""
+        )
+        raise RecordsError(
+            f"{unusable:,} of {cases:,} cases rejected or unreadable "
+            f"({_percent(unusable / cases)}, more than max_rejected {_percent(limit)}); mostly "
+            f"{cause} ({count:,}){where}: set max_rejected: on the source to accept more",
+            label,
+        )
 
 
 def _first_example(con: Any, staged: StagedSource, cause: str) -> Reject | None:
