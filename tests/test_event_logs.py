@@ -231,3 +231,143 @@ def test_inspect_lists_the_event_log_columns_and_counts_cases(tmp_path: Path) ->
     assert report.columns == tuple(HEADER.split(","))
     # three cases and the event with no case number, which would be rejected
     assert (report.records, report.rejected) == (4, 1)
+
+
+# Case A has one event whose time is unreadable ('soon'), between two readable ones; every
+# time of case B is unreadable; case D is resolved at 10:00 and again at an unreadable time;
+# the last event has no case.
+UNREADABLE_LOG = """\
+A,New,G1,0,1/10/2026 09:00,1/10/2026 09:00,true
+A,Active,G2,1,soon,1/10/2026 09:00,true
+A,Resolved,G1,2,1/10/2026 12:00,1/10/2026 09:00,true
+B,New,G1,0,xx,1/10/2026 09:00,true
+B,Resolved,G1,1,yy,1/10/2026 09:00,false
+D,New,G1,0,1/10/2026 09:00,1/10/2026 09:00,true
+D,Resolved,G1,1,1/10/2026 10:00,1/10/2026 09:00,true
+D,Resolved,G1,2,later,1/10/2026 09:00,true
+?,New,G9,0,3/10/2026 12:00,3/10/2026 12:00,true
+"""
+
+
+def test_an_unreadable_event_time_is_an_invalid_value_with_its_row(tmp_path: Path) -> None:
+    _, accounting = load(tmp_path, UNREADABLE_LOG)
+    assert accounting.invalid_by_field["event_at"] == {"unparseable": 4}
+    events = [
+        (v.row, v.column, v.reason, v.value)
+        for v in accounting.invalid_sample
+        if v.field == "event_at"
+    ]
+    assert events == [
+        (2, "updated", "unparseable", "soon"),
+        (4, "updated", "unparseable", "xx"),
+        (5, "updated", "unparseable", "yy"),
+        (8, "updated", "unparseable", "later"),
+    ]
+
+
+def test_an_unreadable_event_is_left_out_of_its_case_fold(tmp_path: Path) -> None:
+    cases, _ = load(tmp_path, UNREADABLE_LOG)
+    # A: G1 (09:00), [G2 unreadable, left out], G1 (12:00): no change of group
+    assert cases["A"]["transfers"] == 0
+    assert cases["A"]["resolved_at"] == utc(1, 12)
+    # its last readable event gives its columns; the unreadable one is not sorted last
+    assert cases["A"]["mod"] == "2"
+    # the time in a state cannot be known: the unreadable event may end a stretch in it
+    assert cases["A"]["awaiting_user"] is None
+
+
+def test_a_time_an_unreadable_event_may_decide_is_invalid_for_the_case(tmp_path: Path) -> None:
+    cases, accounting = load(tmp_path, UNREADABLE_LOG)
+    # D was resolved at 10:00, and again at a time that cannot be read: maybe later
+    assert cases["D"]["resolved_at"] is None
+    assert cases["D"]["_invalid_resolved_at"] == "unparseable"
+    assert accounting.invalid_by_field["resolved_at"] == {"unparseable": 2}  # B and D
+
+
+def test_a_case_with_no_readable_event_time_is_folded_in_file_order(tmp_path: Path) -> None:
+    cases, accounting = load(tmp_path, UNREADABLE_LOG)
+    # B is used (its start comes from `opened`), its last event in the file gives its columns,
+    # and its resolution time is invalid
+    assert cases["B"]["initiated_at"] == utc(1, 9)
+    assert cases["B"]["made_sla"] == "false"
+    assert cases["B"]["_invalid_resolved_at"] == "unparseable"
+    # 9 events = 5 folded + 3 cases used + 1 event with no case, rejected at its row
+    assert (accounting.read, accounting.folded, accounting.used) == (9, 5, 3)
+    assert accounting.rejects_by_reason == {"missing_contact_id": 1}
+    (reject,) = accounting.reject_sample
+    assert (reject.row, reject.reason) == (9, "missing_contact_id")
+    assert accounting.reconciles()
+
+
+def test_an_event_with_no_case_is_rejected_whatever_contact_id_reads(tmp_path: Path) -> None:
+    columns = {**COLUMNS, "contact_id": "group"}
+    cases, accounting = load(tmp_path, UNREADABLE_LOG, columns=columns)
+    # the event with no case has group G9, but belongs to no case: rejected, not a record
+    assert "G9" not in cases
+    assert accounting.rejects_by_reason == {"missing_contact_id": 1}
+
+
+# Four cases of two events each. SHARE_LOG_ACTIVE: one Active event's time is unreadable (1 of
+# 8 events; no case value depends on it). SHARE_LOG_RESOLVED: one Resolved event's time is
+# unreadable (1 of 8 events, and case Q's resolved_at is invalid: 1 of 4 cases).
+def share_log(unreadable_state: str) -> str:
+    rows = []
+    for case in "PQRS":
+        rows.append(f"{case},New,G1,0,1/10/2026 09:00,1/10/2026 09:00,true")
+        state = unreadable_state if case == "Q" else "Resolved"
+        at = "soon" if case == "Q" else "1/10/2026 10:00"
+        rows.append(f"{case},{state},G1,1,{at},1/10/2026 09:00,true")
+    return "\n".join(rows) + "\n"
+
+
+def audit_share(tmp_path: Path, log: str, max_rejected: float) -> Any:
+    (tmp_path / "log.csv").write_text(HEADER + "\n" + log, encoding="utf-8")
+    source = {
+        "events": EVENTS,
+        "columns": {
+            "initiated_at": {"first": "opened", "format": DAY_FIRST},
+            "resolved_at": {"last_at": "state = 'Resolved'"},
+        },
+        "null_values": ["", "?"],
+        "max_rejected": max_rejected,
+    }
+    promise = {"id": "fix-1d", "kind": "resolution_time", "limit": "24h"}
+    return audit(write_promise_file(tmp_path / "p.yaml", [promise], records="log.csv",
+                                    source=source))  # fmt: skip
+
+
+def test_max_rejected_counts_unusable_events_over_events_read(tmp_path: Path) -> None:
+    # 1 of 8 events unreadable: 12.5%, exactly at the limit, passes
+    result = audit_share(tmp_path, share_log("Active"), 0.125)
+    assert result.records.invalid_by_field == {"event_at": {"unparseable": 1}}
+    with pytest.raises(RecordsError, match=r"1 of 8 events unusable \(12\.5%") as error:
+        audit_share(tmp_path, share_log("Active"), 0.12)
+    message = str(error.value)
+    assert "mostly unparseable event time (1), first at row 4, column 'updated', value 'soon'" in (
+        message
+    )
+
+
+def test_an_event_with_no_case_is_an_unusable_event(tmp_path: Path) -> None:
+    log = share_log("Resolved").replace("Q,Resolved,G1,1,soon", "Q,Resolved,G1,1,1/10/2026 10:00")
+    log += "?,New,G9,0,3/10/2026 12:00,3/10/2026 12:00,true\n"
+    # 1 of 9 events has no case: 11.1%
+    assert audit_share(tmp_path, log, 0.12).records.rejected == 1
+    with pytest.raises(RecordsError, match=r"1 of 9 events unusable .* mostly missing case"):
+        audit_share(tmp_path, log, 0.11)
+
+
+def test_max_rejected_counts_cases_with_an_unreadable_value_over_cases(tmp_path: Path) -> None:
+    # Q's Resolved event is unreadable: 1 of 8 events (12.5%) and 1 of 4 cases (25%)
+    result = audit_share(tmp_path, share_log("Resolved"), 0.25)
+    assert result.records.invalid_by_field == {
+        "event_at": {"unparseable": 1},
+        "resolved_at": {"unparseable": 1},
+    }
+    (promise,) = result.promises
+    assert promise.excluded_by_reason == {"invalid_resolved_at": 1}
+    with pytest.raises(
+        RecordsError,
+        match=r"1 of 4 cases rejected or unreadable \(25%.* mostly unparseable resolved_at",
+    ):
+        audit_share(tmp_path, share_log("Resolved"), 0.2)

@@ -163,7 +163,10 @@ def test_markdown_and_html_reports_show_the_agreement_table(tmp_path: Path) -> N
     assert "- Difference: 42.0 points above the audit" in markdown
     html = render_html(data)
     assert "Beside Desk SLA" in html
-    assert "audit broken (late), platform kept; measure 25 hours to 30 hours" in html
+    assert (
+        "audit broken (late), platform kept: clock from initiated_at to resolved_at; "
+        "resolved_at came 1 h to 6 h after the 24 hours limit"
+    ) in html
 
 
 def test_explain_shows_the_platform_verdict_beside_the_audit(tmp_path: Path) -> None:
@@ -193,3 +196,108 @@ def test_a_field_only_the_platform_condition_reads_is_parsed(tmp_path: Path) -> 
     (result,) = audit(write_promise_file(tmp_path / "p.yaml", [promise])).promises
     assert result.agreement is not None
     assert result.agreement.platform_kept == 1
+
+
+def reasons_by(result: Any) -> dict[tuple[str, str, str | None], tuple[str, ...]]:
+    assert result.agreement is not None
+    return {(g.agreement, g.audit, g.platform): g.reasons for g in result.agreement.groups}
+
+
+def test_disagreement_reasons_say_by_how_much_the_clock_missed_the_limit(
+    tmp_path: Path,
+) -> None:
+    (result,) = run(tmp_path).promises
+    reasons = reasons_by(result)
+    # records 3 (30 h) and 7 (exactly 25 h) against 24 h: 1 h to 6 h late
+    assert reasons[("audit_broken_platform_kept", "broken", "kept")] == (
+        "clock from initiated_at to resolved_at",
+        "resolved_at came 1 h to 6 h after the 24 hours limit",
+    )
+    # record 4: 20 h
+    assert reasons[("audit_kept_platform_broken", "kept", "broken")] == (
+        "clock from initiated_at to resolved_at",
+        "resolved_at came 20 h after the start, within the 24 hours limit",
+    )
+
+
+def test_a_record_without_a_platform_value_says_so(tmp_path: Path) -> None:
+    (result,) = run(tmp_path).promises
+    reasons = reasons_by(result)
+    # record 5: 10 h, made_sla blank
+    assert reasons[("not_comparable", "kept", None)] == (
+        "clock from initiated_at to resolved_at",
+        "resolved_at came 10 h after the start, within the 24 hours limit",
+        "no platform value (made_sla is missing)",
+    )
+    # record 6: open on 10 Oct 00:00, its deadline at 12:00
+    assert reasons[("not_comparable", "pending", "kept")] == (
+        "clock from initiated_at to resolved_at",
+        "no resolved_at by as_of, its 24 hours not yet over: pending",
+    )
+
+
+def test_an_abandon_within_the_limit_is_excluded_in_words(tmp_path: Path) -> None:
+    rows = [
+        # abandoned after 30 s, under the 60 s limit: excluded; the platform counts it kept
+        {"contact_id": "1", "initiated_at": "2026-10-01T08:00:00Z", "wait_seconds": "30",
+         "abandoned": "true", "met": "true"},
+        # answered after 90 s: 30 s over; the platform counts it kept
+        {"contact_id": "2", "initiated_at": "2026-10-01T09:00:00Z", "wait_seconds": "90",
+         "abandoned": "false", "met": "true"},
+        # answered after 45 s; no platform value
+        {"contact_id": "3", "initiated_at": "2026-10-01T10:00:00Z", "wait_seconds": "45",
+         "abandoned": "false", "met": ""},
+    ]  # fmt: skip
+    write_csv(tmp_path / "contacts.csv", rows)
+    promise = {"id": "answer-1m", "kind": "wait_time", "limit": "60s",
+               "compare_with": {"column": "met"}}  # fmt: skip
+    (result,) = audit(write_promise_file(tmp_path / "p.yaml", [promise])).promises
+    reasons = reasons_by(result)
+    assert reasons[("not_comparable", "excluded", "kept")] == (
+        "abandoned within the limit, excluded",
+    )
+    assert reasons[("audit_broken_platform_kept", "broken", "kept")] == (
+        "measured 1 min 30 s: 30 s over the 60 seconds limit",
+    )
+    assert reasons[("not_comparable", "kept", None)] == (
+        "measured 45 s: within the 60 seconds limit",
+        "no platform value (met is missing)",
+    )
+
+
+def test_a_clock_paused_while_waiting_on_the_user_says_for_how_long(tmp_path: Path) -> None:
+    from tests.test_event_logs import COLUMNS, EVENTS, HEADER, LOG
+
+    (tmp_path / "log.csv").write_text(HEADER + "\n" + LOG, encoding="utf-8")
+    source = {"events": EVENTS, "columns": COLUMNS, "null_values": ["", "?"], "max_rejected": 0.5}
+    promise = {
+        "id": "fix-4h",
+        "kind": "custom",
+        "kept_if": "resolved_at - initiated_at - awaiting_user <= 4h",
+        "compare_with": {"column": "made_sla"},
+    }
+    path = write_promise_file(tmp_path / "p.yaml", [promise], records="log.csv", source=source)
+    (result,) = audit(path).promises
+    reasons = reasons_by(result)
+    # B: opened 09:00, resolved 14:00, awaiting the user 10:00-13:00: 2 h on the clock, kept
+    assert reasons[("both_kept", "kept", "kept")] == ("paused for awaiting_user 3 h",)
+    # A: opened 1 Oct 09:00, resolved for good 2 Oct 15:00, never waiting on the user
+    assert reasons[("both_broken", "broken", "broken")] == (
+        "never paused (awaiting_user 0 s)",
+        "broken (custom rule)",
+    )
+    (group,) = [g for g in result.agreement.groups if g.audit == "kept"]
+    assert group.pauses == (("awaiting_user", 3 * 3600.0, 3 * 3600.0),)
+
+
+def test_the_reasons_are_in_every_output(tmp_path: Path) -> None:
+    from promise_audit.render.reconcile import agreement_lines, reconcile_view
+
+    result = run(tmp_path)
+    late = "resolved_at came 1 h to 6 h after the 24 hours limit"
+    data = to_dict(result)["promises"][0]
+    assert any(late in g["reasons"] for g in data["agreement"]["groups"])
+    assert any(late in line for line in agreement_lines(result.promises[0]))
+    view = reconcile_view(data, "seconds")
+    assert view is not None
+    assert any(late in row.words for row in view.explanations)

@@ -42,6 +42,11 @@ class AgreementGroup:
     measure_min: float | None  # the decisive values: the range of the promise's measure
     measure_max: float | None
     examples: tuple[str, ...]  # up to EXAMPLES contact ids, the earliest first
+    # why, in words, from the decisive values: which field started and ended the clock and by
+    # how much it missed or kept the limit, the pause, the exclusion, the missing verdict
+    reasons: tuple[str, ...] = ()
+    # (field, low, high): the range of each duration the promise subtracts from its clock
+    pauses: tuple[tuple[str, float | None, float | None], ...] = ()
 
 
 @dataclass(frozen=True)

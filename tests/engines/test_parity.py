@@ -363,3 +363,49 @@ def test_an_event_log_folds_and_reconciles_the_same_on_postgresql(
     )
     assert on_duckdb["records"]["folded"] == 10
     assert on_postgres == on_duckdb
+
+
+def test_an_event_log_folds_and_reconciles_the_same_on_spark(
+    spark_master: str, tmp_path: Path
+) -> None:
+    """The fold, the unreadable event times, the events with no case, the agreement table with
+    its reasons and the convention table give the same result on Spark as on DuckDB (a tiny
+    log: Spark is slow to start)."""
+    import re
+
+    from tests.test_event_logs import COLUMNS, EVENTS, HEADER, LOG
+
+    # ISO dates, as a strptime format is read on DuckDB only; one event time is unreadable
+    events = re.sub(r"(\d+)/10/2026", lambda m: f"2026-10-{int(m[1]):02d}", LOG)
+    events = events.replace("C,Active,?,1,2026-10-03 10:00", "C,Active,?,1,soon")
+    (tmp_path / "log.csv").write_text(HEADER + "\n" + events, encoding="utf-8")
+    document = {
+        "organization": "Desk",
+        "timezone": "UTC",
+        "as_of": "2026-10-10T00:00:00+00:00",
+        "sources": {
+            "contacts": {
+                "path": "log.csv",
+                "events": {k: v for k, v in EVENTS.items() if k != "format"},
+                "columns": {**COLUMNS, "initiated_at": {"first": "opened"}},
+                "null_values": ["", "?"],
+                "max_rejected": "50%",
+            }
+        },
+        "promises": [
+            {"id": "fix-1d", "kind": "resolution_time", "limit": "24h",
+             "compare_with": {"column": "made_sla", "label": "Desk SLA"},
+             "reported": {"value": "90%"}},
+            {"id": "paused-4h", "kind": "custom", "where": "resolved_at is not null",
+             "kept_if": "resolved_at - initiated_at - awaiting_user <= 4h",
+             "compare_with": {"column": "made_sla"}},
+            {"id": "hands", "kind": "transfers", "max": 1},
+        ],
+    }  # fmt: skip
+    path = tmp_path / "log.yaml"
+    path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    on_duckdb = comparable(audit(path))
+    on_spark = comparable(audit(path, engine=spark_master))
+    assert on_duckdb["records"]["folded"] == 10
+    assert on_duckdb["records"]["invalid_by_field"]["event_at"] == {"unparseable": 1}
+    assert on_spark == on_duckdb

@@ -162,3 +162,73 @@ def test_the_1900_placeholder_is_not_a_closure(tmp_path: Path) -> None:
     assert counts_of(promise) == right.counts()
     assert counts_of(promise) != naive.counts()  # read as a date, it would be one more kept
     assert right.counts()["pending"] == naive.counts()["pending"] + 1
+
+
+def platform_verdict(row: dict[str, str]) -> str | None:
+    """The city's verdict as the example declares it (closed by the request's due date), seen
+    from as_of: no closure by then, or no due date, is no verdict."""
+    closed, due = local(row["Closed Date"]), local(row["Due Date"])
+    if closed is None or closed > AS_OF or due is None:
+        return None
+    return "kept" if closed <= due else "broken"
+
+
+@pytest.fixture(scope="module")
+def agreement_expected() -> dict[str, Any]:
+    """Each compared promise's agreement classes and their groups, from the raw file."""
+    from collections import Counter
+
+    tables: dict[str, Any] = {}
+    for promise_id, (selects, limit, _target) in PROMISES.items():
+        classes: Counter[str] = Counter()
+        groups: Counter[tuple[str, str, str | None]] = Counter()
+        for row in raw_rows():
+            start = local(row["Created Date"])
+            assert start is not None
+            if start > AS_OF or not selects(row):
+                continue
+            audit_outcome, _ = deadline_outcome(start, local(row["Closed Date"]), limit, AS_OF)
+            platform = platform_verdict(row)
+            if audit_outcome not in ("kept", "broken") or platform is None:
+                agreement = "not_comparable"
+            elif audit_outcome == platform:
+                agreement = f"both_{audit_outcome}"
+            else:
+                agreement = f"audit_{audit_outcome}_platform_{platform}"
+            classes[agreement] += 1
+            groups[(agreement, audit_outcome, platform)] += 1
+        tables[promise_id] = (classes, groups)
+    return tables
+
+
+@pytest.mark.parametrize("promise_id", list(PROMISES))
+def test_agreement_with_the_due_date_matches_the_raw_file(
+    result: Any, agreement_expected: dict[str, Any], promise_id: str
+) -> None:
+    classes, groups = agreement_expected[promise_id]
+    agreement = promise_of(result, promise_id).agreement
+    assert agreement is not None
+    assert {k: v for k, v in agreement.counts.items() if v} == dict(classes)
+    found: dict[tuple[str, str, str | None], int] = {}
+    for g in agreement.groups:
+        key = (g.agreement, g.audit, g.platform)
+        found[key] = found.get(key, 0) + g.count
+    assert found == dict(groups)
+
+
+def test_pinned_agreement_with_the_due_date(result: Any) -> None:
+    """NYPD's due date is its 8 hours: the two agree on all 619. A phone request's due date is
+    its agency's (14 days at DOF, 8 hours at NYPD, about 7 days at DHS, 15 at DCA, 10 to 90 at
+    DOT), mostly shorter than 30 days: 215 requests closed within 30 days missed it."""
+    tables = {
+        p.id: tuple(p.agreement.counts[c] for c in p.agreement.counts)
+        for p in result.promises
+        if p.agreement is not None
+    }
+    # both kept, both broken, audit broken / platform kept, audit kept / platform broken,
+    # not comparable
+    assert tables == {
+        "police-8h": (578, 41, 0, 0, 0),
+        "phone-30d": (1418, 0, 0, 215, 97),
+        "online-30d": (35, 0, 0, 3, 22),
+    }

@@ -50,6 +50,9 @@ class PromisePlan:
     # (dimension, convention, status column): the same records under each other convention
     # decided record by record (abandons; calendar time for a business-hours clock)
     variant_columns: tuple[tuple[str, str, str], ...] = ()
+    # (field, column): each duration the promise subtracts from its clock (a pause), per
+    # record, for the agreement table's reasons
+    pause_columns: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -408,8 +411,10 @@ def build_plan(
             variants.append(("clock", "calendar time, every hour counting", variant))
             clock_columns.update(business)
         platform = None
+        pauses: list[tuple[str, str]] = []
         if spec.compare_with is not None:
-            from promise_audit.engine.reconcile import platform_sql
+            from promise_audit.engine.reconcile import paused_fields, platform_sql
+            from promise_audit.expressions import Field
 
             def typed(
                 text: str,
@@ -430,6 +435,10 @@ def build_plan(
             platform = f"p{index}"
             verdict_sql = platform_sql(spec.compare_with, typed, fail)
             selects.append(f"{verdict_sql} AS {platform}")
+            durations = {n for n, t in types.items() if t is FieldType.DURATION}
+            for name in paused_fields(rule, durations):
+                pauses.append((name, f"{platform}_pause{len(pauses)}"))
+                selects.append(f"CAST({sql(Field(name), ('kind',))} AS DOUBLE) AS {pauses[-1][1]}")
         measure_sql = sql(rule.measure, ("measure",)) if rule.measure else "NULL"
         debt_sql = sql(rule.debt, ("limit",)) if rule.debt else "NULL"
         selects.append(f"CAST({measure_sql} AS DOUBLE) AS {measure}")
@@ -452,6 +461,7 @@ def build_plan(
                 promised,
                 platform,
                 tuple(variants),
+                tuple(pauses),
             )
         )
 

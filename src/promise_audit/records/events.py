@@ -3,9 +3,15 @@
 An event log (ServiceNow's incident audit, a process-mining export) holds one row per update
 of a case. A source that declares `events: {case: ..., at: ..., order: ...}` is folded here:
 the events of each case are put in order (by `at`, then `order`, then file and row; an event
-whose time is missing or unreadable comes after the timed ones), and one row per case is built
-from them, as text, so that the parse that follows reads it like any other export and applies
-every rule about missing and invalid values to the case.
+whose time is missing comes after the timed ones), and one row per case is built from them, as
+text, so that the parse that follows reads it like any other export and applies every rule
+about missing and invalid values to the case.
+
+An event whose time is written but cannot be read is an invalid value (`unparseable`, with its
+file, row, column and value) and is left out of its case's fold; a time derived from a
+condition (`first_at`, `last_at`, `time_in`) that such an event meets cannot be known, and
+holds the unreadable text, so the parse finds it invalid for that case. A case with no readable
+event time is folded from all its events in file order, with that same rule.
 
 The folded row holds:
 - every source column as it stands on the case's last event (the case's latest state);
@@ -14,13 +20,13 @@ The folded row holds:
 
 Accounting: events read = events folded into another event's case + case rows; a case row then
 is used, rejected or out of period like any record, and an event with no case key stays a row
-of its own (rejected as `missing_contact_id` when contact_id is the case column).
+of its own (rejected as `missing_contact_id`, whatever column contact_id is read from).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from difflib import get_close_matches
 from typing import Any
 
@@ -52,6 +58,21 @@ class FoldedEvents:
     # the folded table's columns derived from the events: already clean (null_values were
     # applied to the events), so a count of 0 stays 0 where '0' means missing in the export
     derived: frozenset[str]
+    problems: EventProblems = field(default_factory=lambda: EventProblems())
+
+
+@dataclass(frozen=True)
+class EventProblems:
+    """The events an event log could not use, for the accounting and max_rejected."""
+
+    # events whose time is written but unreadable (left out of the folds): how many, and the
+    # first UNREADABLE_SAMPLE of them as (file, row, column, value), in file order
+    unreadable: int = 0
+    unreadable_sample: tuple[tuple[str, int, str, str], ...] = ()
+    without_case: int = 0  # events with no case key (each a row of its own, rejected)
+
+
+UNREADABLE_SAMPLE = 100
 
 
 def _quote(name: str) -> str:
@@ -93,7 +114,8 @@ def fold_events(
     case_column = column(log.case, "events.case")
     at_column = column(log.at, "events.at")
     at_mapping = ColumnMapping(column=at_column, format=log.format)
-    at_sql = parse_text_as(FieldType.TIMESTAMP, f"r.{_quote(at_column)}", at_mapping)
+    at_text = f"nullif(trim({clean(f'r.{_quote(at_column)}')}), '')"
+    at_sql = parse_text_as(FieldType.TIMESTAMP, at_text, at_mapping)
     order_sql = "CAST(NULL AS DOUBLE)"
     if log.order is not None:
         order_sql = parse_text_as(
@@ -103,7 +125,8 @@ def fold_events(
     case_text = clean(f"r.{_quote(case_column)}")
     run(
         f"CREATE OR REPLACE TABLE {events_table} AS SELECT r.*, {row_sql} AS _row, "
-        f"nullif(trim({case_text}), '') AS _case, {at_sql} AS _at, {order_sql} AS _ord "
+        f"nullif(trim({case_text}), '') AS _case, {at_sql} AS _at, {order_sql} AS _ord, "
+        f"CASE WHEN {at_sql} IS NULL THEN {at_text} END AS _at_bad "
         f"FROM {raw} r"
     )
 
@@ -162,27 +185,38 @@ def fold_events(
                 f"{pick}(CASE WHEN {holds} AND e._at IS NOT NULL THEN e._seq END) "
                 f"OVER ({partition}) AS {k}"
             )
-            aggregates.append(f"max(CASE WHEN e._seq = e.{k} THEN {text[at_column]} END) AS {out}")
+            # an unreadable event that meets the condition may be the first or the last: the
+            # value cannot be known, and is that event's text (invalid once parsed)
+            aggregates.append(
+                f"coalesce(min(CASE WHEN {holds} AND e._at_bad IS NOT NULL THEN e._at_bad END), "
+                f"max(CASE WHEN e._seq = e.{k} THEN {text[at_column]} END)) AS {out}"
+            )
         elif how == "changes":
             value = text[column(argument, f"columns.{field_name}.changes")]
             # the previous present value: a missing value is not recorded, not a new owner
             windows.append(
-                f"lag({value}) OVER (PARTITION BY e._case, ({value} IS NULL) "
-                f"ORDER BY e._seq) AS {k}"
+                f"lag({value}) OVER (PARTITION BY e._case, ({value} IS NULL), "
+                f"(e._seq IS NULL) ORDER BY e._seq) AS {k}"
             )
             aggregates.append(
                 f"CAST(sum(CASE WHEN {value} IS NOT NULL AND e.{k} IS NOT NULL AND "
-                f"trim({value}) <> trim(e.{k}) THEN 1 ELSE 0 END) AS VARCHAR) AS {out}"
+                f"e._seq IS NOT NULL AND trim({value}) <> trim(e.{k}) THEN 1 ELSE 0 END) "
+                f"AS VARCHAR) AS {out}"
             )
         elif how == "max":
             value = text[column(argument, f"columns.{field_name}.max")]
             number_sql = parse_text_as(FieldType.NUMBER, value, None)
-            aggregates.append(f"CAST(max({number_sql}) AS VARCHAR) AS {out}")
+            aggregates.append(
+                f"CAST(max(CASE WHEN e._seq IS NOT NULL THEN {number_sql} END) AS VARCHAR) AS {out}"
+            )
         else:  # time_in
             holds = condition(argument, field_name, how)
+            # an unreadable event anywhere in the case may end (or start) a stretch in the
+            # state: the time spent cannot be known, and is that event's text
             aggregates.append(
-                f"CAST(sum(CASE WHEN {holds} AND e._next_at IS NOT NULL THEN "
-                f"epoch(e._next_at) - epoch(e._at) ELSE 0 END) AS VARCHAR) AS {out}"
+                f"coalesce(min(e._at_bad), CAST(sum(CASE WHEN {holds} AND "
+                "e._next_at IS NOT NULL THEN "
+                f"epoch(e._next_at) - epoch(e._at) ELSE 0 END) AS VARCHAR)) AS {out}"
             )
         if canonical:
             columns[field_name] = ColumnMapping(
@@ -201,34 +235,60 @@ def fold_events(
         for c in raw_columns
     ]
     folded = _quote(f"folded_{name}")
-    ordered = (
-        "SELECT r.*, row_number() OVER (PARTITION BY r._case ORDER BY "
-        "CASE WHEN r._at IS NULL THEN 1 ELSE 0 END, r._at, "
-        "CASE WHEN r._ord IS NULL THEN 1 ELSE 0 END, r._ord, r._file, r._row) AS _seq, "
-        f"count(*) OVER (PARTITION BY r._case) AS _events FROM {events_table} r "
-        "WHERE r._case IS NOT NULL"
+    # _in: the event is folded: its time is readable (or missing), or no event of its case
+    # has a readable time. _seq numbers the folded events in order, and is NULL for the others.
+    placed = (
+        "SELECT r.*, (r._at_bad IS NULL OR count(r._at) OVER (PARTITION BY r._case) = 0) "
+        f"AS _in FROM {events_table} r WHERE r._case IS NOT NULL"
     )
-    # _next_at: the next event's time, once per event, for the time spent in a state
+    ordered = (
+        "SELECT r.*, CASE WHEN r._in THEN row_number() OVER (PARTITION BY r._case, r._in "
+        "ORDER BY CASE WHEN r._at IS NULL THEN 1 ELSE 0 END, r._at, "
+        "CASE WHEN r._ord IS NULL THEN 1 ELSE 0 END, r._ord, r._file, r._row) END AS _seq, "
+        "sum(CASE WHEN r._in THEN 1 ELSE 0 END) OVER (PARTITION BY r._case) AS _events "
+        f"FROM ({placed}) r"
+    )
+    # _next_at: the next folded event's time, once per event, for the time spent in a state
     windowed = (
-        f"SELECT e.*, lead(e._at) OVER ({partition} ORDER BY e._seq) AS _next_at"
-        + "".join(f", {w}" for w in windows)
-        + f" FROM ({ordered}) e"
+        "SELECT e.*, lead(e._at) OVER (PARTITION BY e._case, (e._seq IS NULL) "
+        "ORDER BY e._seq) AS _next_at" + "".join(f", {w}" for w in windows) + f" FROM ({ordered}) e"
     )
     unfolded_derived = "".join(f", CAST(NULL AS VARCHAR) AS {_quote(d)}" for d in outputs)
+    # An event with no case is a row of its own, rejected for its missing contact_id: where
+    # contact_id is read from another column, the row keeps none of the event's values, so it
+    # is rejected all the same (it belongs to no case, whatever that column says).
+    contact = columns["contact_id"]
+    keeps_values = contact.derivation is None and contact.column == case_column
+    unfolded = ", ".join(
+        f"r.{_quote(c)}" if keeps_values else f"CAST(NULL AS VARCHAR) AS {_quote(c)}"
+        for c in raw_columns
+    )
     con.execute(
         f"CREATE OR REPLACE TABLE {folded} AS "
         f"SELECT max(CASE WHEN e._seq = 1 THEN e._file END) AS _file, "
         f"max(CASE WHEN e._seq = 1 THEN e._row END) AS _n, "
         f"{', '.join(last_values + aggregates)} FROM ({windowed}) e GROUP BY e._case "
-        f"UNION ALL SELECT r._file, r._row, {', '.join(f'r.{_quote(c)}' for c in raw_columns)}"
+        f"UNION ALL SELECT r._file, r._row, {unfolded}"
         f"{unfolded_derived} FROM {events_table} r WHERE r._case IS NULL"
     )
-    events, cases = (
-        int(v)
+    events, cases, unreadable, without_case = (
+        int(v or 0)
         for v in con.execute(
-            f"SELECT (SELECT count(*) FROM {events_table}), (SELECT count(*) FROM {folded})"
+            f"SELECT (SELECT count(*) FROM {events_table}), (SELECT count(*) FROM {folded}), "
+            f"(SELECT count(*) FROM {events_table} WHERE _case IS NOT NULL "
+            "AND _at_bad IS NOT NULL), "
+            f"(SELECT count(*) FROM {events_table} WHERE _case IS NULL)"
         ).fetchone()
     )
+    sample: tuple[tuple[str, int, str, str], ...] = ()
+    if unreadable:
+        sample = tuple(
+            (str(file), int(row), at_column, str(value))
+            for file, row, value in con.execute(
+                f"SELECT _file, _row, _at_bad FROM {events_table} WHERE _case IS NOT NULL "
+                f"AND _at_bad IS NOT NULL ORDER BY _file, _row LIMIT {UNREADABLE_SAMPLE}"
+            ).fetchall()
+        )
     con.execute(f"DROP TABLE {events_table}")
     return FoldedEvents(
         table=folded,
@@ -237,4 +297,5 @@ def fold_events(
         cases=cases,
         attribute_types=attribute_types,
         derived=frozenset(outputs),
+        problems=EventProblems(unreadable, sample, without_case),
     )

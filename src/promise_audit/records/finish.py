@@ -15,6 +15,7 @@ from promise_audit.records.raw import quote, text_literal
 from promise_audit.records.read import malformed_rows
 from promise_audit.records.schema import CANONICAL_FIELDS, REQUIRED_FIELDS
 from promise_audit.records.types import (
+    EVENT_AT,
     REJECT_SAMPLE,
     Accounting,
     InvalidValue,
@@ -139,6 +140,15 @@ def _accounting(
     )
     by_reason, sample = _rejects(con, staged)
     by_field, invalid_sample = _invalid_values(con, invalid_table)
+    problems = staged.event_problems
+    if problems is not None and problems.unreadable:
+        # events with an unreadable time: invalid values of `event_at` (left out of the fold)
+        by_field[EVENT_AT] = {"unparseable": problems.unreadable}
+        unreadable_events = tuple(
+            InvalidValue(file, row, EVENT_AT, column, "unparseable", value)
+            for file, row, column, value in problems.unreadable_sample
+        )
+        invalid_sample = (unreadable_events + invalid_sample)[:REJECT_SAMPLE]
     return Accounting(
         read=raw.read,
         rejected=counts.rejected + parser_rejected,

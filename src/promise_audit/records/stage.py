@@ -149,6 +149,7 @@ def stage_source(
         columns=columns_as_read,
         attribute_types=attribute_types,
         checked={f: column for f, (column, _) in fields.checked.items()},
+        event_problems=None if folded is None else folded.problems,
     )
 
 

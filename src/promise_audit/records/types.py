@@ -7,11 +7,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from promise_audit.records.events import EventProblems
 from promise_audit.records.raw import RawRead
 from promise_audit.records.schema import FieldType
 
 # how many rejects (and invalid values) a source's accounting keeps as examples
 REJECT_SAMPLE = 100
+# the field an event log's unreadable event times are counted under (invalid_by_field)
+EVENT_AT = "event_at"
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,8 @@ class StagedSource:
     # fields checked for invalid values (each has `_invalid_<field>` and `_bad_<field>`
     # columns in the parsed table), and the source column each comes from
     checked: Mapping[str, str] = field(default_factory=dict)
+    # an event log's events it could not use (records/events.py)
+    event_problems: EventProblems | None = None
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,10 @@ from typing import Any
 
 from promise_audit.errors import RecordsError
 from promise_audit.promises.model import Source
+from promise_audit.records.events import EventProblems
 from promise_audit.records.raw import quote, text_literal
 from promise_audit.records.schema import CANONICAL_FIELDS, REQUIRED_FIELDS, FieldType
-from promise_audit.records.types import Accounting, Reject, StagedSource
+from promise_audit.records.types import EVENT_AT, Accounting, Reject, StagedSource
 
 # Columns of the parsed table that are the tool's bookkeeping, not the source's; a source
 # column may not take one of these names (in any case), or it would replace the bookkeeping.
@@ -164,6 +165,10 @@ def check_rejected_share(
             "WHERE reason = 'unparseable') AS unreadable"
         ).fetchone()[0]
     )
+    problems = staged.event_problems
+    if problems is not None:
+        _check_event_log_share(con, staged, accounting, source, problems, unreadable_rows)
+        return
     unusable = accounting.rejected + unreadable_rows
     if unusable / read <= source.max_rejected:
         return
@@ -195,6 +200,76 @@ def check_rejected_share(
         f"at {where}: {hint}",
         staged.files[0] if len(staged.files) == 1 else str(Path(staged.files[0]).parent),
     )
+
+
+def _check_event_log_share(
+    con: Any,
+    staged: StagedSource,
+    accounting: Accounting,
+    source: Source,
+    problems: EventProblems,
+    unreadable_cases: int,
+) -> None:
+    """max_rejected on an event log, checked twice, each share at most max_rejected:
+
+    - of the events read, those it could not use: rows the file parser could not split, events
+      with no case, and events whose time cannot be read;
+    - of the cases, those rejected (no readable start) or holding a value that cannot be read
+      (an invalid `first_at` an unreadable event decides, say), as for a contact record.
+    """
+    label = staged.files[0] if len(staged.files) == 1 else str(Path(staged.files[0]).parent)
+    limit = source.max_rejected
+    malformed = staged.raw.malformed
+    events_read = accounting.read
+    unusable = malformed + problems.without_case + problems.unreadable
+    if unusable / events_read > limit:
+        causes = {
+            "malformed_row": malformed,
+            "missing case": problems.without_case,
+            "unparseable event time": problems.unreadable,
+        }
+        cause, count = max(causes.items(), key=lambda item: (item[1], item[0]))
+        where = ""
+        if cause == "unparseable event time" and problems.unreadable_sample:
+            _file, row, column, value = problems.unreadable_sample[0]
+            where = f", first at row {row}, column {column!r}, value {_shortened(value)!r}"
+        hint = (
+            "check events.format (a day-first date read month-first, or the reverse?), or "
+            if cause == "unparseable event time"
+            else ""
+        )
+        raise RecordsError(
+            f"{unusable:,} of {events_read:,} events unusable ({_percent(unusable / events_read)}"
+            f", more than max_rejected {_percent(limit)}); mostly {cause} ({count:,}){where}: "
+            f"{hint}set max_rejected: on the source to accept more",
+            label,
+        )
+    cases = accounting.cases - problems.without_case
+    rejected_cases = accounting.rejected - malformed - problems.without_case
+    unusable = rejected_cases + unreadable_cases
+    if cases and unusable / cases > limit:
+        causes = dict(accounting.rejects_by_reason)
+        causes.pop("malformed_row", None)
+        if "missing_contact_id" in causes:
+            causes["missing_contact_id"] -= problems.without_case
+        for field_name, reasons in accounting.invalid_by_field.items():
+            if field_name != EVENT_AT and reasons.get("unparseable"):
+                causes[f"unparseable {field_name}"] = reasons["unparseable"]
+        cause, count = max(causes.items(), key=lambda item: (item[1], item[0]))
+        example = _first_example(con, staged, cause)
+        where = (
+            f", first at row {example.row}"
+            + (f", column {example.column!r}" if example.column else "")
+            + (f", value {_shortened(example.value)!r}" if example.value is not None else "")
+            if example is not None
+            else ""
+        )
+        raise RecordsError(
+            f"{unusable:,} of {cases:,} cases rejected or unreadable "
+            f"({_percent(unusable / cases)}, more than max_rejected {_percent(limit)}); mostly "
+            f"{cause} ({count:,}){where}: set max_rejected: on the source to accept more",
+            label,
+        )
 
 
 def _first_example(con: Any, staged: StagedSource, cause: str) -> Reject | None:

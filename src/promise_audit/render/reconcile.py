@@ -57,6 +57,10 @@ def agreement_dict(agreement: Agreement) -> dict[str, Any]:
                 "measure_min": g.measure_min,
                 "measure_max": g.measure_max,
                 "examples": list(g.examples),
+                "reasons": list(g.reasons),
+                "pauses": [
+                    {"field": name, "min": low, "max": high} for name, low, high in g.pauses
+                ],
             }
             for g in agreement.groups
         ],
@@ -65,12 +69,17 @@ def agreement_dict(agreement: Agreement) -> dict[str, Any]:
 
 def group_explanation(group: dict[str, Any], unit: str | None) -> str:
     """Why a group of records is in its class, in words: the audit's outcome and reason, the
-    platform's verdict, and the range of the measure that decided the audit's outcome."""
+    platform's verdict, then the engine's reasons from the decisive values (which field
+    started and ended the clock, by how much the limit was kept or missed, the pause, the
+    exclusion, the missing verdict), or the range of the measure where a saved result has none."""
     from promise_audit.render.charts import measure_text
 
     audit = str(group["audit"]) + (f" ({group['reason']})" if group.get("reason") else "")
     platform = group.get("platform") or "no verdict"
     words = f"audit {audit}, platform {platform}"
+    if group.get("reasons"):
+        # the engine's sentences from the decisive values (a result saved before them has none)
+        return f"{words}: " + "; ".join(group["reasons"])
     low, high = group.get("measure_min"), group.get("measure_max")
     if low is not None and high is not None:
 
