@@ -9,22 +9,19 @@ checked.exit_status          # 0 kept, 1 a blocking promise broken, 3 one unaudi
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 __version__ = "0.1.0"
 
-if TYPE_CHECKING:
-    from promise_audit.checking import Checked, check
-    from promise_audit.results import AuditResult, load_result
-
-__all__ = ["AuditResult", "Checked", "__version__", "check", "load_result"]
+__all__ = ["AuditResult", "Checked", "__version__", "check", "from_json", "load_result"]
 
 # imported on first use, so `import promise_audit` (and the command line) stays quick
 _LAZY = {
     "check": "promise_audit.checking",
     "Checked": "promise_audit.checking",
     "AuditResult": "promise_audit.results",
-    "load_result": "promise_audit.results",
+    "load_result": "promise_audit.render.json",
+    "from_json": "promise_audit.render.json",
 }
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Literal
 
 from promise_audit.reconciliation import Agreement, ConventionRow, ReportedFigure
@@ -318,6 +317,8 @@ class AuditResult:
     redacted: bool = False
     # the version that wrote the result: None for this one; a loaded result keeps its own
     tool_version: str | None = None
+    # loaded from a JSON result of an older schema (its number), None otherwise
+    read_from_schema: int | None = None
 
     def blocking(self) -> tuple[PromiseResult, ...]:
         return tuple(p for p in self.promises if p.blocking)
@@ -384,18 +385,3 @@ def gate_status(
     if any(p.verdict == "unauditable" for p in blocking):
         return 3
     return 0
-
-
-def from_json(text: str, *, source: str = "the result") -> AuditResult:
-    """A JSON result (the text `render.json.render_json` writes) as the value it was written
-    from; UsageError in one line, naming `source`, when it is not one this version reads."""
-    from promise_audit.render.json import parse_result
-
-    return parse_result(text, source=source)
-
-
-def load_result(path: str | Path) -> AuditResult:
-    """A JSON result saved by `promise-audit check --format json` ('-' reads standard input)."""
-    from promise_audit.render.json import load_result as load
-
-    return load(Path(path))

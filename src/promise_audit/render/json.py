@@ -20,6 +20,7 @@ from promise_audit.results import (
     BaselineInfo,
     Evidence,
     PromiseResult,
+    TrendPoint,
     Waiver,
 )
 
@@ -166,8 +167,9 @@ def load_result_dict(path: Path) -> dict[str, Any]:
     return data
 
 
-def parse_result(text: str, *, source: str = "the result") -> AuditResult:
-    """`from_dict` of a JSON text."""
+def from_json(text: str, *, source: str = "the result") -> AuditResult:
+    """A JSON result's text (what `render_json` writes) as the value it was written from;
+    UsageError in one line, naming `source`, when it is not one this version reads."""
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
@@ -176,18 +178,22 @@ def parse_result(text: str, *, source: str = "the result") -> AuditResult:
 
 
 def from_dict(data: Any, *, source: str = "the result") -> AuditResult:
-    """The value `to_dict` was made from; UsageError naming what is wrong (one line)."""
+    """The value `to_dict` was made from; UsageError naming what is wrong (one line).
+
+    A schema 1 result (written before invalid values were counted apart) reads too, with the
+    values it lacks at their defaults; a newer schema is an error."""
     if not isinstance(data, dict) or "schema_version" not in data:
         raise UsageError(f"{source}: not a promise-audit JSON result (no schema_version)")
     version = data["schema_version"]
-    if version != SCHEMA_VERSION:
-        older = isinstance(version, int) and version < SCHEMA_VERSION
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise UsageError(f"{source}: schema_version {version!r} is not a promise-audit version")
+    if version > SCHEMA_VERSION:
         raise UsageError(
-            f"{source}: JSON result schema_version {version!r}; this promise-audit reads "
-            f"{SCHEMA_VERSION}" + (" (run the audit again to write it)" if older else "")
+            f"{source}: schema_version {version} is newer than this promise-audit reads "
+            f"({SCHEMA_VERSION}): upgrade promise-audit"
         )
     try:
-        return _result(data)
+        return _result(data, version)
     except _Invalid as error:
         raise UsageError(f"{source}: not a promise-audit JSON result: {error}") from None
 
@@ -282,8 +288,8 @@ def _accounting(data: Any, where: str) -> Accounting:
     if not isinstance(data, dict):
         raise _Invalid(f"{where} is {data!r}, not an object")
     rejects = _typed(_get(data, "rejects", where), tuple[Reject, ...], f"{where}.rejects")
-    invalid = _typed(
-        _get(data, "invalid_values", where), tuple[InvalidValue, ...], f"{where}.invalid_values"
+    invalid = _typed(  # not in a schema 1 result
+        data.get("invalid_values", []), tuple[InvalidValue, ...], f"{where}.invalid_values"
     )
     return _dataclass(
         Accounting,
@@ -298,7 +304,14 @@ def _promise(data: Any, where: str) -> PromiseResult:
     if not isinstance(data, dict):
         raise _Invalid(f"{where} is {data!r}, not an object")
     given: dict[str, Any] = {
-        "terms": _pairs(_get(data, "terms", where), f"{where}.terms"),
+        "terms": _pairs(data.get("terms", {}), f"{where}.terms"),  # not in a schema 1 result
+        "trend": tuple(
+            # a schema 1 result has weeks, each under "week"
+            _dataclass(TrendPoint, {"start": row.get("week"), **row}, f"{where}.trend[{i}]")
+            if isinstance(row, dict) and "start" not in row
+            else _dataclass(TrendPoint, row, f"{where}.trend[{i}]")
+            for i, row in enumerate(_list(_get(data, "trend", where), f"{where}.trend"))
+        ),
         "evidence": tuple(
             _dataclass(
                 Evidence,
@@ -330,6 +343,8 @@ def _promise(data: Any, where: str) -> PromiseResult:
         given["reported"] = _dataclass(
             ReportedFigure, reported, f"{where}.reported", accounted=accounted
         )
+    if "trend_period" not in data:  # a schema 1 result: its trend is by week
+        given["trend_period"] = "week"
     for key in ("waiver", "waived", "baseline"):
         if key not in data:
             given[key] = None
@@ -342,9 +357,11 @@ def _list(value: Any, where: str) -> list[Any]:
     return value
 
 
-def _result(data: dict[str, Any]) -> AuditResult:
+def _result(data: dict[str, Any], version: int) -> AuditResult:
     tool = data.get("tool")
-    version = tool.get("version") if isinstance(tool, dict) else None
+    tool_version = tool.get("version") if isinstance(tool, dict) else None
+    if not isinstance(tool_version, str):
+        tool_version = None
     sources = _get(data, "sources", "the result")
     if not isinstance(sources, dict):
         raise _Invalid(f"sources is {sources!r}, not an object")
@@ -368,5 +385,6 @@ def _result(data: dict[str, Any]) -> AuditResult:
         ),
         waivers=waivers,
         baseline=baseline,
-        tool_version=None if version == __version__ or not isinstance(version, str) else version,
+        tool_version=None if tool_version == __version__ else tool_version,
+        read_from_schema=None if version == SCHEMA_VERSION else version,
     )

@@ -217,7 +217,7 @@ def build_view(
     sources = result.sources
     return ReportView(
         audit=result,
-        result=to_dict(result),
+        result=_json_result(result),
         organization=str(result.organization or ""),
         as_of=_when(result.as_of) or "the latest record",
         timezone=str(result.timezone or ""),
@@ -239,6 +239,14 @@ def build_view(
         branding=branding or Branding(),
         generated_at=generated_at,
     )
+
+
+def _json_result(result: AuditResult) -> dict[str, Any]:
+    """The JSON result, for templates; one read from an older file says that file's schema."""
+    data = to_dict(result)
+    if result.read_from_schema is not None:
+        data["schema_version"] = result.read_from_schema
+    return data
 
 
 def _gap_order(index: int, promise: PromiseResult) -> tuple[int, float, int]:
