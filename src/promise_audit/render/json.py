@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+from contextvars import ContextVar
 from dataclasses import MISSING, asdict, fields, is_dataclass
 from pathlib import Path
 from types import UnionType
@@ -192,10 +193,13 @@ def from_dict(data: Any, *, source: str = "the result") -> AuditResult:
             f"{source}: schema_version {version} is newer than this promise-audit reads "
             f"({SCHEMA_VERSION}): upgrade promise-audit"
         )
+    older = _OLDER_SCHEMA.set(version < SCHEMA_VERSION)
     try:
         return _result(data, version)
     except _Invalid as error:
         raise UsageError(f"{source}: not a promise-audit JSON result: {error}") from None
+    finally:
+        _OLDER_SCHEMA.reset(older)
 
 
 class _Invalid(ValueError):
@@ -249,6 +253,10 @@ def _typed(value: Any, hint: Any, where: str) -> Any:
 
 
 _HINTS: dict[type, dict[str, Any]] = {}
+# keys a result of this schema may leave out: an accounting's event-log counts (only where there
+# are cases); a result of an older schema may leave out any value that has a default
+_OPTIONAL_KEYS = frozenset({"folded", "cases"})
+_OLDER_SCHEMA: ContextVar[bool] = ContextVar("older_schema", default=False)
 T = TypeVar("T")
 
 
@@ -265,7 +273,8 @@ def _dataclass(cls: type[T], value: Any, where: str, **given: Any) -> T:
         if item.name in given:
             continue
         if item.name not in value:
-            if item.default is not MISSING or item.default_factory is not MISSING:
+            defaulted = item.default is not MISSING or item.default_factory is not MISSING
+            if defaulted and (_OLDER_SCHEMA.get() or item.name in _OPTIONAL_KEYS):
                 continue
             raise _Invalid(f"{where} has no {item.name!r}")
         values[item.name] = _typed(value[item.name], hints[item.name], f"{where}.{item.name}")
