@@ -396,12 +396,14 @@ def report(
 ) -> None:
     """Render a saved JSON result as the gap report (HTML, Markdown or PDF)."""
     from promise_audit.render.branding import make_branding
-    from promise_audit.render.formats import write_report
+    from promise_audit.render.formats import report_target, write_report
     from promise_audit.render.json import load_result
 
     try:
+        result = load_result(result_file)
+        report_target(output, report_format, page_size)  # the target before the branding
         text = write_report(
-            load_result(result_file),
+            result,
             output,
             fmt=report_format,
             branding=make_branding(

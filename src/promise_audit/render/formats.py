@@ -31,6 +31,22 @@ def render_report(
     return html.encode("utf-8")
 
 
+def report_target(path: Path | None, fmt: str | None, page_size: str = "A4") -> ReportFormat:
+    """The format a report to `path` (None: standard output) is written in; UsageError when
+    it cannot be told, when a PDF would go to standard output, or for an unknown page size."""
+    if path is None:
+        if fmt is None:
+            raise UsageError("give -o FILE (.html, .md or .pdf), or --format md|html to print it")
+        chosen = report_format(Path("-"), fmt)
+        if chosen == "pdf":
+            raise UsageError("a PDF report needs -o FILE")
+    else:
+        chosen = report_format(path, fmt)
+    if page_size.lower() not in {size.lower() for size in PAGE_SIZES}:
+        raise UsageError(f"page size {page_size!r}: use A4 or Letter")
+    return chosen
+
+
 def write_report(
     result: AuditResult,
     path: Path | None,
@@ -44,16 +60,7 @@ def write_report(
 
     Without a path the format must be given, and cannot be PDF (standard output is text).
     """
-    if path is None:
-        if fmt is None:
-            raise UsageError("give -o FILE (.html, .md or .pdf), or --format md|html to print it")
-        chosen = report_format(Path("-"), fmt)
-        if chosen == "pdf":
-            raise UsageError("a PDF report needs -o FILE")
-    else:
-        chosen = report_format(path, fmt)
-    if page_size.lower() not in {size.lower() for size in PAGE_SIZES}:
-        raise UsageError(f"page size {page_size!r}: use A4 or Letter")
+    chosen = report_target(path, fmt, page_size)
     content = render_report(
         result, chosen, branding=branding, page_size=page_size, templates=templates
     )
