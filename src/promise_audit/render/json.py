@@ -206,6 +206,12 @@ class _Invalid(ValueError):
     pass
 
 
+def _shown(value: Any) -> str:
+    """A value in an error message: its repr, cut short (the message stays one short line)."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def _typed(value: Any, hint: Any, where: str) -> Any:
     """`value` checked against a dataclass field's type; lists become tuples where it says so."""
     origin, args = get_origin(hint), get_args(hint)
@@ -217,11 +223,11 @@ def _typed(value: Any, hint: Any, where: str) -> Any:
                 return _typed(value, option, where)
             except _Invalid:
                 continue
-        raise _Invalid(f"{where} is {value!r}")
+        raise _Invalid(f"{where} is {_shown(value)}")
     if origin is Literal:
         if value in args:
             return value
-        raise _Invalid(f"{where} is {value!r}, not one of {', '.join(map(repr, args))}")
+        raise _Invalid(f"{where} is {_shown(value)}, not one of {', '.join(map(repr, args))}")
     if hint is type(None):
         if value is None:
             return None
@@ -249,7 +255,7 @@ def _typed(value: Any, hint: Any, where: str) -> Any:
             return {str(k): _typed(v, args[1], f"{where}.{k}") for k, v in value.items()}
     elif isinstance(hint, type) and is_dataclass(hint):
         return _dataclass(hint, value, where)
-    raise _Invalid(f"{where} is {value!r}")
+    raise _Invalid(f"{where} is {_shown(value)}")
 
 
 _HINTS: dict[type, dict[str, Any]] = {}
@@ -264,7 +270,7 @@ def _dataclass(cls: type[T], value: Any, where: str, **given: Any) -> T:
     """A dataclass from its JSON object: every field read (but those in `given`), each
     checked; keys the object has beyond them (derived values) are left."""
     if not isinstance(value, dict):
-        raise _Invalid(f"{where} is {value!r}, not an object")
+        raise _Invalid(f"{where} is {_shown(value)}, not an object")
     hints = _HINTS.get(cls)
     if hints is None:
         hints = _HINTS[cls] = get_type_hints(cls)
@@ -283,7 +289,7 @@ def _dataclass(cls: type[T], value: Any, where: str, **given: Any) -> T:
 
 def _pairs(value: Any, where: str) -> tuple[tuple[str, Any], ...]:
     if not isinstance(value, dict):
-        raise _Invalid(f"{where} is {value!r}, not an object")
+        raise _Invalid(f"{where} is {_shown(value)}, not an object")
     return tuple((str(k), v) for k, v in value.items())
 
 
@@ -295,7 +301,7 @@ def _get(data: dict[str, Any], key: str, where: str) -> Any:
 
 def _accounting(data: Any, where: str) -> Accounting:
     if not isinstance(data, dict):
-        raise _Invalid(f"{where} is {data!r}, not an object")
+        raise _Invalid(f"{where} is {_shown(data)}, not an object")
     rejects = _typed(_get(data, "rejects", where), tuple[Reject, ...], f"{where}.rejects")
     invalid = _typed(  # not in a schema 1 result
         data.get("invalid_values", []), tuple[InvalidValue, ...], f"{where}.invalid_values"
@@ -311,7 +317,7 @@ def _accounting(data: Any, where: str) -> Accounting:
 
 def _promise(data: Any, where: str) -> PromiseResult:
     if not isinstance(data, dict):
-        raise _Invalid(f"{where} is {data!r}, not an object")
+        raise _Invalid(f"{where} is {_shown(data)}, not an object")
     given: dict[str, Any] = {
         "terms": _pairs(data.get("terms", {}), f"{where}.terms"),  # not in a schema 1 result
         "trend": tuple(
@@ -362,7 +368,7 @@ def _promise(data: Any, where: str) -> PromiseResult:
 
 def _list(value: Any, where: str) -> list[Any]:
     if not isinstance(value, list):
-        raise _Invalid(f"{where} is {value!r}, not a list")
+        raise _Invalid(f"{where} is {_shown(value)}, not a list")
     return value
 
 
@@ -373,7 +379,7 @@ def _result(data: dict[str, Any], version: int) -> AuditResult:
         tool_version = None
     sources = _get(data, "sources", "the result")
     if not isinstance(sources, dict):
-        raise _Invalid(f"sources is {sources!r}, not an object")
+        raise _Invalid(f"sources is {_shown(sources)}, not an object")
     waivers = None
     if "waivers" in data:
         waivers = _typed(data["waivers"], tuple[Waiver, ...], "waivers")
