@@ -12,7 +12,9 @@ from promise_audit.audit import audit
 from promise_audit.engine.backends import connect
 from promise_audit.errors import PromiseFileError, RecordsError
 from promise_audit.promises.model import Source
-from promise_audit.records.loader import Accounting, finish_source, stage_source
+from promise_audit.records.finish import finish_source
+from promise_audit.records.stage import stage_source
+from promise_audit.records.types import Accounting
 from tests.conftest import write_promise_file
 
 HEADER = "number,state,group,mod,updated,opened,made_sla"

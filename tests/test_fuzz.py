@@ -27,8 +27,7 @@ from promise_audit.errors import PromiseAuditError, PromiseFileError
 from promise_audit.expressions import ExpressionError, compile_sql, parse
 from promise_audit.kinds import KINDS
 from promise_audit.promises import load_promise_file
-from promise_audit.records.loader import SQL_TYPES
-from promise_audit.records.schema import CANONICAL_FIELDS
+from promise_audit.records.schema import CANONICAL_FIELDS, SQL_TYPES
 
 DEFAULT_FUZZ_EXAMPLES = 200
 FUZZ_EXAMPLES = int(os.environ.get("PROMISE_AUDIT_FUZZ_EXAMPLES", DEFAULT_FUZZ_EXAMPLES))

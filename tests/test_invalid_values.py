@@ -446,7 +446,8 @@ def test_answered_derived_from_an_unreadable_answer_time_is_invalid(tmp_path: Pa
 def test_every_field_checked_has_an_invalid_column_null_where_valid(tmp_path: Path) -> None:
     from promise_audit.engine.backends import connect
     from promise_audit.promises.model import Source
-    from promise_audit.records.loader import finish_source, stage_source
+    from promise_audit.records.finish import finish_source
+    from promise_audit.records.stage import stage_source
 
     write_csv(tmp_path / "contacts.csv", bank_calls())
     con = connect()

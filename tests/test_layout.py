@@ -86,3 +86,24 @@ def test_the_records_layer_does_not_import_the_engine_or_the_renderers() -> None
         )
     }
     assert upward == set()
+
+
+RECORDS = SOURCE / "promise_audit" / "records"
+MAX_RECORDS_MODULE_LINES = 450
+
+
+def test_no_records_module_is_over_450_lines() -> None:
+    """The records pipeline reads from its folder: one module per job, each short enough to
+    read at a sitting (records/formats/ too)."""
+    long = {
+        str(path.relative_to(RECORDS)): lines
+        for path in sorted(RECORDS.rglob("*.py"))
+        if (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_RECORDS_MODULE_LINES
+    }
+    assert long == {}
+
+
+def test_the_source_formats_table_imports_nothing_of_the_project() -> None:
+    """The promise file's model reads the formats table, and the records layer reads the
+    model: the table stays below both."""
+    assert import_graph()["promise_audit.records.formats"] == set()

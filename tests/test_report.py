@@ -398,6 +398,14 @@ def test_histogram_marks_the_limit_and_colours_kept_and_broken() -> None:
     assert svg == charts.histogram_svg("h", bars, limit=300.0, unit="seconds")
 
 
+def test_histogram_counts_are_whole_numbers_on_a_short_axis() -> None:
+    bars = [charts.Bar(0.0, 60.0, 1, 1), charts.Bar(60.0, 120.0, 1, 0)]
+    svg = charts.histogram_svg("h", bars, limit=60.0, unit="seconds")
+    # the tallest bar is 2: the axis reads 0, 1, 2, never 0, 0, 1, 2, 2
+    labels = re.findall(r'text-anchor="end"[^>]*>(\d+)</text>', svg)
+    assert labels == ["0", "1", "2"]
+
+
 def test_heat_map_has_a_cell_for_every_hour_of_the_week() -> None:
     cells = [charts.Cell(1, 9, 10, 5), charts.Cell(7, 23, 3, 0)]
     svg = charts.heatmap_svg("m", cells)

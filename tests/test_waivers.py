@@ -18,7 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 from promise_audit.cli import app
-from promise_audit.records.loader import Accounting
+from promise_audit.records.types import Accounting
 from promise_audit.results import AuditResult, PromiseResult, exit_status, gate_status
 from tests.test_ci_outputs import BROKEN, KEPT, UNAUDITABLE, junit_cases, project, read_json
 

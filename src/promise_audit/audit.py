@@ -21,16 +21,12 @@ from promise_audit.errors import PromiseFileError, RecordsError, UsageError
 from promise_audit.progress import EngineWatcher, StageCallback
 from promise_audit.promises.loader import LoadedPromiseFile, load_promise_file
 from promise_audit.promises.model import PromiseSpec, Source
-from promise_audit.records.loader import (
-    Accounting,
-    LoadedRecords,
-    StagedSource,
-    check_rejected_share,
-    finish_source,
-    resolve_files,
-    stage_source,
-)
+from promise_audit.records.files import resolve_files
+from promise_audit.records.finish import finish_source
 from promise_audit.records.raw import quote
+from promise_audit.records.stage import stage_source
+from promise_audit.records.types import Accounting, LoadedRecords, StagedSource
+from promise_audit.records.validate import check_rejected_share
 from promise_audit.results import AuditResult, Explanation, PromiseResult
 
 
@@ -201,7 +197,7 @@ def _source_label(source: Source, override: str | None) -> str:
 
 
 def _write_rejects(con: Any, staged: dict[str, StagedSource], path: Path) -> None:
-    from promise_audit.records.loader import all_rejects
+    from promise_audit.records.finish import all_rejects
     from promise_audit.render.csv_safe import write_rows
 
     header = ("source", "status", "file", "row", "line", "field", "column", "reason", "value")

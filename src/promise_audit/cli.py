@@ -12,11 +12,15 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 
 from promise_audit.errors import PromiseAuditError, UsageError
+from promise_audit.records.formats import FORMAT_NAMES
 
 if TYPE_CHECKING:
     from promise_audit.promises.loader import LoadedPromiseFile
     from promise_audit.render.branding import Branding
     from promise_audit.results import AuditResult
+
+# the export formats `inspect` and `init` read, from the one table of them
+FORMAT_IN_HELP = f"The export's format: {', '.join(FORMAT_NAMES)} (default: recognised)."
 
 app = typer.Typer(
     name="promise-audit",
@@ -455,9 +459,7 @@ def schema() -> None:
 @app.command()
 def inspect(
     records: Annotated[str, typer.Argument(help="The export: a file or a glob.")],
-    format_in: Annotated[
-        str | None, typer.Option("--format-in", help="csv, jsonl, parquet, zendesk, ...")
-    ] = None,
+    format_in: Annotated[str | None, typer.Option("--format-in", help=FORMAT_IN_HELP)] = None,
     promises: Annotated[
         Path | None,
         typer.Option("--promises", help="A promise file: which of its promises are auditable."),
@@ -518,9 +520,7 @@ def init(
         Path, typer.Option("--output", "-o", help="The promise file to write.")
     ] = Path("promises.yaml"),
     force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
-    format_in: Annotated[
-        str | None, typer.Option("--format-in", help="csv, jsonl, parquet, zendesk, ...")
-    ] = None,
+    format_in: Annotated[str | None, typer.Option("--format-in", help=FORMAT_IN_HELP)] = None,
 ) -> None:
     """Write a starter promise file: the export's suggested mapping, and the promises drafted
     from the policy's published sentences."""

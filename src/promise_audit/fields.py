@@ -64,8 +64,9 @@ DERIVATIONS: dict[str, str] = {
     "answered": "From answered_at: true where it is at or before as_of, false where it is "
     "missing. A platform reader that sees a person answer without a time sets it true and "
     "leaves answered_at missing.",
-    "abandoned": "Where the source gives answered_at and enqueued_at (or wait_seconds): "
-    "queued and never answered by as_of.",
+    "abandoned": "Where the source gives answered_at or answered, and enqueued_at (or "
+    "wait_seconds): queued and never answered by as_of (answered false, where only the flag "
+    "is given; unknown where it is missing).",
     "wait_seconds": "Where the source gives enqueued_at and answered_at (or ended_at, for a "
     "contact nobody answered): the time between them.",
     "longest_hold_seconds": "Where the source gives hold_seconds and hold_count: "

@@ -50,7 +50,8 @@ def inspect_export(
     from promise_audit.engine.plan import missing_fields
     from promise_audit.kinds import KINDS
     from promise_audit.promises import load_promise_file
-    from promise_audit.records.loader import detect_format, resolve_files, stage_source
+    from promise_audit.records.files import detect_format, resolve_files
+    from promise_audit.records.stage import stage_source
 
     loaded = load_promise_file(promise_file) if promise_file is not None else None
     if loaded is not None and "contacts" in loaded.model.sources:

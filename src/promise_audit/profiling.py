@@ -11,6 +11,7 @@ suggested mapping (promise_audit.suggest) is built from these facts alone.
 from __future__ import annotations
 
 import codecs
+import datetime as dt
 import gzip
 import re
 from dataclasses import dataclass, field, replace
@@ -18,20 +19,20 @@ from pathlib import Path
 from typing import Any
 
 from promise_audit.errors import RecordsError, UsageError
-from promise_audit.promises.model import SOURCE_FORMATS, ColumnMapping, Source
-from promise_audit.records.loader import EXTENSIONS
+from promise_audit.promises.model import ColumnMapping, Source
+from promise_audit.records.formats import (
+    EXTENSIONS,
+    FORMAT_NAMES,
+    PLAIN_FORMATS,
+    PLATFORM_NAMES,
+    spoken,
+)
 from promise_audit.records.schema import FieldType
 
 SAMPLE_ROWS = 2000
 SAMPLE_VALUES = 3
 # Whole values that exports write for "no value"; offered as null_values when seen
 NULL_MARKERS = ("?", "N/A", "n/a", "#N/A", "NULL", "null", "None", "Unspecified", "0 Unspecified")
-PLATFORM_NAMES = {
-    "amazon-connect-ctr": "Amazon Connect contact records (CTR)",
-    "zendesk": "Zendesk tickets (API JSON)",
-    "genesys-cloud": "Genesys Cloud conversation details",
-    "freshdesk": "Freshdesk ticket export (CSV)",
-}
 
 _ISO = re.compile(
     r"\d{4}-\d{2}-\d{2}(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?\s*(?:Z|[+-]\d{2}:?\d{2})?",
@@ -50,6 +51,10 @@ _NUMBER = re.compile(r"-?(?:\d+(?:\.\d+)?|\d{1,3}(?:,\d{3})+(?:\.\d+)?)(?:[eE][+
 _TRUTHY = {"y", "yes", "true", "t"}
 _FALSY = {"n", "no", "false", "f"}
 _BOOLEAN_NAMES = re.compile(r"(^|_| )(is|has|was|flag)( |_|$)|answered|abandon|resolved|escalat")
+_COMPACT_DATE = re.compile(r"\d{6}|\d{8}")
+MIDNIGHTS = ("0:00:00", "00:00:00", "0:00", "00:00")
+_MIDNIGHT_SQL = ", ".join(f"'{m}'" for m in MIDNIGHTS)
+_DATE_NAMES = re.compile(r"date|day")
 _DURATION_NAMES = re.compile(r"duration|talk|wait|hold|handle|elapsed|spent|speed|length")
 
 
@@ -69,6 +74,10 @@ class ColumnProfile:
     unreadable: int = 0  # values present that the guessed type does not read
     false_values: tuple[str, ...] = ()  # how this boolean column spells false, as seen
     earliest_text: str | None = None  # the earliest time, as written (timestamps, dates)
+    midnights: int = 0  # times of day written as exactly midnight, often "no time" (0:00:00)
+    commonest: str | None = None  # the value most sampled rows hold, and how many do
+    commonest_rows: int = 0
+    sampled_rows: int = 0
 
     @property
     def null_share(self) -> float:
@@ -163,10 +172,11 @@ def profile_export(path: str, *, format_in: str | None = None) -> Profile:
     import duckdb
 
     from promise_audit.engine.backends import connect
-    from promise_audit.records.loader import _read_raw, resolve_files
+    from promise_audit.records.files import resolve_files
+    from promise_audit.records.read import read_raw
 
-    if format_in is not None and format_in not in SOURCE_FORMATS:
-        raise UsageError(f"--format-in {format_in!r}: the formats are {', '.join(SOURCE_FORMATS)}")
+    if format_in is not None and format_in not in FORMAT_NAMES:
+        raise UsageError(f"--format-in {format_in!r}: the formats are {', '.join(FORMAT_NAMES)}")
     files = resolve_files(Source(path=path), Path.cwd(), path)
     head = _head(files[0])
     if not head.strip():
@@ -176,7 +186,7 @@ def profile_export(path: str, *, format_in: str | None = None) -> Profile:
     fmt = format_in or platform or _plain_format(files[0]) or _looks_json(head)
     if fmt is None:
         raise RecordsError(
-            "cannot tell the format: give --format-in csv, tsv, json, jsonl, parquet or xlsx",
+            f"cannot tell the format: give --format-in {spoken(PLAIN_FORMATS)}",
             files[0],
         )
     if fmt == "csv" and head.count(b"\t") > head.count(b",") and b"\n" in head:
@@ -192,7 +202,7 @@ def profile_export(path: str, *, format_in: str | None = None) -> Profile:
     )
     con = connect()
     try:
-        raw_read = _read_raw(con, "inspect", fmt, files, source)
+        raw_read = read_raw(con, "inspect", fmt, files, source)
         table = '"raw_inspect"'
         names = [c for c in con.columns(table) if c not in ("_file", "_n")]
         try:
@@ -265,6 +275,9 @@ def _guess(name: str, values: list[str]) -> _Guess:
     def share(pattern: re.Pattern[str]) -> float:
         return sum(1 for v in values if pattern.fullmatch(v)) / len(values)
 
+    compact = _compact_date_format(name, values)
+    if compact is not None:
+        return _Guess("date", compact)
     if share(_NUMBER) >= 0.95:
         return _Guess("number")
     if share(_TWITTER) >= 0.95:
@@ -283,6 +296,24 @@ def _guess(name: str, values: list[str]) -> _Guess:
     if share(_ISO_DURATION) >= 0.95 and any(c.isdigit() for c in values[0]):
         return _Guess("duration")
     return _Guess("text")
+
+
+def _compact_date_format(name: str, values: list[str]) -> str | None:
+    """`990101` or `19990101` in a column named like a date: a date without separators
+    (YYMMDD or YYYYMMDD), as older call-centre systems write it. Only where every sampled value
+    is a real day, so a column of plain numbers named "days" stays a number."""
+    if not _DATE_NAMES.search(name.lower()) or not all(_COMPACT_DATE.fullmatch(v) for v in values):
+        return None
+    lengths = {len(v) for v in values}
+    if len(lengths) != 1:
+        return None
+    pattern = "%y%m%d" if lengths == {6} else "%Y%m%d"
+    try:
+        for value in values:
+            dt.datetime.strptime(value, pattern)
+    except ValueError:
+        return None
+    return pattern
 
 
 def _numeric_date_type(values: list[str]) -> str:
@@ -356,6 +387,8 @@ def _profile_columns(
             selects += [f"count({parsed})", f"CAST(min({parsed}) AS VARCHAR)"]
             # the earliest as written: a placeholder date (01/01/1900) is offered for null_if
             selects += [f"CAST(max({parsed}) AS VARCHAR)", f"arg_min({value}, {parsed})"]
+        if guess.type == "time":
+            selects.append(f"count(CASE WHEN {value} IN ({_MIDNIGHT_SQL}) THEN 1 END)")
         if guess.numeric_date:
             for group in (1, 2):
                 part = f"TRY_CAST(regexp_extract({value}, '{_SQL_DATE_PARTS}', {group}) AS INTEGER)"
@@ -387,6 +420,10 @@ def _profile_columns(
             position += 4
         readable, first, last, earliest = readings[0] if readings else (present, None, None, None)
         fmt, order, evidence = guess.timestamp_format, None, None
+        midnights = 0
+        if guess.type == "time":
+            midnights = int(result[position])
+            position += 1
         if guess.numeric_date:
             high_first, high_second = result[position], result[position + 1]
             position += 2
@@ -394,6 +431,11 @@ def _profile_columns(
             day_first_readings[name] = readings[1]
             if order == "day-first":
                 readable, first, last, earliest = readings[1]
+        counted: dict[str, int] = {}
+        for row in sample:
+            if row[index] is not None and row[index].strip() not in null_values:
+                counted[row[index].strip()] = counted.get(row[index].strip(), 0) + 1
+        commonest = min(counted, key=lambda v: (-counted[v], v)) if counted else None
         samples: list[str] = []
         for row in sample:
             value_text = row[index]
@@ -421,6 +463,10 @@ def _profile_columns(
                 unreadable=present - readable,
                 false_values=guess.false_values,
                 earliest_text=earliest if guess.type in ("timestamp", "date") else None,
+                midnights=midnights,
+                commonest=commonest,
+                commonest_rows=counted.get(commonest, 0) if commonest is not None else 0,
+                sampled_rows=len(sample),
             )
         )
     used_markers = tuple(m for m in null_values if m == "" or markers.get(m))

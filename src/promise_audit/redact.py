@@ -24,7 +24,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
-from promise_audit.records.loader import Accounting, InvalidValue, Reject
+from promise_audit.records.types import Accounting, InvalidValue, Reject
 from promise_audit.results import AuditResult, Evidence, Link
 
 IDENTIFIER_FIELDS = frozenset({"contact_id", "customer_id", "agent_id"})

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from promise_audit.reconciliation import Agreement, ConventionRow, ReportedFigure
-from promise_audit.records.loader import Accounting
+from promise_audit.records.types import Accounting
 
 Verdict = Literal["kept", "at_risk", "broken", "no_data", "unauditable"]
 Z_95 = 1.959963984540054

@@ -19,11 +19,11 @@ from typing import Any
 from promise_audit.drafting import Drafted, draft_promises
 from promise_audit.errors import UsageError
 from promise_audit.profiling import Profile, profile_export
-from promise_audit.records.loader import derive_available
+from promise_audit.records.derive import derive_available
+from promise_audit.records.formats import PLATFORM_FORMATS
 from promise_audit.records.schema import REQUIRED_FIELDS
 from promise_audit.suggest import HIGH, Suggested, suggest_mapping
 
-_PLATFORMS = ("amazon-connect-ctr", "zendesk", "genesys-cloud", "freshdesk")
 _ORDER = (
     "id",
     "title",
@@ -97,7 +97,7 @@ def starter_file(
     ]
     if profile.encoding not in ("utf-8", "-") and profile.format in ("csv", "tsv"):
         lines.append(f"    encoding: {profile.encoding}")
-    if profile.format not in _PLATFORMS:
+    if profile.format not in PLATFORM_FORMATS:
         lines.append(f"    null_values: {inline(list(suggested.null_values))}")
         lines += _columns(suggested)
     calendars = drafted.calendars if drafted is not None else {}

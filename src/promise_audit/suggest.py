@@ -16,10 +16,20 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from promise_audit.profiling import ColumnProfile, Profile
+from promise_audit.profiling import MIDNIGHTS, ColumnProfile, Profile
+from promise_audit.records.formats import PLATFORM_FORMATS
 from promise_audit.records.schema import CANONICAL_FIELDS, REQUIRED_FIELDS, FieldType
 
 HIGH, MEDIUM, LOW = "high", "medium", "low"
+# a time column with at least this share of values at exactly midnight writes "no time" so
+# (calls spread over the day put about 0.07% of any time column at one minute)
+_MIDNIGHT_PLACEHOLDER = 0.01
+# an id or name column whose commonest value is one of these, held by this share of rows
+_STAND_IN = re.compile(
+    r"0+|-1|none|null|unknown|anonymous|unassigned|unidentified|n/?a|no(body|one)|no[ _-]+[a-z]+",
+    re.I,
+)
+_STAND_IN_SHARE = 0.05
 
 # canonical field -> (pattern over the normalised column name, how sure the name alone is)
 # Normalised: lower case, every run of other characters a single space.
@@ -54,6 +64,7 @@ NAME_RULES: dict[str, tuple[tuple[str, float], ...]] = {
             r"handled by|owner",
             0.85,
         ),
+        (r"server( name| id)?", 0.7),
     ),
     "segment": ((r"segment|tier|customer tier|loyalty( tier)?|customer segment", 0.85),),
     "language": ((r"language|lang|locale", 0.85),),
@@ -72,11 +83,18 @@ NAME_RULES: dict[str, tuple[tuple[str, float], ...]] = {
             0.9,
         ),
         (r"initiation timestamp|call start( time)?|date time|datetime|timestamp|date", 0.75),
+        (r"(vru|ivr) (entry|start)( time)?|arrival( time)?|entry( time)?", 0.75),
     ),
-    "enqueued_at": ((r"(en)?queued( at| time)?|queue (start|entry)( time)?", 0.85),),
-    "answered_at": ((r"answered (at|time)|answer time|connected (at|time)", 0.85),),
+    "enqueued_at": ((r"(en)?queued( at| time)?|(queue|q) (start|entry)( time)?", 0.85),),
+    "answered_at": (
+        (r"answered (at|time)|answer time|connected (at|time)", 0.85),
+        (r"(ser|service|agent|talk) start( time)?", 0.75),
+    ),
     "first_response_at": ((r"first (response|reply)( at| time| date)?|responded at", 0.85),),
-    "ended_at": ((r"(ended|end|disconnected|hang ?up)( at| time| date)?", 0.8),),
+    "ended_at": (
+        (r"(ended|end|disconnected|hang ?up)( at| time| date)?", 0.8),
+        (r"(ser|service|call) (exit|end)( time)?", 0.75),
+    ),
     "resolved_at": (
         (r"(resolved|solved|resolution)( at| time| date| date time)?", 0.9),
         (r"closed( at| time| date)?|close date|completed( at| date)?", 0.85),
@@ -84,7 +102,7 @@ NAME_RULES: dict[str, tuple[tuple[str, float], ...]] = {
     "abandoned": ((r"abandon(ed)?( y n| flag)?|is abandoned", 0.9),),
     "wait_seconds": (
         (
-            r"(speed of answer|wait( time)?|queue (time|duration)|time in queue|asa)"
+            r"(speed of answer|wait( time)?|(queue|q) (time|duration)|time in queue|asa)"
             r"( in)?( seconds| secs| s| minutes| mins| min| ms| hours)?",
             0.9,
         ),
@@ -93,7 +111,7 @@ NAME_RULES: dict[str, tuple[tuple[str, float], ...]] = {
         (r"(total |customer )?hold( time| duration)?( in)?( seconds| s| minutes)?", 0.85),
     ),
     "hold_count": ((r"(number of |num )?holds|hold count", 0.85),),
-    "ivr_seconds": ((r"ivr( time| duration)?( in)?( seconds| s)?", 0.85),),
+    "ivr_seconds": ((r"(ivr|vru)( time| duration)?( in)?( seconds| s)?", 0.85),),
     "ivr_steps": ((r"ivr (steps|menus)|menus", 0.85),),
     "transfers": ((r"transfers|transfer count|number of transfers|reassignment count", 0.85),),
     "callback_offered": ((r"callback offered", 0.9),),
@@ -180,15 +198,14 @@ def _name_score(field_name: str, column: str) -> tuple[float, str] | None:
 
 def suggest_mapping(profile: Profile) -> Suggested:
     """The mapping a promise file's `columns:` could start from (see the module docstring)."""
-    if profile.format in ("amazon-connect-ctr", "zendesk", "genesys-cloud", "freshdesk"):
+    if profile.format in PLATFORM_FORMATS:
         return _platform(profile)
     columns = [c for c in profile.columns if c.type != "empty"]
     taken: set[str] = set()
     chosen: dict[str, Suggestion] = {}
 
-    pair = _date_time_pair(columns)
-    if pair is not None:
-        chosen["initiated_at"] = pair
+    for pair in _date_time_pairs(columns):
+        chosen[pair.field] = pair
         taken.update(pair.columns)
 
     answered = _answered_flag(columns)
@@ -305,12 +322,31 @@ def _suggestion(
             score = min(score, 0.8)
     elif field_type is FieldType.BOOLEAN:
         evidence += f"; values {'/'.join(column.samples[:2])}"
+    elif field_type is FieldType.TEXT:
+        stand_in = _stand_in(column)
+        if stand_in is not None:
+            mapping = {"column": column.name, "null_if": [stand_in]}
+            evidence += (
+                f"; {column.commonest_rows:,} of the first {column.sampled_rows:,} rows hold "
+                f"{stand_in!r}, which reads as 'not known': read as missing"
+            )
     if column.unreadable:
         evidence += f"; {column.unreadable:,} values do not read as {column.type}"
         score = min(score, 0.7)
     if column.nulls and column.nulls == rows:
         score = min(score, 0.5)
     return Suggestion(field_name, mapping, label(score), evidence, (column.name,))
+
+
+def _stand_in(column: ColumnProfile) -> str | None:
+    """A value that stands for "nobody" in an id or name column (a caller id of 0 for an
+    unidentified caller, `NO_SERVER` for a call no agent took): one such value held by many
+    rows would otherwise make all of them one customer, or one agent."""
+    if column.commonest is None or not column.sampled_rows:
+        return None
+    if column.commonest_rows / column.sampled_rows < _STAND_IN_SHARE:
+        return None
+    return column.commonest if _STAND_IN.fullmatch(column.commonest) else None
 
 
 def _time_evidence(column: ColumnProfile) -> str:
@@ -345,23 +381,62 @@ def _unit(column: ColumnProfile) -> tuple[str | None, str]:
     return None, "no unit in the name: read as seconds"
 
 
-def _date_time_pair(columns: list[ColumnProfile]) -> Suggestion | None:
-    """A date column and a time-of-day column, as one timestamp."""
+def _date_time_pairs(columns: list[ColumnProfile]) -> list[Suggestion]:
+    """A date column and time-of-day columns, each pair one timestamp: the start (a time
+    column named like a start, else the first), and every other time column named like a
+    canonical time (`q_start` is enqueued_at, `ser_start` answered_at). A time column where
+    some values are exactly midnight, in an export whose day is a separate column, writes "no
+    time" that way (a call that never queued has `q_start` 0:00:00): offered as `null_if`."""
     dates = [c for c in columns if c.type == "date" and _name_score("initiated_at", c.name)]
     times = [c for c in columns if c.type == "time"]
     if not dates or not times:
-        return None
-    date, time = dates[0], times[0]
+        return []
+    date = dates[0]
     date_format = date.timestamp_format or "%Y-%m-%d"
+    named_start = [t for t in times if _name_score("initiated_at", t.name)]
+    start = (named_start or times)[0]
+    pairs = [_pair("initiated_at", date, start, date_format)]
+    taken = {start.name}
+    for field_name, field_type in CANONICAL_FIELDS.items():
+        if field_type is not FieldType.TIMESTAMP or field_name == "initiated_at":
+            continue
+        scored = [(_name_score(field_name, t.name), t) for t in times if t.name not in taken]
+        named = [(score[0], t) for score, t in scored if score is not None]
+        if named:
+            _, time = max(named, key=lambda pair: pair[0])
+            pairs.append(_pair(field_name, date, time, date_format))
+            taken.add(time.name)
+    return pairs
+
+
+def _pair(
+    field_name: str, date: ColumnProfile, time: ColumnProfile, date_format: str
+) -> Suggestion:
     clock = "%H:%M:%S" if all(s.count(":") == 2 for s in time.samples) else "%H:%M"
-    mapping = {"date": date.name, "time": time.name, "format": f"{date_format} {clock}"}
+    mapping: dict[str, Any] = {
+        "date": date.name,
+        "time": time.name,
+        "format": f"{date_format} {clock}",
+    }
     evidence = (
         f"shape: {date.name!r} holds dates ({', '.join(date.samples[:1])}) and {time.name!r} "
         f"times of day ({', '.join(time.samples[:1])}): combined into one timestamp"
     )
     if date.first:
         evidence += f"; days {date.first} .. {date.last}"
-    return Suggestion("initiated_at", mapping, HIGH, evidence, (date.name, time.name))
+    confidence = HIGH
+    if field_name != "initiated_at":
+        confidence = MEDIUM
+        evidence += f"; name {time.name!r}"
+        present = time.rows - time.nulls
+        if time.midnights and present and time.midnights / present >= _MIDNIGHT_PLACEHOLDER:
+            written = next((s for s in time.samples if s in MIDNIGHTS), MIDNIGHTS[0])
+            mapping["null_if"] = [written]
+            evidence += (
+                f"; {time.midnights:,} of {present:,} values are exactly midnight ({written}),"
+                " read as 'no time'"
+            )
+    return Suggestion(field_name, mapping, confidence, evidence, (date.name, time.name))
 
 
 def _answered_flag(columns: list[ColumnProfile]) -> Suggestion | None:

@@ -343,7 +343,7 @@ def test_the_installed_command_answers_the_same(name: str, tmp_path: Path) -> No
     strict=True,
     reason="a file DuckDB's strict CSV reader refuses (here: mixed CRLF and LF line ends) is "
     "read again leniently, and the lenient reader drops the extra fields of a ragged row "
-    "instead of rejecting it; records/loader.py's reader owner decides the fix",
+    "instead of rejecting it; records/read.py's reader owner decides the fix",
 )
 def test_a_ragged_row_is_rejected_even_in_a_file_read_leniently(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch

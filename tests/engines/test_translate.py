@@ -87,7 +87,7 @@ class _Recording:
 def test_an_event_log_fold_translates(engine: str, tmp_path: Path) -> None:
     from promise_audit.engine.backends import connect
     from promise_audit.promises.model import Source
-    from promise_audit.records.loader import stage_source
+    from promise_audit.records.stage import stage_source
 
     (tmp_path / "log.csv").write_text(
         "number,state,grp,mod,at\nA,New,G1,0,2026-10-01 09:00\nA,Done,G2,1,2026-10-01 10:00\n",

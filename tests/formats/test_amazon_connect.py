@@ -21,8 +21,10 @@ from promise_audit.audit import audit
 from promise_audit.engine.backends import connect
 from promise_audit.errors import RecordsError
 from promise_audit.promises.model import Source
+from promise_audit.records.finish import finish_source
 from promise_audit.records.formats.amazon_connect import read
-from promise_audit.records.loader import Accounting, finish_source, stage_source
+from promise_audit.records.stage import stage_source
+from promise_audit.records.types import Accounting
 from tests.conftest import write_promise_file
 
 Record = dict[str, Any]

@@ -23,17 +23,14 @@ from promise_audit.expressions import (
     fields_of,
     parse,
 )
-from promise_audit.kinds import KINDS, Kind
+from promise_audit.kinds import KINDS, MEASURE_ENDS, Kind
 from promise_audit.kinds.base import Outcome, Rule, Window, seconds
 from promise_audit.promises.model import Calendar, PromiseSpec
-from promise_audit.records.loader import (
-    DERIVATION_INPUTS,
-    ORDERED_FIELDS,
-    LoadedRecords,
-    derive_available,
-)
+from promise_audit.records.derive import DERIVATION_INPUTS, derive_available
 from promise_audit.records.raw import UNKNOWN_FIELDS, quote, text_literal
 from promise_audit.records.schema import CANONICAL_FIELDS, CLOCK_FIELDS, LINK_DIMENSIONS, FieldType
+from promise_audit.records.types import LoadedRecords
+from promise_audit.records.validate import ORDERED_FIELDS
 
 Locate = Callable[[int, tuple[str | int, ...], str], Exception]
 
@@ -65,34 +62,11 @@ class SourcePlan:
     promises: tuple[PromisePlan, ...]
 
 
-# A measure the export gives is known only once the event it measures has ended. Each flag is
-# true when that end is after as_of; the measures it names are then unknown at as_of (NULL),
-# and the kinds judge the contact as still under way. The anchors:
-# - the wait runs from coalesce(enqueued_at, initiated_at) for wait_seconds, and ends when a
-#   person answers (answered_at) or the customer gives up; answered and abandoned, decided at
-#   the wait's end, are unknown too. A queued contact with no answer, no wait and no abandon
-#   flag is still waiting.
-# - the phone tree runs from initiated_at for ivr_seconds.
-# - holds happen during the conversation, so they are known when it ends (ended_at), or, with
-#   no ended_at, no earlier than answered_at + the hold time.
+# A measure the export gives is known only once the event it measures has ended: each flag is
+# true when that end is after as_of, and the measures it names are then unknown at as_of (NULL).
+# Each kind declares the measures it reads (kinds.base.MeasureEnd); the flags are all of them.
 MEASURES_ENDING_AFTER_AS_OF: dict[str, tuple[str, tuple[str, ...]]] = {
-    "wait_ends_after_as_of": (
-        "(answered_at is not null and answered_at > as_of) or (answered_at is null and ("
-        "(wait_seconds is not null and coalesce(enqueued_at, initiated_at) + wait_seconds > as_of)"
-        " or (wait_seconds is null and not coalesce(answered, false) and enqueued_at is not null"
-        " and abandoned is null)))",
-        ("wait_seconds", "answered", "abandoned"),
-    ),
-    "ivr_ends_after_as_of": (
-        "ivr_seconds is not null and initiated_at + ivr_seconds > as_of",
-        ("ivr_seconds", "ivr_steps"),
-    ),
-    "hold_ends_after_as_of": (
-        "(ended_at is not null and ended_at > as_of) or (ended_at is null and answered_at is not "
-        "null and answered_at <= as_of and answered_at + coalesce(hold_seconds, "
-        "longest_hold_seconds, 0s) > as_of)",
-        ("hold_seconds", "longest_hold_seconds", "hold_count"),
-    ),
+    end.flag: (end.ends_after, end.unknown) for end in MEASURE_ENDS
 }
 
 

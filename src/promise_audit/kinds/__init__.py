@@ -22,7 +22,7 @@ from promise_audit.kinds import (
     transfers,
     wait_time,
 )
-from promise_audit.kinds.base import Kind
+from promise_audit.kinds.base import Kind, MeasureEnd
 
 KINDS: dict[str, Kind] = {
     kind.name: kind
@@ -48,4 +48,17 @@ KINDS: dict[str, Kind] = {
     )
 }
 
-__all__ = ["KINDS", "Kind"]
+
+def _measure_ends() -> tuple[MeasureEnd, ...]:
+    """Every measure a kind declares, once each (several kinds read the wait)."""
+    ends: dict[str, MeasureEnd] = {}
+    for kind in KINDS.values():
+        for end in kind.measure_ends:
+            if ends.setdefault(end.flag, end) != end:
+                raise AssertionError(f"{end.flag} is declared twice, differently")
+    return tuple(ends.values())
+
+
+MEASURE_ENDS = _measure_ends()
+
+__all__ = ["KINDS", "MEASURE_ENDS", "Kind", "MeasureEnd"]

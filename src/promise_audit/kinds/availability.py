@@ -8,6 +8,7 @@ from promise_audit.kinds._abandons import (
     describe,
 )
 from promise_audit.kinds.base import Case, Kind, Outcome, Requirement, Rule, seconds
+from promise_audit.kinds.wait_time import WAIT_ENDS
 from promise_audit.promises.model import PromiseSpec
 from promise_audit.promises.units import Duration, PositiveDuration
 
@@ -43,6 +44,7 @@ class Availability(Kind):
     name = "availability"
     Options = AvailabilityOptions
     noun = "contacts"
+    measure_ends = (WAIT_ENDS,)
 
     def requirements(self, options: PromiseSpec) -> tuple[Requirement, ...]:
         assert isinstance(options, AvailabilityOptions)

@@ -95,12 +95,27 @@ def seconds(value: float) -> str:
     return f"{number(value)}s"
 
 
+@dataclass(frozen=True)
+class MeasureEnd:
+    """A measure the export gives (a wait, a stay in the phone tree, a hold) is known only once
+    the event it measures has ended. `flag`, a field every rule may read, is true when that end
+    (`ends_after`, an expression) is after as_of; the fields in `unknown` are then unknown at
+    as_of (NULL), and the kinds judge the contact as still under way. A kind that reads such a
+    measure declares it (`Kind.measure_ends`); the engine makes a flag of each one declared."""
+
+    flag: str
+    ends_after: str
+    unknown: tuple[str, ...]
+
+
 class Kind:
     """Base of every kind. The subclass docstring is its rule in plain words, for the docs."""
 
     name: ClassVar[str]
     Options: ClassVar[type[PromiseSpec]]
     noun: ClassVar[str] = "contacts"
+    # the measures the kind reads that end after they begin (see MeasureEnd)
+    measure_ends: ClassVar[tuple[MeasureEnd, ...]] = ()
 
     def requirements(self, options: PromiseSpec) -> tuple[Requirement, ...]:
         raise NotImplementedError

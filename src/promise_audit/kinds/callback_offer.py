@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from promise_audit.kinds.base import Case, Kind, Outcome, Requirement, Rule, seconds
+from promise_audit.kinds.wait_time import WAIT_ENDS
 from promise_audit.promises.model import PromiseSpec
 from promise_audit.promises.units import Duration
 
@@ -29,6 +30,7 @@ class CallbackOffer(Kind):
     name = "callback_offer"
     Options = CallbackOfferOptions
     noun = "customers who waited long enough to be owed the offer"
+    measure_ends = (WAIT_ENDS,)
 
     def requirements(self, options: PromiseSpec) -> tuple[Requirement, ...]:
         return (("wait_seconds",), ("callback_offered",))

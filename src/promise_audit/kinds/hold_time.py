@@ -2,9 +2,21 @@ from __future__ import annotations
 
 from typing import Literal
 
-from promise_audit.kinds.base import Case, Kind, Outcome, Requirement, Rule, seconds
+from promise_audit.kinds.base import Case, Kind, MeasureEnd, Outcome, Requirement, Rule, seconds
 from promise_audit.promises.model import PromiseSpec
 from promise_audit.promises.units import PositiveDuration
+
+# Holds happen during the conversation, so they are known when it ends (ended_at), or, with no
+# ended_at, no earlier than answered_at + the hold time.
+HOLD_ENDS = MeasureEnd(
+    flag="hold_ends_after_as_of",
+    ends_after=(
+        "(ended_at is not null and ended_at > as_of) or (ended_at is null and answered_at is not "
+        "null and answered_at <= as_of and answered_at + coalesce(hold_seconds, "
+        "longest_hold_seconds, 0s) > as_of)"
+    ),
+    unknown=("hold_seconds", "longest_hold_seconds", "hold_count"),
+)
 
 
 class HoldTimeOptions(PromiseSpec):
@@ -28,6 +40,7 @@ class HoldTime(Kind):
     name = "hold_time"
     Options = HoldTimeOptions
     noun = "answered contacts"
+    measure_ends = (HOLD_ENDS,)
 
     def _measure(self, options: HoldTimeOptions) -> str:
         return "longest_hold_seconds" if options.per == "hold" else "hold_seconds"

@@ -4,9 +4,25 @@ from typing import Self
 
 from pydantic import model_validator
 
-from promise_audit.kinds.base import Case, Kind, Outcome, Requirement, Rule, number, seconds
+from promise_audit.kinds.base import (
+    Case,
+    Kind,
+    MeasureEnd,
+    Outcome,
+    Requirement,
+    Rule,
+    number,
+    seconds,
+)
 from promise_audit.promises.model import PromiseSpec
 from promise_audit.promises.units import PositiveDuration
+
+# The phone tree runs from initiated_at for ivr_seconds.
+IVR_ENDS = MeasureEnd(
+    flag="ivr_ends_after_as_of",
+    ends_after="ivr_seconds is not null and initiated_at + ivr_seconds > as_of",
+    unknown=("ivr_seconds", "ivr_steps"),
+)
 
 
 class IvrTimeOptions(PromiseSpec):
@@ -39,6 +55,7 @@ class IvrTime(Kind):
     name = "ivr_time"
     Options = IvrTimeOptions
     noun = "phone contacts"
+    measure_ends = (IVR_ENDS,)
 
     def requirements(self, options: PromiseSpec) -> tuple[Requirement, ...]:
         assert isinstance(options, IvrTimeOptions)

@@ -6,9 +6,24 @@ from promise_audit.kinds._abandons import (
     abandon_with_unknown_wait,
     describe,
 )
-from promise_audit.kinds.base import Case, Kind, Outcome, Requirement, Rule, seconds
+from promise_audit.kinds.base import Case, Kind, MeasureEnd, Outcome, Requirement, Rule, seconds
 from promise_audit.promises.model import PromiseSpec
 from promise_audit.promises.units import Duration, PositiveDuration
+
+# The wait runs from coalesce(enqueued_at, initiated_at) for wait_seconds, and ends when a person
+# answers (answered_at) or the customer gives up; answered and abandoned, decided at the wait's
+# end, are unknown too. A queued contact with no answer, no wait and no abandon flag is still
+# waiting.
+WAIT_ENDS = MeasureEnd(
+    flag="wait_ends_after_as_of",
+    ends_after=(
+        "(answered_at is not null and answered_at > as_of) or (answered_at is null and ("
+        "(wait_seconds is not null and coalesce(enqueued_at, initiated_at) + wait_seconds > as_of)"
+        " or (wait_seconds is null and not coalesce(answered, false) and enqueued_at is not null"
+        " and abandoned is null)))"
+    ),
+    unknown=("wait_seconds", "answered", "abandoned"),
+)
 
 
 class WaitTimeOptions(PromiseSpec):
@@ -42,6 +57,7 @@ class WaitTime(Kind):
     name = "wait_time"
     Options = WaitTimeOptions
     noun = "queued contacts"
+    measure_ends = (WAIT_ENDS,)
 
     def requirements(self, options: PromiseSpec) -> tuple[Requirement, ...]:
         return (("wait_seconds",),)

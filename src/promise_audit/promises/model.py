@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from difflib import get_close_matches
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -21,36 +22,32 @@ from pydantic import (
     Field,
     ModelWrapValidatorHandler,
     PrivateAttr,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
 
 from promise_audit.promises.units import Fraction, duration_text, written_unit
+from promise_audit.records.formats import FORMAT_NAMES
 
-SOURCE_FORMATS = (
-    "csv",
-    "tsv",
-    "json",
-    "jsonl",
-    "parquet",
-    "xlsx",
-    "amazon-connect-ctr",
-    "zendesk",
-    "genesys-cloud",
-    "freshdesk",
-)
-SourceFormat = Literal[
-    "csv",
-    "tsv",
-    "json",
-    "jsonl",
-    "parquet",
-    "xlsx",
-    "amazon-connect-ctr",
-    "zendesk",
-    "genesys-cloud",
-    "freshdesk",
+
+def _known_format(value: Any) -> Any:
+    """A source's `format:` is one of the registered formats (records/formats/)."""
+    if value in FORMAT_NAMES:
+        return value
+    close = get_close_matches(value, FORMAT_NAMES, n=1) if isinstance(value, str) else []
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    expected = ", ".join(repr(name) for name in FORMAT_NAMES[:-1])
+    raise ValueError(f"got {value!r}{hint}, expected {expected} or {FORMAT_NAMES[-1]!r}")
+
+
+# the formats' names, from the one table of them (a plain str to the type checker)
+SourceFormat = Annotated[
+    str,
+    BeforeValidator(_known_format),
+    WithJsonSchema({"type": "string", "enum": list(FORMAT_NAMES)}),
 ]
+
 Severity = Literal["critical", "major", "minor"]
 DurationUnit = Literal["s", "ms", "min", "h", "hms"]
 

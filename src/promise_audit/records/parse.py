@@ -1,6 +1,6 @@
 """Reading a text value as a canonical type, in SQL: numbers with thousands separators,
 durations in four notations, booleans in ten spellings, timestamps in ISO 8601 or a strptime
-format, Excel serial dates. A value that cannot be read is NULL (the loader says why)."""
+format, Excel serial dates. A value that cannot be read is NULL (records/validate.py says why)."""
 
 from __future__ import annotations
 

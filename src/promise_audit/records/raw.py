@@ -1,6 +1,6 @@
 """Reading a source's files as text rows: the pieces every reader shares (the CSV reader,
-SQL quoting, the file column, a reader's own accounting), below the loader and the platform
-readers alike."""
+SQL quoting, the file column, a reader's own accounting), below the pipeline (read, stage) and
+the platform readers alike."""
 
 from __future__ import annotations
 

@@ -17,6 +17,16 @@ class FieldType(StrEnum):
     BOOLEAN = "boolean"
 
 
+# the engine's type for each field type
+SQL_TYPES = {
+    FieldType.TEXT: "VARCHAR",
+    FieldType.NUMBER: "DOUBLE",
+    FieldType.DURATION: "DOUBLE",
+    FieldType.BOOLEAN: "BOOLEAN",
+    FieldType.TIMESTAMP: "TIMESTAMPTZ",
+}
+
+
 CANONICAL_FIELDS: dict[str, FieldType] = {
     "contact_id": FieldType.TEXT,
     "customer_id": FieldType.TEXT,

@@ -192,7 +192,8 @@ def histogram_svg(
     width = bars[0].high - bars[0].low if bars else 1.0
     domain = width * len(bars) if bars and width > 0 else 1.0
     tallest = max((b.kept + b.broken for b in bars), default=0) or 1
-    step_y = nice_step(tallest, "count", 4)
+    # records come whole: a step under one would print the same count twice (0, 0, 1, 2, 2)
+    step_y = max(1.0, nice_step(tallest, "count", 4))
     y_top = math.ceil(tallest / step_y) * step_y
     body: list[str] = []
     for tick in _ticks(y_top, step_y):

@@ -14,7 +14,7 @@ from typing import Any, Literal, TypeVar, Union, get_args, get_origin, get_type_
 from promise_audit import __version__
 from promise_audit.errors import UsageError
 from promise_audit.reconciliation import Agreement, ReportedFigure
-from promise_audit.records.loader import Accounting, InvalidValue, Reject
+from promise_audit.records.types import Accounting, InvalidValue, Reject
 from promise_audit.render.reconcile import reconcile_dict
 from promise_audit.results import (
     AuditResult,

@@ -16,7 +16,7 @@ from markupsafe import Markup, escape
 
 from promise_audit import __version__
 from promise_audit.engine.run import percent
-from promise_audit.records.loader import Accounting, InvalidValue, Reject
+from promise_audit.records.types import Accounting, InvalidValue, Reject
 from promise_audit.render import charts
 from promise_audit.render.branding import Branding
 from promise_audit.render.json import promise_dict, to_dict

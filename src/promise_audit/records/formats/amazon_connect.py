@@ -16,24 +16,22 @@ states is written as missing, never as false or 0.
    journey's first record is the one with no PreviousContactId (else the earliest initiated).
 4. The journey's canonical fields are aggregated over its records, in SQL.
 
-Every canonical column is written as text, so the shared loader parses, rejects and derives
+Every canonical column is written as text, so the shared pipeline parses, rejects and derives
 exactly as for any other source. A value that is present but unreadable (a timestamp that is
-not one) is passed through as written, so the shared loader rejects the journey naming it,
+not one) is passed through as written, so the shared parse rejects the journey naming it,
 rather than the reader dropping it silently.
 """
 
 from __future__ import annotations
 
-import gzip
 import json
-import zlib
 from typing import Any
 
 from promise_audit.errors import RecordsError
 from promise_audit.promises.model import Source
+from promise_audit.records.formats._json import load_json_objects
 from promise_audit.records.raw import RawRead, quote, text_literal
 
-_GZIP_MAGIC = b"\x1f\x8b"
 # Connect's Channel values -> canonical channels; any other value is kept lower-cased
 _CHANNELS = {"VOICE": "phone", "CHAT": "chat", "TASK": "other", "EMAIL": "email"}
 # a leg started by one of these is a transfer; a CALLBACK leg is not
@@ -48,7 +46,7 @@ def read(con: Any, table: str, files: tuple[str, ...], source: Source) -> RawRea
     """Create `table`: one row per journey, canonical fields as text, `_file`, attributes."""
     names = _TempNames(table)
     try:
-        _load_objects(con, names.objects, files)
+        load_json_objects(con, names.objects, files)
         _extract_legs(con, names.objects, names.legs, files)
         con.execute(f"DROP TABLE {names.objects}")
         read_count = int(con.execute(f"SELECT count(*) FROM {names.legs}").fetchone()[0])
@@ -92,85 +90,6 @@ class _TempNames:
 
 
 # --- 1. reading the part files -------------------------------------------------------------
-
-
-def _is_gzip(path: str) -> bool:
-    try:
-        with open(path, "rb") as handle:
-            return handle.read(2) == _GZIP_MAGIC
-    except OSError as exc:
-        raise RecordsError(f"cannot read the file: {exc.strerror}", path) from None
-
-
-def _load_objects(con: Any, objects: str, files: tuple[str, ...]) -> None:
-    """objects(_file, j): every JSON value of every file, in file order within each file."""
-    import duckdb
-
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {objects} (_file VARCHAR, j JSON)")
-    by_compression: dict[str, list[str]] = {"gzip": [], "none": []}
-    for path in files:
-        by_compression["gzip" if _is_gzip(path) else "none"].append(path)
-    for compression, paths in by_compression.items():
-        if not paths:
-            continue
-        listed = "[" + ", ".join(text_literal(p) for p in paths) + "]"
-        try:
-            # format 'auto' reads one object per line, objects concatenated with or without
-            # whitespace between them (Firehose's `}{`), and a top-level array of objects
-            con.execute(
-                f"INSERT INTO {objects} SELECT filename, json FROM read_json_objects("
-                f"{listed}, format='auto', compression='{compression}', filename=true)"
-            )
-        except duckdb.Error as exc:
-            raise _unreadable(paths, exc) from None
-
-
-def _unreadable(paths: list[str], exc: Exception) -> RecordsError:
-    """The first file that is not JSON objects, and where, found again in Python (error path)."""
-    for path in paths:
-        problem = _first_problem(path)
-        if problem is not None:
-            return RecordsError(problem, path)
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    text = text.removeprefix("Invalid Input Error: ").removeprefix("IO Error: ")
-    return RecordsError(f"cannot read the contact records: {text}", paths[0])
-
-
-def _first_problem(path: str) -> str | None:
-    """Why a file is not a sequence of JSON values, with the line and column; None if it is."""
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-        if data[:2] == _GZIP_MAGIC:
-            data = gzip.decompress(data)
-    except (OSError, EOFError, zlib.error) as exc:
-        return f"not a readable gzip file ({exc})"
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        return f"not JSON text: byte {exc.start} is not UTF-8 (is this a contact record file?)"
-    decoder = json.JSONDecoder()
-    index, number, end = 0, 0, len(text.rstrip())
-    while True:
-        while index < len(text) and text[index] in " \t\r\n":
-            index += 1
-        if index >= len(text):
-            return None
-        number += 1
-        start_line = text.count("\n", 0, index) + 1
-        try:
-            _, index = decoder.raw_decode(text, index)
-        except json.JSONDecodeError as exc:
-            # a string still open at the end of the text is an end-of-data error too
-            if exc.pos >= end or exc.msg.startswith("Unterminated string"):
-                return (
-                    f"the file ends in the middle of record {number} (which starts on line "
-                    f"{start_line}): the file is truncated or was still being written"
-                )
-            return (
-                f"not JSON at line {exc.lineno}, column {exc.colno} (record {number}): "
-                f"{exc.msg.lower()}"
-            )
 
 
 # The fields read from each record: leg column -> (where in the record, how it is read).
@@ -273,7 +192,7 @@ def _keep_latest_copies(con: Any, legs: str, kept: str) -> int:
     """Keep one copy per ContactId: the latest LastUpdateTimestamp, then the last in file order.
 
     A record without a ContactId cannot be matched with anything: it is kept as it is (the
-    shared loader then rejects it as missing_contact_id).
+    shared parse then rejects it as missing_contact_id).
     """
     con.execute(
         f"""
@@ -349,7 +268,7 @@ def _label_journeys(con: Any, names: _TempNames) -> None:
 
 
 def _iso(timestamp: str) -> str:
-    """An instant as ISO 8601 text in UTC, as Connect writes them (the loader reads it back)."""
+    """An instant as ISO 8601 text in UTC, as Connect writes them (the parse reads it back)."""
     return f"strftime(timezone('UTC', {timestamp}), '%Y-%m-%dT%H:%M:%S.%fZ')"
 
 
@@ -362,7 +281,7 @@ def _unreadable_value(name: str, where: str = "true") -> str:
 
 
 def _checked(name: str, value: str, where: str = "true") -> str:
-    """`value` as text, or the unreadable source value that the loader will reject."""
+    """`value` as text, or the unreadable source value that the shared parse will reject."""
     return f"coalesce({_unreadable_value(name, where)}, CAST({value} AS VARCHAR))"
 
 
@@ -376,28 +295,48 @@ def _summed(name: str, over: str) -> str:
 
 
 def _build_journeys(con: Any, names: _TempNames) -> None:
-    queued = f"(has_queue AND NOT {_IS_CALLBACK})"
+    """journeys: one row per journey, its first record's fields and the totals over its legs."""
     channel_cases = " ".join(
         f"WHEN {text_literal(vendor)} THEN {text_literal(canonical)}"
         for vendor, canonical in _CHANNELS.items()
     )
-    transfer_methods = ", ".join(text_literal(m) for m in _TRANSFER_METHODS)
-    enqueued_at = _checked("enqueued", _iso(f"min(enqueued) FILTER (WHERE {queued})"), queued)
-    requested_at = _checked(
-        "initiated", _iso(f"min(initiated) FILTER (WHERE {_IS_CALLBACK})"), _IS_CALLBACK
-    )
-    callback_at = _checked(
-        "connected", _iso(f"min(connected) FILTER (WHERE {_IS_CALLBACK})"), _IS_CALLBACK
-    )
-    longest_hold = (
-        f"coalesce({_unreadable_value('longest_leg', 'has_agent')}, CASE "
-        f"WHEN bool_or(has_agent AND longest_leg IS NULL) THEN NULL "
-        f"ELSE CAST(max(longest_leg) FILTER (WHERE has_agent) AS VARCHAR) END)"
-    )
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {names.journeys} AS
-        WITH members AS (
+        WITH {_journey_legs(names)},
+        totals AS ({_journey_totals()})
+        SELECT
+            f.file_index AS _order_file, f.pos AS _order_pos, f._file,
+            f.cid AS contact_id,
+            CASE WHEN f.initiated IS NULL THEN f.initiated_raw ELSE {_iso("f.initiated")} END
+                AS initiated_at,
+            CASE upper(f.channel) {channel_cases} ELSE lower(f.channel) END AS channel,
+            t.customer_id, t.queue, a.agent_username AS agent_id,
+            t.enqueued_at, t.answered_at, t.ended_at,
+            CASE WHEN t.was_answered THEN 'true' WHEN t.all_ended THEN 'false' END AS answered,
+            CASE WHEN t.was_answered OR t.has_callback THEN 'false'
+                 WHEN NOT t.all_ended THEN NULL  -- still going on: may yet queue or hang up
+                 WHEN t.queued THEN 'true' ELSE 'false' END AS abandoned,
+            t.wait_seconds, t.hold_seconds, t.hold_count, t.longest_hold_seconds,
+            CAST(t.transfers AS VARCHAR) AS transfers,
+            CASE WHEN t.has_callback THEN 'true' END AS callback_offered,
+            t.callback_requested_at, t.callback_at,
+            f.method AS initiation_method, t.disconnect_reason,
+            CAST(t.legs AS VARCHAR) AS legs,
+            f.attributes
+        FROM legs f
+        JOIN totals t USING (journey)
+        LEFT JOIN answered a USING (journey)
+        WHERE f.seq = 1
+        ORDER BY f.file_index, f.pos
+        """
+    )
+
+
+def _journey_legs(names: _TempNames) -> str:
+    """SQL: each kept record's journey, its place in it (`seq`), and who answered it."""
+    return f"""
+        members AS (
             SELECT k.*,
                 CASE WHEN l.label IS NULL THEN k.rec
                      ELSE min(k.rec) OVER (PARTITION BY l.label) END AS journey
@@ -431,8 +370,27 @@ def _build_journeys(con: Any, names: _TempNames) -> None:
                     PARTITION BY journey ORDER BY connected, seq) AS answer_rank
                 FROM legs WHERE connected IS NOT NULL
             ) WHERE answer_rank = 1
-        ),
-        totals AS (
+        )
+        """
+
+
+def _journey_totals() -> str:
+    """SQL over the legs: each journey's totals (legs, transfers, times, waits, holds)."""
+    queued = f"(has_queue AND NOT {_IS_CALLBACK})"
+    transfer_methods = ", ".join(text_literal(m) for m in _TRANSFER_METHODS)
+    enqueued_at = _checked("enqueued", _iso(f"min(enqueued) FILTER (WHERE {queued})"), queued)
+    requested_at = _checked(
+        "initiated", _iso(f"min(initiated) FILTER (WHERE {_IS_CALLBACK})"), _IS_CALLBACK
+    )
+    callback_at = _checked(
+        "connected", _iso(f"min(connected) FILTER (WHERE {_IS_CALLBACK})"), _IS_CALLBACK
+    )
+    longest_hold = (
+        f"coalesce({_unreadable_value('longest_leg', 'has_agent')}, CASE "
+        f"WHEN bool_or(has_agent AND longest_leg IS NULL) THEN NULL "
+        f"ELSE CAST(max(longest_leg) FILTER (WHERE has_agent) AS VARCHAR) END)"
+    )
+    return f"""
             SELECT
                 journey,
                 count(*) AS legs,
@@ -460,33 +418,7 @@ def _build_journeys(con: Any, names: _TempNames) -> None:
                 {callback_at} AS callback_at
             FROM legs
             GROUP BY journey
-        )
-        SELECT
-            f.file_index AS _order_file, f.pos AS _order_pos, f._file,
-            f.cid AS contact_id,
-            CASE WHEN f.initiated IS NULL THEN f.initiated_raw ELSE {_iso("f.initiated")} END
-                AS initiated_at,
-            CASE upper(f.channel) {channel_cases} ELSE lower(f.channel) END AS channel,
-            t.customer_id, t.queue, a.agent_username AS agent_id,
-            t.enqueued_at, t.answered_at, t.ended_at,
-            CASE WHEN t.was_answered THEN 'true' WHEN t.all_ended THEN 'false' END AS answered,
-            CASE WHEN t.was_answered OR t.has_callback THEN 'false'
-                 WHEN NOT t.all_ended THEN NULL  -- still going on: may yet queue or hang up
-                 WHEN t.queued THEN 'true' ELSE 'false' END AS abandoned,
-            t.wait_seconds, t.hold_seconds, t.hold_count, t.longest_hold_seconds,
-            CAST(t.transfers AS VARCHAR) AS transfers,
-            CASE WHEN t.has_callback THEN 'true' END AS callback_offered,
-            t.callback_requested_at, t.callback_at,
-            f.method AS initiation_method, t.disconnect_reason,
-            CAST(t.legs AS VARCHAR) AS legs,
-            f.attributes
-        FROM legs f
-        JOIN totals t USING (journey)
-        LEFT JOIN answered a USING (journey)
-        WHERE f.seq = 1
-        ORDER BY f.file_index, f.pos
         """
-    )
 
 
 def _write_table(con: Any, table: str, journeys: str) -> None:

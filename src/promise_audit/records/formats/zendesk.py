@@ -28,12 +28,18 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from promise_audit.errors import RecordsError
 from promise_audit.promises.model import Source
-from promise_audit.records.formats._json import create_text_table, json_values
+from promise_audit.records.formats._json import (
+    JsonObject,
+    create_text_table,
+    json_number,
+    json_text,
+    json_values,
+    latest_copies,
+)
 from promise_audit.records.raw import UNKNOWN_FIELDS, RawRead
 
 # via.channel -> canonical channel; any other value is "other" (the raw value stays in via_channel)
@@ -99,32 +105,25 @@ _METRIC_ATTRIBUTES: tuple[tuple[str, str, str | None], ...] = (
 )
 
 
-@dataclass(frozen=True)
-class _Item:
-    """One ticket or metrics object, where it was read and in which order."""
-
-    value: dict[str, Any]
-    file: str
-    order: int
-
-
 def read(con: Any, table: str, files: tuple[str, ...], source: Source) -> RawRead:
-    tickets: list[_Item] = []
-    metrics: list[_Item] = []
+    tickets: list[JsonObject] = []
+    metrics: list[JsonObject] = []
     order = 0
     for path in files:
         for value in json_values(path):
             for kind, item in _classify(value, path):
                 order += 1
-                (tickets if kind == "ticket" else metrics).append(_Item(item, path, order))
+                (tickets if kind == "ticket" else metrics).append(JsonObject(item, path, order))
                 if kind == "ticket" and isinstance(item.get("metric_set"), dict):
                     order += 1
                     metric_set = dict(item["metric_set"])
                     metric_set.setdefault("ticket_id", item.get("id"))
-                    metrics.append(_Item(metric_set, path, order))
+                    metrics.append(JsonObject(metric_set, path, order))
 
-    kept, duplicates = _latest_copies(tickets, "id")
-    latest_metrics, _ = _latest_copies(metrics, "ticket_id")
+    kept, duplicates = latest_copies(tickets, key=lambda t: _key(t.value.get("id")), when=_updated)
+    latest_metrics, _ = latest_copies(
+        metrics, key=lambda m: _key(m.value.get("ticket_id")), when=_updated
+    )
     metrics_by_ticket = {
         key: m for m in latest_metrics if (key := _key(m.value.get("ticket_id"))) is not None
     }
@@ -146,12 +145,12 @@ def read(con: Any, table: str, files: tuple[str, ...], source: Source) -> RawRea
     return RawRead(read=len(tickets), duplicates=duplicates)
 
 
-def _metric_of(ticket: _Item, metrics: dict[str, _Item]) -> _Item | None:
+def _metric_of(ticket: JsonObject, metrics: dict[str, JsonObject]) -> JsonObject | None:
     key = _key(ticket.value.get("id"))
     return None if key is None else metrics.get(key)
 
 
-def _row(ticket: _Item, metric: _Item | None, has_metrics: bool) -> dict[str, str | None]:
+def _row(ticket: JsonObject, metric: JsonObject | None, has_metrics: bool) -> dict[str, str | None]:
     t = ticket.value
     via = t.get("via") if isinstance(t.get("via"), dict) else {}
     via_channel = _text(via.get("channel")) if via else None
@@ -198,7 +197,7 @@ def _row(ticket: _Item, metric: _Item | None, has_metrics: bool) -> dict[str, st
         # solved or closed (or a status that does not say) with no resolution time given
         unknown.append("resolved_at")
     row[UNKNOWN_FIELDS] = " ".join(unknown) or None
-    stations = _number(m.get("group_stations"))
+    stations = json_number(m.get("group_stations"))
     # a proxy: each group after the first one the ticket was assigned to is one transfer
     row["transfers"] = None if stations is None else str(max(0, int(stations) - 1))
     return row
@@ -216,7 +215,7 @@ def _plus_minutes(created: str | None, minutes: Any) -> str | None:
     if created is None or minutes is None:
         return None
     start = _timestamp(created)
-    amount = _number(minutes)
+    amount = json_number(minutes)
     if start is None or amount is None:
         # unreadable: the shared parser rejects the record, showing both parts
         return f"{created} + {minutes!r} min"
@@ -230,15 +229,6 @@ def _timestamp(text: str) -> dt.datetime | None:
         return None
 
 
-def _number(value: Any) -> float | None:
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
-
-
 def _text(value: Any) -> str | None:
     if value is None:
         return None
@@ -246,8 +236,7 @@ def _text(value: Any) -> str | None:
         return "true" if value else "false"
     if isinstance(value, dict | list):
         return json.dumps(value, sort_keys=True)
-    text = str(value)
-    return text if text.strip() else None
+    return json_text(value)
 
 
 def _key(value: Any) -> str | None:
@@ -263,32 +252,6 @@ def _instant(value: Any) -> float:
     if stamp.tzinfo is None:
         stamp = stamp.replace(tzinfo=dt.UTC)
     return stamp.timestamp()
-
-
-def _latest_copies(items: list[_Item], key: str) -> tuple[list[_Item], int]:
-    """Per key, the copy with the latest updated_at (at a tie, the one read later), in the order
-    keys were first seen; objects without a key are all kept. Also: how many copies were dropped.
-    """
-    kept: dict[str, _Item] = {}
-    first_seen: dict[str, int] = {}
-    keyless: list[_Item] = []
-    for item in items:
-        k = _key(item.value.get(key))
-        if k is None:
-            keyless.append(item)
-            continue
-        first_seen.setdefault(k, item.order)
-        current = kept.get(k)
-        if current is None or _instant(item.value.get("updated_at")) >= _instant(
-            current.value.get("updated_at")
-        ):
-            kept[k] = item
-    ordered = sorted(
-        [(first_seen[k], item) for k, item in kept.items()]
-        + [(item.order, item) for item in keyless],
-        key=lambda entry: entry[0],
-    )
-    return [item for _, item in ordered], len(items) - len(keyless) - len(kept)
 
 
 def _classify(value: Any, path: str) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -332,3 +295,7 @@ def _classify(value: Any, path: str) -> Iterator[tuple[str, dict[str, Any]]]:
             f"'ticket_metrics' or 'metric_set' (keys: {keys})",
             path,
         )
+
+
+def _updated(item: JsonObject) -> float:
+    return _instant(item.value.get("updated_at"))

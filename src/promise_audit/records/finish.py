@@ -1,0 +1,266 @@
+"""A staged source finished into `contacts_<source>`, the records the audit counts: duplicate
+contact ids dropped (the first copy kept), the records initiated after as_of set aside, the
+fields derived, and every input record accounted for:
+read = rejected + duplicates + out_of_period + used (+ legs stitched, events folded);
+invalid values remove no record, and are listed in `invalid_<source>`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from promise_audit.records.derive import derive_available, derived_select, invalid_reasons
+from promise_audit.records.raw import quote, text_literal
+from promise_audit.records.read import malformed_rows
+from promise_audit.records.schema import CANONICAL_FIELDS, REQUIRED_FIELDS
+from promise_audit.records.types import (
+    REJECT_SAMPLE,
+    Accounting,
+    InvalidValue,
+    LoadedRecords,
+    Reject,
+    StagedSource,
+)
+
+
+@dataclass(frozen=True)
+class _Counts:
+    """What one pass over the parsed table counts."""
+
+    rejected: int  # records that cannot be contacts
+    duplicates: int  # later copies of a contact id
+    with_invalid: int  # accepted records with an invalid value
+    empty: tuple[str, ...]  # fields given by the source, empty on every accepted record
+    invalid_fields: frozenset[str]  # fields checked with an invalid value on some record
+
+
+def finish_source(con: Any, staged: StagedSource, as_of: dt.datetime | None) -> LoadedRecords:
+    """De-duplicate, set aside records after as_of, and count everything."""
+    table = quote(f"contacts_{staged.name}")
+    as_of_sql = f"TIMESTAMPTZ {text_literal(as_of.isoformat())}" if as_of else "NULL"
+    counts = _count_parsed(con, staged)
+    provided = staged.provided - frozenset(counts.empty)
+    # every field checked has an `_invalid_` column, and so has every field derived from one;
+    # where no record has an invalid value it is a constant null, not a CASE on every record
+    checked = list(staged.checked)
+    invalid = invalid_reasons(provided, counts.invalid_fields, as_of_sql)
+    every = invalid_reasons(provided, set(checked) - set(counts.empty), as_of_sql)
+    always_valid = [
+        f
+        for f in CANONICAL_FIELDS
+        if (f in every and f not in invalid) or (f in counts.empty and f in staged.checked)
+    ]
+    nulls = "".join(f", CAST(NULL AS VARCHAR) AS {quote(f'_invalid_{f}')}" for f in always_valid)
+    con.execute(
+        f"""
+        CREATE OR REPLACE TABLE {table} AS
+        SELECT {derived_select(provided, staged.attributes, as_of_sql, invalid)}{nulls}
+        FROM (
+            SELECT *, row_number() OVER (
+                PARTITION BY contact_id ORDER BY _file_index, _row) AS _copy
+            FROM {staged.table} WHERE _reject IS NULL
+        ) AS copies
+        WHERE _copy = 1 AND ({as_of_sql} IS NULL OR initiated_at <= {as_of_sql})
+        ORDER BY initiated_at, contact_id
+        """
+    )
+    used = int(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+    invalid_table = list_invalid_values(con, staged, as_of_sql, listed=counts.with_invalid > 0)
+    accounting = _accounting(con, staged, counts, used, invalid_table)
+    # only the rejects are read again (for --rejects); drop the accepted rows' parsed copy
+    # (a Spark view cannot be changed, and its cache is dropped with the session)
+    if con.name != "spark":
+        con.execute(f"DELETE FROM {staged.table} WHERE _reject IS NULL")
+    return LoadedRecords(
+        name=staged.name,
+        table=table,
+        available=derive_available(provided),
+        attributes=staged.attributes,
+        accounting=accounting,
+        invalid_fields=frozenset(invalid) | frozenset(always_valid),
+        invalid_found=frozenset(invalid),
+        attribute_types=staged.attribute_types,
+    )
+
+
+def _count_parsed(con: Any, staged: StagedSource) -> _Counts:
+    """Rejects, duplicates, records with an invalid value, and which fields are empty on every
+    accepted record or invalid on some, in one pass. A field the source gives but leaves empty
+    on every record it holds gives nothing: a promise that needs it cannot be audited (an
+    invalid value is not empty)."""
+    any_invalid = " OR ".join(f"{quote(f'_invalid_{f}')} IS NOT NULL" for f in staged.checked)
+    given = [f for f in CANONICAL_FIELDS if f in staged.provided and f not in REQUIRED_FIELDS]
+    filled = [
+        f"count(*) FILTER (WHERE _reject IS NULL AND ({quote(f)} IS NOT NULL"
+        + (f" OR {quote(f'_invalid_{f}')} IS NOT NULL))" if f in staged.checked else "))")
+        for f in given
+    ]
+    checked = list(staged.checked)
+    invalid_counts = [
+        f"count(*) FILTER (WHERE _reject IS NULL AND {quote(f'_invalid_{f}')} IS NOT NULL)"
+        for f in checked
+    ]
+    rejected, duplicates, with_invalid, accepted, *per_field = (
+        int(v)
+        for v in con.execute(
+            f"""
+            SELECT
+                count(*) FILTER (WHERE _reject IS NOT NULL),
+                count(*) FILTER (WHERE _reject IS NULL)
+                  - count(DISTINCT contact_id) FILTER (WHERE _reject IS NULL),
+                count(*) FILTER (WHERE _reject IS NULL AND ({any_invalid or "false"})),
+                count(*) FILTER (WHERE _reject IS NULL)
+                {"".join(", " + f for f in [*filled, *invalid_counts])}
+            FROM {staged.table}
+            """
+        ).fetchone()
+    )
+    filled_counts, invalid_per_field = per_field[: len(filled)], per_field[len(filled) :]
+    return _Counts(
+        rejected=rejected,
+        duplicates=duplicates,
+        with_invalid=with_invalid,
+        empty=tuple(f for f, n in zip(given, filled_counts, strict=True) if accepted and not n),
+        invalid_fields=frozenset(f for f, n in zip(checked, invalid_per_field, strict=True) if n),
+    )
+
+
+def _accounting(
+    con: Any, staged: StagedSource, counts: _Counts, used: int, invalid_table: str
+) -> Accounting:
+    """Every record read, in exactly one place: rejected, a duplicate, after as_of, or used;
+    with the reasons, the invalid values and a sample of each."""
+    raw = staged.raw
+    parser_rejected = raw.malformed
+    duplicates = counts.duplicates + raw.duplicates
+    out_of_period = (
+        raw.read - parser_rejected - counts.rejected - duplicates - raw.stitched - raw.folded - used
+    )
+    by_reason, sample = _rejects(con, staged)
+    by_field, invalid_sample = _invalid_values(con, invalid_table)
+    return Accounting(
+        read=raw.read,
+        rejected=counts.rejected + parser_rejected,
+        duplicates=duplicates,
+        out_of_period=out_of_period,
+        used=used,
+        rejects_by_reason=by_reason,
+        reject_sample=sample,
+        files=staged.files,
+        stitched=raw.stitched,
+        folded=raw.folded,
+        cases=raw.cases,
+        invalid=sum(sum(reasons.values()) for reasons in by_field.values()),
+        invalid_by_field=by_field,
+        invalid_sample=invalid_sample,
+        fields_checked=tuple(f for f in CANONICAL_FIELDS if f in staged.provided),
+        fields_empty=counts.empty,
+    )
+
+
+def _rejects(con: Any, staged: StagedSource) -> tuple[dict[str, int], tuple[Reject, ...]]:
+    """The rejected records by reason, and the first of them (the CSV parser's first)."""
+    by_reason: dict[str, int] = {}
+    for reason, count in con.execute(
+        f"SELECT _reject, count(*) FROM {staged.table} WHERE _reject IS NOT NULL "
+        "GROUP BY 1 ORDER BY 1"
+    ).fetchall():
+        by_reason[str(reason)] = int(count)
+    if staged.raw.malformed:
+        by_reason["malformed_row"] = staged.raw.malformed
+    sample = list(staged.parser_rejects)
+    for file, row, reason, column, value in con.execute(
+        f"SELECT _file, _row, _reject, _reject_column, _reject_value FROM {staged.table} "
+        f"WHERE _reject IS NOT NULL ORDER BY _file_index, _row LIMIT {REJECT_SAMPLE}"
+    ).fetchall():
+        sample.append(Reject(str(file), int(row), None, column, str(reason), value))
+    return dict(sorted(by_reason.items())), tuple(sample[:REJECT_SAMPLE])
+
+
+def _invalid_values(
+    con: Any, invalid_table: str
+) -> tuple[dict[str, dict[str, int]], tuple[InvalidValue, ...]]:
+    """The invalid values of the used records, by field and reason, and the first of them."""
+    by_field: dict[str, dict[str, int]] = {}
+    for field_name, reason, count in con.execute(
+        f"SELECT field, reason, count(*) FROM {invalid_table} GROUP BY field, reason "
+        "ORDER BY field, reason"
+    ).fetchall():
+        by_field.setdefault(str(field_name), {})[str(reason)] = int(count)
+    sample = tuple(
+        InvalidValue(str(file), int(row), str(field_name), str(column), str(reason), value)
+        for file, row, field_name, column, reason, value in con.execute(
+            f"SELECT _file, _row, field, source_column, reason, value FROM {invalid_table} "
+            f"ORDER BY _file_index, _row, _field_order LIMIT {REJECT_SAMPLE}"
+        ).fetchall()
+    )
+    return by_field, sample
+
+
+def list_invalid_values(con: Any, staged: StagedSource, as_of_sql: str, *, listed: bool) -> str:
+    """`invalid_<source>`: one row per invalid value of a record the audit uses (the first
+    copy of its contact id, initiated by as_of), in file order. Only the records with an
+    invalid value are looked at again, and only when there are some (`listed`)."""
+    table = quote(f"invalid_{staged.name}")
+    parsed = staged.table
+    checked = [f for f in CANONICAL_FIELDS if f in staged.checked]
+    any_invalid = " OR ".join(f"{quote(f'_invalid_{f}')} IS NOT NULL" for f in checked)
+    if not listed or not checked:
+        con.execute(
+            f"CREATE OR REPLACE TABLE {table} AS SELECT CAST(NULL AS VARCHAR) AS _file, "
+            "CAST(NULL AS BIGINT) AS _file_index, CAST(NULL AS BIGINT) AS _row, "
+            "CAST(NULL AS VARCHAR) AS field, CAST(NULL AS VARCHAR) AS source_column, "
+            "CAST(NULL AS VARCHAR) AS reason, CAST(NULL AS VARCHAR) AS value, "
+            "CAST(NULL AS INTEGER) AS _field_order WHERE false"
+        )
+        return table
+    parts = [
+        f"SELECT _file, _file_index, _row, {text_literal(f)} AS field, "
+        f"{text_literal(staged.checked[f])} AS source_column, "
+        f"{quote(f'_invalid_{f}')} AS reason, {quote(f'_bad_{f}')} AS value, "
+        f"{list(CANONICAL_FIELDS).index(f)} AS _field_order "
+        f"FROM used_invalid WHERE {quote(f'_invalid_{f}')} IS NOT NULL"
+        for f in checked
+    ]
+    con.execute(
+        f"""
+        CREATE OR REPLACE TABLE {table} AS
+        WITH flagged AS (
+            SELECT DISTINCT contact_id FROM {parsed} WHERE _reject IS NULL AND ({any_invalid})
+        ), copies AS (
+            SELECT p.*, row_number() OVER (
+                PARTITION BY p.contact_id ORDER BY p._file_index, p._row) AS _copy
+            FROM {parsed} p
+            WHERE p._reject IS NULL AND p.contact_id IN (SELECT contact_id FROM flagged)
+        ), used_invalid AS (
+            SELECT * FROM copies
+            WHERE _copy = 1 AND ({any_invalid})
+              AND ({as_of_sql} IS NULL OR initiated_at <= {as_of_sql})
+        )
+        {" UNION ALL ".join(parts)}
+        """
+    )
+    return table
+
+
+def all_rejects(con: Any, staged: StagedSource) -> list[tuple[Any, ...]]:
+    """Every reject and invalid value of a finished source, one per row: (status, file, row,
+    line, field, column, reason, value), status `rejected` (the record is not used) or
+    `invalid` (the record is used, without this value); rejects first, each in file order."""
+    rows: list[tuple[Any, ...]] = []
+    if staged.raw.malformed:
+        rows += [
+            ("rejected", path, None, line, None, column, reason, text)
+            for path, line, column, reason, text in malformed_rows(con, staged.name)
+        ]
+    rows += con.execute(
+        "SELECT 'rejected', _file, _row, NULL, CASE WHEN _reject = 'missing_contact_id' "
+        "THEN 'contact_id' ELSE 'initiated_at' END, _reject_column, _reject, _reject_value "
+        f"FROM {staged.table} WHERE _reject IS NOT NULL ORDER BY _file_index, _row"
+    ).fetchall()
+    rows += con.execute(
+        f"SELECT 'invalid', _file, _row, NULL, field, source_column, reason, value "
+        f"FROM {quote(f'invalid_{staged.name}')} ORDER BY _file_index, _row, _field_order"
+    ).fetchall()
+    return rows
