@@ -7,6 +7,7 @@ Hand-checked intervals (95% Wilson): 40 of 40 kept is 91.2% to 100%; 20 of 40 is
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from typer.testing import CliRunner
 
 from promise_audit.baseline import compare_promise
 from promise_audit.cli import app
+from promise_audit.results import Comparison, PromiseResult
 from tests.conftest import write_csv
 from tests.test_ci_outputs import BROKEN, KEPT, ROWS, UNAUDITABLE, project, read_json
 
@@ -63,6 +65,31 @@ def _not_inside_github_actions(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("GITHUB_WORKSPACE", raising=False)
 
 
+def compare(now: dict[str, Any], then: dict[str, Any] | None) -> Comparison:
+    """`compare_promise` of a promise given by its JSON keys, beside a baseline's object."""
+    base = PromiseResult(
+        id="p",
+        kind="wait_time",
+        title=None,
+        statement=None,
+        published_in=None,
+        url=None,
+        owner=None,
+        severity="high",
+        blocking=True,
+        source="contacts",
+        target=0.9,
+        warn_below=None,
+        verdict="kept",
+        line=None,
+        column=None,
+        rule="",
+        convention=None,
+        sentence="",
+    )
+    return compare_promise(replace(base, **now), then)
+
+
 def promise(verdict: str, compliance: float | None, low: float | None, high: float | None) -> Any:
     return {
         "id": "p",
@@ -78,65 +105,53 @@ def promise(verdict: str, compliance: float | None, low: float | None, high: flo
 
 
 def test_change_is_compliance_now_minus_compliance_then() -> None:
-    comparison = compare_promise(
-        promise("broken", 0.9, 0.8, 0.95), promise("broken", 0.95, 0.9, 0.99)
-    )
-    assert (comparison["change"], comparison["direction"]) == (-0.05, "down")
+    comparison = compare(promise("broken", 0.9, 0.8, 0.95), promise("broken", 0.95, 0.9, 0.99))
+    assert (comparison.change, comparison.direction) == (-0.05, "down")
 
 
 def test_intervals_apart_with_this_one_below_are_a_clear_regression() -> None:
-    comparison = compare_promise(
-        promise("broken", 0.5, 0.352, 0.648), promise("kept", 1.0, 0.912, 1.0)
-    )
-    assert (comparison["clear_regression"], comparison["clear_improvement"]) == (True, False)
+    comparison = compare(promise("broken", 0.5, 0.352, 0.648), promise("kept", 1.0, 0.912, 1.0))
+    assert (comparison.clear_regression, comparison.clear_improvement) == (True, False)
 
 
 def test_overlapping_intervals_are_not_a_clear_regression() -> None:
-    comparison = compare_promise(
-        promise("broken", 0.5, 0.095, 0.905), promise("kept", 1.0, 0.722, 1.0)
-    )
-    assert (comparison["direction"], comparison["clear_regression"]) == ("down", False)
+    comparison = compare(promise("broken", 0.5, 0.095, 0.905), promise("kept", 1.0, 0.722, 1.0))
+    assert (comparison.direction, comparison.clear_regression) == ("down", False)
 
 
 def test_touching_intervals_are_not_a_clear_regression() -> None:
-    comparison = compare_promise(promise("broken", 0.8, 0.7, 0.9), promise("kept", 1.0, 0.9, 1.0))
-    assert comparison["clear_regression"] is False
+    comparison = compare(promise("broken", 0.8, 0.7, 0.9), promise("kept", 1.0, 0.9, 1.0))
+    assert comparison.clear_regression is False
 
 
 def test_intervals_apart_with_this_one_above_are_a_clear_improvement() -> None:
-    comparison = compare_promise(
-        promise("kept", 1.0, 0.912, 1.0), promise("broken", 0.5, 0.352, 0.648)
-    )
-    assert (comparison["clear_improvement"], comparison["direction"]) == (True, "up")
+    comparison = compare(promise("kept", 1.0, 0.912, 1.0), promise("broken", 0.5, 0.352, 0.648))
+    assert (comparison.clear_improvement, comparison.direction) == (True, "up")
 
 
 def test_broken_now_and_not_then_is_newly_broken() -> None:
-    comparison = compare_promise(promise("broken", 0.9, 0.8, 0.95), promise("kept", 1.0, 0.7, 1.0))
-    assert (comparison["newly_broken"], comparison["newly_kept"]) == (True, False)
+    comparison = compare(promise("broken", 0.9, 0.8, 0.95), promise("kept", 1.0, 0.7, 1.0))
+    assert (comparison.newly_broken, comparison.newly_kept) == (True, False)
 
 
 def test_kept_now_and_broken_then_is_newly_kept() -> None:
-    comparison = compare_promise(promise("kept", 1.0, 0.7, 1.0), promise("broken", 0.9, 0.8, 0.95))
-    assert (comparison["newly_broken"], comparison["newly_kept"]) == (False, True)
+    comparison = compare(promise("kept", 1.0, 0.7, 1.0), promise("broken", 0.9, 0.8, 0.95))
+    assert (comparison.newly_broken, comparison.newly_kept) == (False, True)
 
 
 def test_at_risk_now_and_broken_then_is_newly_kept() -> None:
-    comparison = compare_promise(
-        promise("at_risk", 0.96, 0.9, 0.99), promise("broken", 0.9, 0.8, 0.95)
-    )
-    assert comparison["newly_kept"] is True
+    comparison = compare(promise("at_risk", 0.96, 0.9, 0.99), promise("broken", 0.9, 0.8, 0.95))
+    assert comparison.newly_kept is True
 
 
 def test_same_compliance_is_the_same_direction() -> None:
-    comparison = compare_promise(promise("kept", 1.0, 0.7, 1.0), promise("kept", 1.0, 0.9, 1.0))
-    assert (comparison["change"], comparison["direction"]) == (0.0, "same")
+    comparison = compare(promise("kept", 1.0, 0.7, 1.0), promise("kept", 1.0, 0.9, 1.0))
+    assert (comparison.change, comparison.direction) == (0.0, "same")
 
 
 def test_no_compliance_on_either_side_has_no_change() -> None:
-    comparison = compare_promise(
-        promise("no_data", None, None, None), promise("kept", 1.0, 0.9, 1.0)
-    )
-    assert (comparison["change"], comparison["direction"], comparison["clear_regression"]) == (
+    comparison = compare(promise("no_data", None, None, None), promise("kept", 1.0, 0.9, 1.0))
+    assert (comparison.change, comparison.direction, comparison.clear_regression) == (
         None,
         None,
         False,
@@ -144,8 +159,8 @@ def test_no_compliance_on_either_side_has_no_change() -> None:
 
 
 def test_promise_the_baseline_lacks_is_new() -> None:
-    comparison = compare_promise(promise("broken", 0.5, 0.1, 0.9), None)
-    assert (comparison["new"], comparison["newly_broken"], comparison["change"]) == (
+    comparison = compare(promise("broken", 0.5, 0.1, 0.9), None)
+    assert (comparison.new, comparison.newly_broken, comparison.change) == (
         True,
         False,
         None,
@@ -299,15 +314,15 @@ def test_github_annotation_names_a_clear_regression(tmp_path: Path) -> None:
 def test_newly_kept_leaves_out_a_promise_at_risk_for_missing_data(verdict, reason, newly_kept):
     now = {"id": "p", "verdict": verdict, "verdict_reason": reason, "compliance": 0.95}
     then = {"id": "p", "verdict": "broken", "compliance": 0.5}
-    assert compare_promise(now, then)["newly_kept"] is newly_kept
+    assert compare(now, then).newly_kept is newly_kept
 
 
 def test_a_baseline_written_before_compliance_worst_compares_without_it():
     now = {"id": "p", "verdict": "kept", "compliance": 0.95, "compliance_worst": 0.95}
     then = {"id": "p", "verdict": "kept", "compliance": 0.9}  # schema_version 1: no bounds
-    compared = compare_promise(now, then)
-    assert (compared["compliance_worst"], compared["verdict_reason"]) == (None, None)
-    assert compared["change"] == 0.05
+    compared = compare(now, then)
+    assert (compared.compliance_worst, compared.verdict_reason) == (None, None)
+    assert compared.change == 0.05
 
 
 def test_the_baseline_bounds_and_reason_are_carried():
@@ -319,5 +334,5 @@ def test_the_baseline_bounds_and_reason_are_carried():
         "compliance": 0.96,
         "compliance_worst": 0.7,
     }
-    compared = compare_promise(now, then)
-    assert (compared["compliance_worst"], compared["verdict_reason"]) == (0.7, "missing_data")
+    compared = compare(now, then)
+    assert (compared.compliance_worst, compared.verdict_reason) == (0.7, "missing_data")

@@ -122,12 +122,12 @@ def test_reports_show_the_convention_table(tmp_path: Path) -> None:
     from promise_audit.render.report import render_html
 
     write_csv(tmp_path / "contacts.csv", ROWS)
-    data = to_dict(audit(write_promise_file(tmp_path / "p.yaml", [WAIT])))
-    markdown = render_markdown(data)
+    result = audit(write_promise_file(tmp_path / "p.yaml", [WAIT]))
+    markdown = render_markdown(result)
     assert (
         "| `wait-1m` | abandoned: kept, short\\_abandon: 0s | 4 | 2 | 66.7% | broken |" in markdown
     )
-    assert "abandoned: exclude, short_abandon: 0s (declared)" in render_html(data)
+    assert "abandoned: exclude, short_abandon: 0s (declared)" in render_html(result)
 
 
 def test_a_published_figure_names_the_convention_that_comes_closest(tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from promise_audit.audit import audit
-from promise_audit.render.json import render_json, to_dict
+from promise_audit.render.json import from_json, render_json
 from promise_audit.render.markdown import render_markdown
 from promise_audit.render.report import render_html
 
@@ -29,17 +29,16 @@ RENDER_ALL = """
 import hashlib, json, sys
 from pathlib import Path
 from promise_audit.audit import audit
-from promise_audit.render.json import render_json, to_dict
+from promise_audit.render.json import render_json
 from promise_audit.render.markdown import render_markdown
 from promise_audit.render.report import render_html
 
 rejects = Path(sys.argv[2])
 result = audit(sys.argv[1], rejects_path=rejects)
-data = to_dict(result)
 outputs = {
     "json": render_json(result).encode(),
-    "md": render_markdown(data).encode(),
-    "html": render_html(data).encode(),
+    "md": render_markdown(result).encode(),
+    "html": render_html(result).encode(),
     "rejects": rejects.read_bytes(),
 }
 print(json.dumps({name: hashlib.sha256(raw).hexdigest() for name, raw in outputs.items()}))
@@ -56,13 +55,12 @@ def in_process(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, str]]
     for run in range(2):
         rejects = tmp_path_factory.mktemp(f"run{run}") / "rejects.csv"
         result = audit(NORTHWIND, rejects_path=rejects)
-        data = to_dict(result)
         runs.append(
             _digests(
                 {
                     "json": render_json(result).encode(),
-                    "md": render_markdown(data).encode(),
-                    "html": render_html(data).encode(),
+                    "md": render_markdown(result).encode(),
+                    "html": render_html(result).encode(),
                     "rejects": rejects.read_bytes(),
                 }
             )
@@ -79,9 +77,10 @@ def test_two_audits_in_one_process_render_to_the_same_bytes(
 
 def test_a_saved_result_renders_as_the_audit_did(tmp_path: Path) -> None:
     result = audit(NORTHWIND)
-    saved = json.loads(render_json(result))
-    assert render_markdown(saved) == render_markdown(to_dict(result))
-    assert render_html(saved) == render_html(to_dict(result))
+    saved = from_json(render_json(result))
+    assert saved == result
+    assert render_markdown(saved) == render_markdown(result)
+    assert render_html(saved) == render_html(result)
 
 
 @pytest.mark.parametrize("seed", ["0", "4242"])

@@ -157,11 +157,11 @@ def test_markdown_and_html_reports_show_the_agreement_table(tmp_path: Path) -> N
     from promise_audit.render.report import render_html
 
     promise = {**PROMISE, "reported": {"value": "92%", "by": "Desk dashboard"}}
-    data = to_dict(run(tmp_path, promise))
-    markdown = render_markdown(data)
+    result = run(tmp_path, promise)
+    markdown = render_markdown(result)
     assert "| audit broken / platform kept | 2 | 28.6% |" in markdown
     assert "- Difference: 42.0 points above the audit" in markdown
-    html = render_html(data)
+    html = render_html(result)
     assert "Beside Desk SLA" in html
     assert (
         "audit broken (late), platform kept: clock from initiated_at to resolved_at; "

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import re
@@ -45,9 +46,13 @@ from promise_audit.promises.loader import MAX_FILE_BYTES, MAX_NODES
 from promise_audit.records.schema import FieldType
 from promise_audit.redact import identifier_hash, redact
 from promise_audit.render.csv_safe import neutralise
-from promise_audit.render.json import to_dict
+from promise_audit.render.json import load_result, render_json, to_dict
+from promise_audit.render.junit import render_junit
 from promise_audit.render.markdown import render_markdown
 from promise_audit.render.report import render_html
+from promise_audit.render.sarif import render_sarif
+from promise_audit.render.terminal import render_terminal
+from promise_audit.results import AuditResult
 from tests.conftest import write_csv, write_promise_file
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -228,7 +233,7 @@ def test_file_size_is_capped(tmp_path: Path) -> None:
 # Reports escape what the records and the promise file say
 
 
-def _hostile_audit(tmp_path: Path) -> dict[str, Any]:
+def _hostile_audit(tmp_path: Path) -> AuditResult:
     rows = [
         {
             "contact_id": f"{SCRIPT}-{i}",
@@ -256,13 +261,13 @@ def _hostile_audit(tmp_path: Path) -> dict[str, Any]:
     path = write_promise_file(tmp_path / "promises.yaml", [promise])
     text = path.read_text("utf-8").replace("Test Co", f"Evil {SCRIPT} Co")
     path.write_text(text, "utf-8")
-    return to_dict(audit(path))
+    return audit(path)
 
 
 def test_html_escapes_every_value_from_records_and_promise_files(tmp_path: Path) -> None:
     result = _hostile_audit(tmp_path)
-    promise = result["promises"][0]
-    assert promise["evidence"] and promise["weakest_links"]  # the hostile values are shown
+    promise = result.promises[0]
+    assert promise.evidence and promise.weakest_links  # the hostile values are shown
     html = render_html(result)
     assert "<script" not in html.lower() and "<img" not in html.lower()
     assert "javascript:" not in html
@@ -325,8 +330,8 @@ def test_every_trigger_is_neutralised(value: str) -> None:
 
 
 @pytest.fixture
-def golden() -> dict[str, Any]:
-    return json.loads((ROOT / "tests" / "golden" / "result.json").read_text("utf-8"))
+def golden() -> AuditResult:
+    return load_result(ROOT / "tests" / "golden" / "result.json")
 
 
 @pytest.mark.parametrize(
@@ -334,7 +339,7 @@ def golden() -> dict[str, Any]:
     ["../secret.txt", "/etc/passwd", "templates/../../secret.txt", "..\\secret.txt"],
 )
 def test_a_template_cannot_include_a_file_outside_its_folders(
-    golden: dict[str, Any], tmp_path: Path, include: str
+    golden: AuditResult, tmp_path: Path, include: str
 ) -> None:
     (tmp_path / "secret.txt").write_text("TOP SECRET")
     templates = tmp_path / "templates"
@@ -345,7 +350,7 @@ def test_a_template_cannot_include_a_file_outside_its_folders(
 
 
 def test_a_symlink_in_the_template_folder_cannot_reach_outside(
-    golden: dict[str, Any], tmp_path: Path
+    golden: AuditResult, tmp_path: Path
 ) -> None:
     (tmp_path / "secret.txt").write_text("TOP SECRET")
     templates = tmp_path / "templates"
@@ -478,33 +483,39 @@ def identified(tmp_path: Path) -> dict[str, Any]:
         ],
         source={"max_rejected": "100%"},  # 2 of 52 rejected on purpose
     )
-    return to_dict(audit(path))
+    return audit(path)
 
 
-def test_redact_leaves_no_identifier_in_any_output(identified: dict[str, Any]) -> None:
-    text = json.dumps(identified)
+def test_redact_leaves_no_identifier_in_any_output(identified: AuditResult) -> None:
+    text = render_json(identified)
     assert all(identifier in text for identifier in SHOWN)  # they were there
-    assert identified["records"]["rejects_by_reason"] == {
+    assert identified.records.rejects_by_reason == {
         "malformed_row": 1,
         "unparseable_initiated_at": 1,
     }
     redacted = redact(identified, SALT)
+    terminal = io.StringIO()
+    render_terminal(redacted, terminal, color=False)
     outputs = {
-        "json": json.dumps(redacted, ensure_ascii=False),
+        "json": render_json(redacted),
         "html": render_html(redacted),
         "md": render_markdown(redacted),
+        "junit": render_junit(redacted),
+        "sarif": render_sarif(redacted),
+        "terminal": terminal.getvalue(),
     }
     for name, output in outputs.items():
         for identifier in IDENTIFIERS:
             assert identifier not in output, (name, identifier)
 
 
-def test_redact_is_stable_salted_and_changes_nothing_else(identified: dict[str, Any]) -> None:
-    redacted = redact(identified, SALT)
-    assert redact(identified, SALT) == redacted
+def test_redact_is_stable_salted_and_changes_nothing_else(identified: AuditResult) -> None:
+    assert redact(identified, SALT) == redact(identified, SALT)
+    assert redact(identified, SALT).redacted and not identified.redacted
+    redacted = to_dict(redact(identified, SALT))
     wait = redacted["promises"][0]
     evidence = wait["evidence"][0]
-    original = identified["promises"][0]["evidence"][0]
+    original = to_dict(identified)["promises"][0]["evidence"][0]
     assert evidence["contact_id"] == identifier_hash(original["contact_id"], SALT)
     assert re.fullmatch(r"h_[0-9a-f]{12}", evidence["contact_id"])
     assert evidence["details"]["agent_id"] == identifier_hash("AGENT-ALPHA", SALT) or evidence[
@@ -512,7 +523,7 @@ def test_redact_is_stable_salted_and_changes_nothing_else(identified: dict[str, 
     ]["agent_id"] == identifier_hash("AGENT-BETA", SALT)
     agents = [link for link in wait["weakest_links"] if link["dimension"] == "agent_id"]
     assert agents and all(link["value"].startswith("h_") for link in agents)
-    assert redact(identified, "another salt")["promises"][0]["evidence"][0] != evidence
+    assert to_dict(redact(identified, "another salt"))["promises"][0]["evidence"][0] != evidence
 
     def strip(result: dict[str, Any]) -> str:  # everything but the identifiers
         return re.sub(
@@ -521,9 +532,9 @@ def test_redact_is_stable_salted_and_changes_nothing_else(identified: dict[str, 
             json.dumps(result),
         )
 
-    assert strip(redacted) == strip(identified)
+    assert strip(redacted) == strip(to_dict(identified))
 
 
-def test_redact_needs_a_salt(identified: dict[str, Any]) -> None:
+def test_redact_needs_a_salt(identified: AuditResult) -> None:
     with pytest.raises(ValueError, match="salt"):
         redact(identified, "")

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from promise_audit.cli import app
 from promise_audit.engine.run import describe_verdict_reason
 from promise_audit.render.github import escape_data
-from promise_audit.render.json import SCHEMA_VERSION
+from promise_audit.render.json import SCHEMA_VERSION, load_result
 from promise_audit.render.report import render_html
 from promise_audit.results import compliance_bounds, is_missing_data, verdict_for
 from tests.conftest import write_csv
@@ -287,7 +287,7 @@ def test_a_result_written_before_the_new_fields_still_renders():
     # the golden result is schema_version 1: no bounds, no reason, nothing new to say
     data = json.loads((GOLDEN / "result.json").read_text(encoding="utf-8"))
     assert data["schema_version"] == 1
-    html = render_html(data)
+    html = render_html(load_result(GOLDEN / "result.json"))
     assert "verdict-note" not in html
     assert html == (GOLDEN / "report.html").read_text(encoding="utf-8")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +17,8 @@ from promise_audit.cli import app
 from promise_audit.kinds import KINDS
 from promise_audit.promises.units import duration_text, written_unit
 from promise_audit.render.json import to_dict
-from promise_audit.render.report import build_view
 from promise_audit.render.terminal import render_terminal
+from promise_audit.render.view import build_view
 from promise_audit.render.words import (
     at_risk_reasons,
     counts_text,
@@ -26,6 +27,7 @@ from promise_audit.render.words import (
     verdict_counts,
     verdict_notes,
 )
+from promise_audit.results import PromiseResult
 from tests.conftest import write_csv, write_promise_file
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "promises" / "northwind.yaml"
@@ -95,7 +97,7 @@ def test_the_result_carries_the_promise_terms_as_written(tmp_path: Path) -> None
     assert promises[1]["terms"] == {"kept_if": "wait_seconds <= 60"}
     assert "Kept: `wait_seconds <= 60` is true." in promises[1]["rule"]
     assert "Anything else" not in promises[1]["rule"]
-    view = build_view(to_dict(audit(path)))
+    view = build_view(audit(path))
     assert view.promises[0].limit == "90 seconds"
     assert ("limit", "90 seconds") in view.promises[0].stats
 
@@ -111,10 +113,10 @@ def test_a_custom_promise_s_evidence_gives_the_values_its_expressions_read(
     path = write_promise_file(
         tmp_path / "p.yaml", [{"id": "happy", "kind": "custom", "kept_if": "csat >= 3"}]
     )
-    data = to_dict(audit(path))
-    evidence = data["promises"][0]["evidence"]
+    result = audit(path)
+    evidence = to_dict(result)["promises"][0]["evidence"]
     assert sorted(e["details"]["csat"] for e in evidence) == ["1", "1", "2", "2"]
-    view = build_view(data).promises[0]
+    view = build_view(result).promises[0]
     assert view.evidence_columns == ("csat",)
     assert {row.reason for row in view.evidence} == {"not (csat >= 3)"}
 
@@ -136,9 +138,31 @@ def test_verdict_counts_list_every_verdict_in_order() -> None:
     assert counts_text(["kept"]) == "1 promise: 1 kept"
 
 
-def promise(**fields: Any) -> dict[str, Any]:
-    base = {"verdict": "kept", "target": 0.95, "warn_below": None, "gap_is_clear": True}
-    return {**base, "ci_low": 0.9, "ci_high": 0.99, **fields}
+def promise(**fields: Any) -> PromiseResult:
+    base = PromiseResult(
+        id="p1",
+        kind="wait_time",
+        title=None,
+        statement=None,
+        published_in=None,
+        url=None,
+        owner=None,
+        severity="high",
+        blocking=True,
+        source="contacts",
+        target=0.95,
+        warn_below=None,
+        verdict="kept",
+        line=None,
+        column=None,
+        rule="",
+        convention=None,
+        sentence="",
+        gap_is_clear=True,
+        ci_low=0.9,
+        ci_high=0.99,
+    )
+    return replace(base, **fields)
 
 
 def test_an_at_risk_promise_says_it_is_below_its_warning_level() -> None:

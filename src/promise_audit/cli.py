@@ -7,7 +7,7 @@ import os
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
@@ -16,6 +16,7 @@ from promise_audit.records.formats import FORMAT_NAMES
 
 if TYPE_CHECKING:
     from promise_audit.promises.loader import LoadedPromiseFile
+    from promise_audit.render.branding import Branding
     from promise_audit.results import AuditResult
 
 # the export formats `inspect` and `init` read, from the one table of them
@@ -83,31 +84,28 @@ def _distinct_files(paths: list[Path]) -> None:
 
 
 def _render_output(
-    kind: str, data: dict[str, Any], *, fail_on: str, root: Path, branding: dict[str, Any]
+    kind: str, result: AuditResult, *, fail_on: str, root: Path, branding: Branding
 ) -> bytes:
-    """The bytes of one output file, rendered from the JSON result dict."""
+    """The bytes of one output file, rendered from the result."""
     if kind == "json":
-        from promise_audit.render.json import dumps
+        from promise_audit.render.json import render_json
 
-        return dumps(data).encode("utf-8")
+        return render_json(result).encode("utf-8")
     if kind == "junit":
         from promise_audit.render.junit import render_junit
 
-        return render_junit(data, fail_on=fail_on, root=root).encode("utf-8")
+        return render_junit(result, fail_on=fail_on, root=root).encode("utf-8")
     if kind == "sarif":
         from promise_audit.render.sarif import render_sarif
 
-        return render_sarif(data, root=root).encode("utf-8")
+        return render_sarif(result, root=root).encode("utf-8")
     if kind == "md":
         from promise_audit.render.github import summary_markdown
 
-        text = summary_markdown(
-            data, client=branding.get("client"), prepared_by=branding.get("prepared_by")
-        )
-        return text.encode("utf-8")
+        return summary_markdown(result, branding=branding).encode("utf-8")
     from promise_audit.render.formats import render_report
 
-    return render_report(data, "pdf" if kind == "pdf" else "html", **branding)
+    return render_report(result, "pdf" if kind == "pdf" else "html", branding=branding)
 
 
 def _write(path: Path, content: bytes) -> None:
@@ -118,22 +116,19 @@ def _write(path: Path, content: bytes) -> None:
         raise UsageError(f"{path}: cannot write it ({error.strerror})") from None
 
 
-def _branding(loaded: LoadedPromiseFile) -> dict[str, Any]:
-    """The `report:` key as the report renderers' keyword arguments; a logo that cannot be
-    read is an error at that key (before any audit)."""
+def _branding(loaded: LoadedPromiseFile) -> Branding:
+    """The `report:` key as the reports' branding; a logo that cannot be read is an error at
+    that key (before any audit)."""
+    from promise_audit.render.branding import Branding, make_branding
+
     settings = loaded.model.report
     if settings is None:
-        return {}
-    options: dict[str, Any] = settings.renderer_options(loaded.base_dir)
-    if options["logo"] is not None:
-        from promise_audit.render.report import logo_data_uri
-
-        try:
-            logo_data_uri(options["logo"])
-        except UsageError as error:
-            message = error.one_line().removeprefix("--logo ")
-            raise loaded.error(f"report logo: {message}", ("report", "logo")) from None
-    return options
+        return Branding()
+    try:
+        return make_branding(**settings.renderer_options(loaded.base_dir))
+    except UsageError as error:
+        message = error.one_line().removeprefix("--logo ")
+        raise loaded.error(f"report logo: {message}", ("report", "logo")) from None
 
 
 @app.command()
@@ -217,14 +212,11 @@ def check(
 ) -> None:
     """Audit the promises against the records and print the gap."""
     from promise_audit import progress
-    from promise_audit.audit import audit
-    from promise_audit.baseline import apply_baseline, load_baseline, regressions
+    from promise_audit.baseline import load_baseline
+    from promise_audit.checking import check as check_promises
     from promise_audit.promises import load_promise_file
-    from promise_audit.render.json import to_dict
-    from promise_audit.results import gate_status
-    from promise_audit.waivers import apply_waivers, check_waivers, waived_ids
+    from promise_audit.waivers import check_waivers
 
-    day = today.date() if today is not None else dt.date.today()
     root = Path(os.environ.get("GITHUB_WORKSPACE") or Path.cwd())
     try:  # the options, the baseline and the promise file are checked before any record is read
         targets = _parse_outputs(outputs or [])
@@ -249,46 +241,38 @@ def check(
             raise UsageError("--redact needs a non-empty salt")
         # progress on standard error, a terminal only; gone before anything else is printed
         with progress.shown_on_stderr() as display:
-            result = audit(
+            checked = check_promises(
                 loaded,
-                records,
-                rejects_path=rejects,
+                records=records,
+                today=today.date() if today is not None else None,
+                baseline=before,
+                baseline_name=str(baseline) if baseline is not None else None,
+                fail_on=fail_on.value,
+                redact=redact_salt or None,
                 engine=engine,
-                progress=display,
+                rejects_path=rejects,
                 memory_limit=memory_limit,
+                progress=display,
             )
-            data = to_dict(result)
-            expired = apply_waivers(data, loaded, day)
-            if before is not None and baseline is not None:
-                apply_baseline(data, before, path=baseline)
-            if redact_salt:
-                from promise_audit.redact import redact, redact_audit, redact_rejects_file
-
-                data = redact(data, redact_salt)
-                result = redact_audit(result, redact_salt)
-                if rejects is not None:
-                    redact_rejects_file(rejects, redact_salt)
+            result = checked.result
             for kind, path in targets:
                 if path is not None:
                     if display is not None:
                         display(f"writing {path.name}")
                     content = _render_output(
-                        kind, data, fail_on=fail_on.value, root=root, branding=branding
+                        kind, result, fail_on=fail_on.value, root=root, branding=branding
                     )
                     _write(path, content)
         summary = os.environ.get("GITHUB_STEP_SUMMARY")
         if github and summary:
             from promise_audit.render.github import append_summary, summary_markdown
 
-            markdown = summary_markdown(
-                data, client=branding.get("client"), prepared_by=branding.get("prepared_by")
-            )
-            append_summary(Path(summary), markdown)
+            append_summary(Path(summary), summary_markdown(result, branding=branding))
     except PromiseAuditError as error:
         _fail(error)
 
     if not quiet:
-        _print_view(result, data, output_format)
+        _print_view(result, output_format)
         # on standard error, so a JSON or table on standard output stays as it is
         for kind, path in targets:
             if path is not None:
@@ -300,16 +284,10 @@ def check(
     if github:
         from promise_audit.render.github import render_annotations
 
-        sys.stdout.write(render_annotations(data, root=root))
-    for waiver in expired:
+        sys.stdout.write(render_annotations(result, root=root))
+    for waiver in checked.expired:
         typer.echo(f"promise-audit: {waiver.message()}", err=True)
-    status = gate_status(
-        result,
-        fail_on.value,
-        waived=waived_ids(data),
-        regressions=regressions(data),
-    )
-    raise typer.Exit(status)
+    raise typer.Exit(checked.exit_status)
 
 
 OUTPUT_WORDS = {
@@ -322,18 +300,18 @@ OUTPUT_WORDS = {
 }
 
 
-def _print_view(result: AuditResult, data: dict[str, Any], output_format: OutputFormat) -> None:
+def _print_view(result: AuditResult, output_format: OutputFormat) -> None:
     if output_format is OutputFormat.json:
-        from promise_audit.render.json import dumps
+        from promise_audit.render.json import render_json
 
-        sys.stdout.write(dumps(data))
+        sys.stdout.write(render_json(result))
         return
     from promise_audit.baseline import terminal_lines as baseline_lines
     from promise_audit.render.terminal import render_terminal
     from promise_audit.waivers import terminal_lines as waiver_lines
 
     render_terminal(result, sys.stdout, color=sys.stdout.isatty())
-    extra = [*waiver_lines(data), *baseline_lines(data)]
+    extra = [*waiver_lines(result), *baseline_lines(result)]
     if extra:
         sys.stdout.write("\n" + "\n".join(extra))
 
@@ -421,20 +399,22 @@ def report(
     ] = None,
 ) -> None:
     """Render a saved JSON result as the gap report (HTML, Markdown or PDF)."""
-    from promise_audit.render.formats import write_report
-    from promise_audit.render.report import load_result
+    from promise_audit.render.branding import make_branding
+    from promise_audit.render.formats import report_target, write_report
+    from promise_audit.render.json import load_result
 
     try:
+        result = load_result(result_file)
+        report_target(output, report_format, page_size)  # the target before the branding
         text = write_report(
-            load_result(result_file),
+            result,
             output,
             fmt=report_format,
+            branding=make_branding(
+                client=client, prepared_by=prepared_by, accent=accent, logo=logo
+            ),
             page_size=page_size,
             templates=templates,
-            client=client,
-            prepared_by=prepared_by,
-            accent=accent,
-            logo=logo,
         )
     except PromiseAuditError as error:
         _fail(error)

@@ -1,18 +1,18 @@
-"""`--redact`: customer, contact and agent identifiers replaced in a JSON result by stable,
+"""`--redact`: customer, contact and agent identifiers replaced in a result by stable,
 salted hashes, so a report can leave the organisation without naming anyone.
 
-`redact(result, salt)` takes the dict of `render.json.to_dict` (or a saved JSON result) and
-returns a redacted copy; every renderer of that dict (JSON, Markdown, HTML, PDF) then prints
-only hashes. A value becomes `h_` + the first 12 hex digits of sha256(salt + value): the same
-value and salt give the same hash in every place and every run, so evidence, weakest links and
-rejects still line up with each other; without the salt, a hash cannot be turned back into the
-identifier by hashing candidate ids. What is replaced:
+`redact(result, salt)` takes an `AuditResult` and returns a redacted one; every renderer of it
+(terminal, JSON, Markdown, HTML, PDF, JUnit, SARIF, annotations) then prints only hashes. A
+value becomes `h_` + the first 12 hex digits of sha256(salt + value): the same value and salt
+give the same hash in every place and every run, so evidence, weakest links and rejects still
+line up with each other; without the salt, a hash cannot be turned back into the identifier by
+hashing candidate ids. What is replaced:
 
-- the value of every `contact_id`, `customer_id` and `agent_id` key, wherever it appears
-  (evidence rows and their details included);
+- the contact id of every evidence row, and its `customer_id` and `agent_id` details;
 - the `value` of a weakest link whose `dimension` is one of those fields;
-- the `value` of a reject whose `column` is one of those fields, and of every `malformed_row`
-  reject, whose value is the raw text of the row (all its columns, identifiers among them).
+- the `value` of a reject or an invalid value whose `column` is one of those fields, and of
+  every `malformed_row` reject, whose value is the raw text of the row (all its columns,
+  identifiers among them), in the accounting of all sources and of each.
 
 Counts, timestamps, reasons and every other value are left as they are.
 """
@@ -20,10 +20,11 @@ Counts, timestamps, reasons and every other value are left as they are.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+from promise_audit.records.types import Accounting, InvalidValue, Reject
 from promise_audit.results import AuditResult, Evidence, Link
 
 IDENTIFIER_FIELDS = frozenset({"contact_id", "customer_id", "agent_id"})
@@ -37,64 +38,40 @@ def identifier_hash(value: str, salt: str) -> str:
     return HASH_PREFIX + digest[:HASH_DIGITS]
 
 
-def redact(result: Mapping[str, Any], salt: str) -> dict[str, Any]:
-    """A copy of the JSON result with every identifier replaced by its salted hash.
+def redact(result: AuditResult, salt: str) -> AuditResult:
+    """The result with every identifier replaced by its salted hash (a new value).
 
     The salt must not be empty: unsalted hashes of short ids are found by hashing every id.
     """
     if not salt:
         raise ValueError("redact needs a salt: unsalted hashes of ids can be reversed")
-    redacted = _redact(result, salt)
-    assert isinstance(redacted, dict)
-    return redacted
 
-
-def _redact(value: Any, salt: str) -> Any:
-    if isinstance(value, Mapping):
-        copy = {key: _redact(item, salt) for key, item in value.items()}
-        for key in IDENTIFIER_FIELDS & copy.keys():
-            copy[key] = _hashed(copy[key], salt)
-        if _names_an_identifier(copy):
-            copy["value"] = _hashed(copy["value"], salt)
-        return copy
-    if isinstance(value, list | tuple):
-        return [_redact(item, salt) for item in value]
-    return value
-
-
-def _names_an_identifier(item: Mapping[str, Any]) -> bool:
-    """A weakest link or a reject whose `value` is an identifier, or holds one."""
-    if "value" not in item:
-        return False
-    if item.get("dimension") in IDENTIFIER_FIELDS or item.get("column") in IDENTIFIER_FIELDS:
-        return True
-    return str(item.get("reason") or "").startswith("malformed_row")
-
-
-def _hashed(value: Any, salt: str) -> Any:
-    if value is None or value == "":
-        return value
-    return identifier_hash(str(value), salt)
-
-
-def redact_audit(result: AuditResult, salt: str) -> AuditResult:
-    """The same redaction on the result value the terminal view prints."""
-    from dataclasses import replace
-
-    if not salt:
-        raise ValueError("redact needs a salt: unsalted hashes of ids can be reversed")
+    def hashed(value: str) -> str:
+        return str(_hashed(value, salt))
 
     def link(item: Link) -> Link:
         if item.dimension in IDENTIFIER_FIELDS:
-            return replace(item, value=str(_hashed(item.value, salt)))
+            return replace(item, value=hashed(item.value))
         return item
 
     def evidence(item: Evidence) -> Evidence:
         details = tuple(
-            (name, str(_hashed(value, salt)) if name in IDENTIFIER_FIELDS else value)
+            (name, hashed(value) if name in IDENTIFIER_FIELDS else value)
             for name, value in item.details
         )
-        return replace(item, contact_id=str(_hashed(item.contact_id, salt)), details=details)
+        return replace(item, contact_id=hashed(item.contact_id), details=details)
+
+    def row(item: RowT) -> RowT:
+        if item.value is not None and _names_an_identifier(item.column, item.reason):
+            return replace(item, value=hashed(item.value))
+        return item
+
+    def accounting(item: Accounting) -> Accounting:
+        return replace(
+            item,
+            reject_sample=tuple(row(r) for r in item.reject_sample),
+            invalid_sample=tuple(row(v) for v in item.invalid_sample),
+        )
 
     promises = tuple(
         replace(
@@ -104,7 +81,27 @@ def redact_audit(result: AuditResult, salt: str) -> AuditResult:
         )
         for p in result.promises
     )
-    return replace(result, promises=promises)
+    return replace(
+        result,
+        promises=promises,
+        records=accounting(result.records),
+        sources={name: accounting(a) for name, a in result.sources.items()},
+        redacted=True,
+    )
+
+
+RowT = TypeVar("RowT", Reject, InvalidValue)
+
+
+def _names_an_identifier(column: str | None, reason: str) -> bool:
+    """A reject or an invalid value whose `value` is an identifier, or holds one."""
+    return column in IDENTIFIER_FIELDS or reason.startswith("malformed_row")
+
+
+def _hashed(value: Any, salt: str) -> Any:
+    if value is None or value == "":
+        return value
+    return identifier_hash(str(value), salt)
 
 
 def redact_rejects_file(path: Path, salt: str) -> None:

@@ -177,6 +177,52 @@ class Ratings:
 
 
 @dataclass(frozen=True)
+class Waiver:
+    """A waiver of the promise file, and whether it has expired on the day it was judged."""
+
+    promise: str
+    reason: str
+    approved_by: str
+    expires: str  # ISO date: the waiver holds through this day
+    expired: bool
+    line: int | None
+    column: int | None
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One promise beside the same promise in a baseline result (baseline.py says each value).
+
+    `new`: the baseline has no promise with this id (every other value is then None or False).
+    """
+
+    new: bool
+    verdict: str | None
+    compliance: float | None
+    ci_low: float | None
+    ci_high: float | None
+    compliance_worst: float | None
+    verdict_reason: str | None
+    change: float | None
+    direction: Literal["up", "down", "same"] | None
+    clear_regression: bool
+    clear_improvement: bool
+    newly_broken: bool
+    newly_kept: bool
+
+
+@dataclass(frozen=True)
+class BaselineInfo:
+    """The baseline a result was compared with: the file as given, its as_of and organisation,
+    and the ids of its promises this audit no longer has."""
+
+    path: str
+    as_of: str | None
+    organization: str | None
+    removed: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class PromiseResult:
     id: str
     kind: str
@@ -227,6 +273,11 @@ class PromiseResult:
     compliance_best: float | None = None
     verdict_reason: VerdictReason | None = None
     verdict_note: str | None = None  # the reason in words, for every output's headline
+    # set by the steps after the audit (waivers.apply_waivers, baseline.apply_baseline);
+    # None until that step ran, so a result without them prints no such keys
+    waiver: Waiver | None = None
+    waived: bool | None = None  # an unexpired waiver covers a broken or at-risk verdict
+    baseline: Comparison | None = None
 
     @property
     def missing_data(self) -> int:
@@ -258,9 +309,29 @@ class AuditResult:
     sources: dict[str, Accounting]
     promises: tuple[PromiseResult, ...]
     explanations: tuple[Explanation, ...] = ()
+    # the file's waivers (waivers.apply_waivers), None until applied; the baseline compared
+    # with (baseline.apply_baseline)
+    waivers: tuple[Waiver, ...] | None = None
+    baseline: BaselineInfo | None = None
+    # identifiers replaced by salted hashes (redact.redact); not part of the JSON result
+    redacted: bool = False
+    # the version that wrote the result: None for this one; a loaded result keeps its own
+    tool_version: str | None = None
+    # loaded from a JSON result of an older schema (its number), None otherwise
+    read_from_schema: int | None = None
 
     def blocking(self) -> tuple[PromiseResult, ...]:
         return tuple(p for p in self.promises if p.blocking)
+
+    def waived_ids(self) -> frozenset[str]:
+        """The promises an active waiver exempts from failing the run."""
+        return frozenset(p.id for p in self.promises if p.waived)
+
+    def regressions(self) -> frozenset[str]:
+        """The promises whose compliance fell clearly below the baseline's."""
+        return frozenset(
+            p.id for p in self.promises if p.baseline is not None and p.baseline.clear_regression
+        )
 
 
 FailOn = Literal["broken", "at-risk", "never"]
@@ -288,10 +359,11 @@ def gate_status(
     result: AuditResult,
     fail_on: GateFailOn = "broken",
     *,
-    waived: frozenset[str] = frozenset(),
-    regressions: frozenset[str] = frozenset(),
+    waived: frozenset[str] | None = None,
+    regressions: frozenset[str] | None = None,
 ) -> int:
-    """`exit_status` for a CI gate: waived promises and baseline regressions taken into account.
+    """`exit_status` for a CI gate: waived promises and baseline regressions taken into account
+    (by default the result's own: `AuditResult.waived_ids()` and `.regressions()`).
 
     A blocking promise fails the run (1) when its verdict is one `fail_on` names (`broken`;
     `at-risk` adds at_risk) or, with `fail_on="regression"`, only when it is in `regressions`
@@ -300,6 +372,8 @@ def gate_status(
     unauditable (a waiver does not cover it), else 0. Without waivers, and for the
     `fail_on` values both know, this is `exit_status`.
     """
+    waived = result.waived_ids() if waived is None else waived
+    regressions = result.regressions() if regressions is None else regressions
     blocking = result.blocking()
     if fail_on == "regression":
         fails = any(p.id in regressions and p.id not in waived for p in blocking)

@@ -26,12 +26,11 @@ default the system date), so the same inputs always give the same result.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, MutableMapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from difflib import get_close_matches
-from typing import Any
 
 from promise_audit.promises.loader import LoadedPromiseFile
+from promise_audit.results import AuditResult, PromiseResult, Waiver
 
 WAIVABLE = ("broken", "at_risk")
 
@@ -84,84 +83,83 @@ def check_waivers(loaded: LoadedPromiseFile) -> None:
         seen[waiver.promise] = index
 
 
-def waiver_dicts(loaded: LoadedPromiseFile, today: dt.date) -> list[dict[str, Any]]:
-    """The file's waivers as JSON objects, in file order, each with whether it has expired."""
+def waivers_of(loaded: LoadedPromiseFile, today: dt.date) -> tuple[Waiver, ...]:
+    """The file's waivers, in file order, each with whether it has expired on `today`."""
     result = []
     for index, waiver in enumerate(loaded.model.waivers):
         position = loaded.position_of(("waivers", index))
         result.append(
-            {
-                "promise": waiver.promise,
-                "reason": waiver.reason,
-                "approved_by": waiver.approved_by,
-                "expires": waiver.expires.isoformat(),
-                "expired": today > waiver.expires,
-                "line": position.line if position else None,
-                "column": position.column if position else None,
-            }
-        )
-    return result
-
-
-def apply_waivers(
-    data: MutableMapping[str, Any], loaded: LoadedPromiseFile, today: dt.date
-) -> tuple[ExpiredWaiver, ...]:
-    """Add the waivers to a JSON result (`render.json.to_dict`), in place.
-
-    Top level: `waivers`, the list of the file's waivers. Each promise: `waiver` (its waiver's
-    object, or null) and `waived` (true when an unexpired waiver covers a broken or at-risk
-    verdict). Returns the expired waivers on broken or at-risk promises, for the run to name.
-    """
-    waivers = waiver_dicts(loaded, today)
-    by_promise = {w["promise"]: w for w in waivers}
-    expired: list[ExpiredWaiver] = []
-    for promise in data["promises"]:
-        waiver = by_promise.get(promise["id"])
-        promise["waiver"] = waiver
-        promise["waived"] = bool(
-            waiver and not waiver["expired"] and promise["verdict"] in WAIVABLE
-        )
-        if waiver and waiver["expired"] and promise["verdict"] in WAIVABLE:
-            expired.append(
-                ExpiredWaiver(
-                    promise=promise["id"],
-                    expires=waiver["expires"],
-                    approved_by=waiver["approved_by"],
-                    reason=waiver["reason"],
-                    file=str(data.get("promise_file") or loaded.path),
-                    line=waiver["line"],
-                    column=waiver["column"],
-                )
+            Waiver(
+                promise=waiver.promise,
+                reason=waiver.reason,
+                approved_by=waiver.approved_by,
+                expires=waiver.expires.isoformat(),
+                expired=today > waiver.expires,
+                line=position.line if position else None,
+                column=position.column if position else None,
             )
-    data["waivers"] = waivers
-    return tuple(expired)
+        )
+    return tuple(result)
 
 
-def waived_ids(data: Mapping[str, Any]) -> frozenset[str]:
-    """The promises an active waiver exempts from failing the run."""
-    return frozenset(str(p["id"]) for p in data["promises"] if p.get("waived"))
+def apply_waivers(result: AuditResult, loaded: LoadedPromiseFile, today: dt.date) -> AuditResult:
+    """The result with the file's waivers judged on `today` (a new value; the verdicts stay).
+
+    The result gains `waivers`, the file's waivers; each promise its `waiver` (or None) and
+    `waived` (an unexpired waiver covers a broken or at-risk verdict).
+    """
+    return with_waivers(result, waivers_of(loaded, today))
 
 
-def waiver_note(promise: Mapping[str, Any]) -> str | None:
+def with_waivers(result: AuditResult, waivers: tuple[Waiver, ...]) -> AuditResult:
+    """`apply_waivers` with the waivers already read."""
+    by_promise = {w.promise: w for w in waivers}
+
+    def judged(promise: PromiseResult) -> PromiseResult:
+        waiver = by_promise.get(promise.id)
+        waived = bool(waiver and not waiver.expired and promise.verdict in WAIVABLE)
+        return replace(promise, waiver=waiver, waived=waived)
+
+    return replace(result, promises=tuple(judged(p) for p in result.promises), waivers=waivers)
+
+
+def expired_waivers(result: AuditResult) -> tuple[ExpiredWaiver, ...]:
+    """The expired waivers on broken or at-risk promises, for the run to name."""
+    return tuple(
+        ExpiredWaiver(
+            promise=p.id,
+            expires=p.waiver.expires,
+            approved_by=p.waiver.approved_by,
+            reason=p.waiver.reason,
+            file=result.promise_file,
+            line=p.waiver.line,
+            column=p.waiver.column,
+        )
+        for p in result.promises
+        if p.waiver is not None and p.waiver.expired and p.verdict in WAIVABLE
+    )
+
+
+def waiver_note(promise: PromiseResult) -> str | None:
     """One line on a promise's waiver, for the terminal, JUnit, annotations and SARIF."""
-    waiver = promise.get("waiver")
-    if not waiver:
+    waiver = promise.waiver
+    if waiver is None:
         return None
-    if promise.get("waived"):
-        return f"waived until {waiver['expires']} by {waiver['approved_by']}: {waiver['reason']}"
-    if waiver["expired"]:
+    if promise.waived:
+        return f"waived until {waiver.expires} by {waiver.approved_by}: {waiver.reason}"
+    if waiver.expired:
         return (
-            f"waiver expired on {waiver['expires']} (approved by {waiver['approved_by']}): "
-            f"{waiver['reason']}"
+            f"waiver expired on {waiver.expires} (approved by {waiver.approved_by}): "
+            f"{waiver.reason}"
         )
     return None
 
 
-def waiver_state(waiver: Mapping[str, Any], promise: Mapping[str, Any]) -> str:
+def waiver_state(waiver: Waiver, promise: PromiseResult | None) -> str:
     """What a waiver does for its promise: broken_waived, at_risk_waived, expired, not_needed."""
-    if promise.get("waived"):
-        return "broken_waived" if promise["verdict"] == "broken" else "at_risk_waived"
-    return "expired" if waiver["expired"] else "not_needed"
+    if promise is not None and promise.waived:
+        return "broken_waived" if promise.verdict == "broken" else "at_risk_waived"
+    return "expired" if waiver.expired else "not_needed"
 
 
 _TERMINAL_STATES = {
@@ -178,42 +176,40 @@ _MARKDOWN_STATES = {
 }
 
 
-def terminal_lines(data: Mapping[str, Any]) -> list[str]:
+def terminal_lines(result: AuditResult) -> list[str]:
     """The waivers section of the terminal view (nothing when the file has no waivers)."""
-    waivers: Sequence[Mapping[str, Any]] = data.get("waivers") or ()
-    if not waivers:
+    if not result.waivers:
         return []
-    verdicts = {str(p["id"]): p for p in data["promises"]}
+    promises = {p.id: p for p in result.promises}
     lines = ["Waivers:"]
-    for waiver in waivers:
-        state = _TERMINAL_STATES[waiver_state(waiver, verdicts.get(str(waiver["promise"]), {}))]
-        until = "expired" if waiver["expired"] else "until"
+    for waiver in result.waivers:
+        state = _TERMINAL_STATES[waiver_state(waiver, promises.get(waiver.promise))]
+        until = "expired" if waiver.expired else "until"
         lines.append(
-            f"  {state:<16}{waiver['promise']}  {until} {waiver['expires']}, approved by "
-            f"{waiver['approved_by']}: {waiver['reason']}"
+            f"  {state:<16}{waiver.promise}  {until} {waiver.expires}, approved by "
+            f"{waiver.approved_by}: {waiver.reason}"
         )
     return [*lines, ""]
 
 
-def markdown_section(data: Mapping[str, Any]) -> str:
+def markdown_section(result: AuditResult) -> str:
     """The waivers as a Markdown table (empty when the file has no waivers); escaped."""
     from promise_audit.render.markdown import code_span, escape_markdown
 
-    waivers: Sequence[Mapping[str, Any]] = data.get("waivers") or ()
-    if not waivers:
+    if not result.waivers:
         return ""
-    promises = {str(p["id"]): p for p in data["promises"]}
+    promises = {p.id: p for p in result.promises}
     rows = [
         "### Waivers",
         "",
         "| Promise | State | Expires | Approved by | Reason |",
         "| --- | --- | --- | --- | --- |",
     ]
-    for waiver in waivers:
-        state = _MARKDOWN_STATES[waiver_state(waiver, promises.get(str(waiver["promise"]), {}))]
+    for waiver in result.waivers:
+        state = _MARKDOWN_STATES[waiver_state(waiver, promises.get(waiver.promise))]
         rows.append(
-            f"| {code_span(waiver['promise'])} | {state} | {escape_markdown(waiver['expires'])} "
-            f"| {escape_markdown(waiver['approved_by'])} | {escape_markdown(waiver['reason'])} |"
+            f"| {code_span(waiver.promise)} | {state} | {escape_markdown(waiver.expires)} "
+            f"| {escape_markdown(waiver.approved_by)} | {escape_markdown(waiver.reason)} |"
         )
     return "\n".join(rows) + "\n"
 
@@ -223,9 +219,11 @@ __all__ = [
     "ExpiredWaiver",
     "apply_waivers",
     "check_waivers",
+    "expired_waivers",
     "markdown_section",
     "terminal_lines",
-    "waived_ids",
-    "waiver_dicts",
     "waiver_note",
+    "waiver_state",
+    "waivers_of",
+    "with_waivers",
 ]

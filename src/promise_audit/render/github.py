@@ -1,6 +1,6 @@
 """GitHub Actions: workflow commands that annotate the promise file, and the job summary.
 
-`render_annotations` turns a JSON result into one workflow command per promise that needs
+`render_annotations` turns a result into one workflow command per promise that needs
 attention, at the promise's line and column in the promise file (from the YAML loader):
 
     ::error file=promises/acme.yaml,line=14,col=5,title=hold-5m::50.0% of 412 callers ...
@@ -18,12 +18,13 @@ then the waivers and the baseline comparison.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from promise_audit.engine.run import percent
 from promise_audit.errors import UsageError
+from promise_audit.render.branding import Branding
+from promise_audit.results import AuditResult, PromiseResult
 
 VERDICT_WORDS = {
     "kept": "Kept",
@@ -63,74 +64,71 @@ def repository_path(path: str, root: Path | None) -> str:
     return PurePosixPath(*candidate.parts).as_posix() if candidate.parts else path
 
 
-def _message(promise: Mapping[str, Any]) -> str:
+def _message(promise: PromiseResult) -> str:
     from promise_audit.waivers import waiver_note
 
-    sentence = str(promise.get("sentence") or "")
-    label = VERDICT_WORDS.get(str(promise["verdict"]), str(promise["verdict"]))
+    sentence = str(promise.sentence or "")
+    label = VERDICT_WORDS.get(promise.verdict, promise.verdict)
     text = f"{label}: {sentence}"  # the sentence gives the compliance, the target, what is missing
-    if promise.get("verdict_note"):
-        text += f" {promise['verdict_note']}"
+    if promise.verdict_note:
+        text += f" {promise.verdict_note}"
     note = waiver_note(promise)
     if note:
         text += f" {note[0].upper()}{note[1:]}."
-    comparison = promise.get("baseline") or {}
-    if comparison.get("clear_regression"):
+    comparison = promise.baseline
+    if comparison is not None and comparison.clear_regression:
         text += (
-            f" Clear regression from {percent(comparison['compliance'])} in the baseline "
-            f"({comparison['change'] * 100:+.1f} pts)."
+            f" Clear regression from {percent(comparison.compliance)} in the baseline "
+            f"({(comparison.change or 0.0) * 100:+.1f} pts)."
         )
     return text
 
 
-def render_annotations(result: Mapping[str, Any], *, root: Path | None = None) -> str:
-    """The workflow commands of a JSON result, one line each (empty when all is kept)."""
-    file = repository_path(str(result.get("promise_file") or ""), root)
-    promises: Sequence[Mapping[str, Any]] = result["promises"]
+def render_annotations(result: AuditResult, *, root: Path | None = None) -> str:
+    """The workflow commands of a result, one line each (empty when all is kept)."""
+    file = repository_path(str(result.promise_file or ""), root)
     lines = []
-    for promise in promises:
-        verdict = str(promise["verdict"])
-        level = LEVELS.get(verdict)
-        comparison = promise.get("baseline") or {}
-        if level is None and comparison.get("clear_regression"):
+    for promise in result.promises:
+        level = LEVELS.get(promise.verdict)
+        comparison = promise.baseline
+        if level is None and comparison is not None and comparison.clear_regression:
             level = "warning"
         if level is None:
             continue
-        if promise.get("waived"):
+        if promise.waived:
             level = "warning"
         lines.append(
             command(
                 level,
                 _message(promise),
                 file=file or None,
-                line=promise.get("line"),
-                col=promise.get("column"),
-                title=promise["id"],
+                line=promise.line,
+                col=promise.column,
+                title=promise.id,
             )
         )
-    verdicts = {str(p["id"]): str(p["verdict"]) for p in promises}
-    for waiver in result.get("waivers") or ():
-        if waiver["expired"] and verdicts.get(str(waiver["promise"])) in ("broken", "at_risk"):
+    verdicts = {p.id: p.verdict for p in result.promises}
+    for waiver in result.waivers or ():
+        if waiver.expired and verdicts.get(waiver.promise) in ("broken", "at_risk"):
             lines.append(
                 command(
                     "error",
-                    f"The waiver for {waiver['promise']} expired on {waiver['expires']} "
-                    f"(approved by {waiver['approved_by']}: {waiver['reason']}); it no longer "
+                    f"The waiver for {waiver.promise} expired on {waiver.expires} "
+                    f"(approved by {waiver.approved_by}: {waiver.reason}); it no longer "
                     "exempts the promise.",
                     file=file or None,
-                    line=waiver.get("line"),
-                    col=waiver.get("column"),
-                    title=f"{waiver['promise']} waiver expired",
+                    line=waiver.line,
+                    col=waiver.column,
+                    title=f"{waiver.promise} waiver expired",
                 )
             )
     return "".join(line + "\n" for line in lines)
 
 
 def summary_markdown(
-    result: Mapping[str, Any],
+    result: AuditResult,
     *,
-    client: str | None = None,
-    prepared_by: str | None = None,
+    branding: Branding | None = None,
     templates: Path | None = None,
 ) -> str:
     """The Markdown gap report, with the waivers and the baseline comparison after it."""
@@ -138,7 +136,7 @@ def summary_markdown(
     from promise_audit.render.markdown import render_markdown
     from promise_audit.waivers import markdown_section as waivers_section
 
-    text = render_markdown(result, templates=templates, client=client, prepared_by=prepared_by)
+    text = render_markdown(result, branding=branding, templates=templates)
     for section in (waivers_section(result), baseline_section(result)):
         if section:
             text = text.rstrip("\n") + "\n\n" + section

@@ -9,11 +9,13 @@ escaped for Markdown (and for the HTML GitHub allows in it) unless it was built 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from promise_audit.render.report import build_view, environment, make_branding, render_template
+from promise_audit.render.branding import Branding
+from promise_audit.render.report import environment, render_template
+from promise_audit.render.view import build_view
+from promise_audit.results import AuditResult
 
 MARKS = {
     "kept": "✅",
@@ -63,15 +65,14 @@ def _finalize(value: Any) -> Any:
 
 
 def render_markdown(
-    result: Mapping[str, Any],
+    result: AuditResult,
     *,
+    branding: Branding | None = None,
     templates: Path | None = None,
-    client: str | None = None,
-    prepared_by: str | None = None,
     generated_at: str | None = None,
 ) -> str:
-    """The report as Markdown for a pull request or a job summary (no charts, no links)."""
-    branding = make_branding(client=client, prepared_by=prepared_by)
+    """The report as Markdown for a pull request or a job summary (no charts, no links; of the
+    branding, the client and who prepared it)."""
     view = build_view(result, branding=branding, generated_at=generated_at, with_charts=False)
     env = environment("md", templates, finalize=_finalize)
     env.filters["code"] = code_span

@@ -1,4 +1,4 @@
-"""The JSON result as SARIF 2.1.0, for code-scanning views (GitHub code scanning, IDEs).
+"""The result as SARIF 2.1.0, for code-scanning views (GitHub code scanning, IDEs).
 
 One run, one result per promise that is not kept, located at the promise in the promise file
 (line and column from the YAML loader, columns counted in Unicode code points). The rules are
@@ -11,11 +11,11 @@ alert from one run to the next while the promise keeps its id and verdict.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from promise_audit.render.github import repository_path
+from promise_audit.results import AuditResult, PromiseResult
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
@@ -44,36 +44,37 @@ def _rules() -> list[dict[str, Any]]:
     ]
 
 
-def _message(promise: Mapping[str, Any]) -> str:
+def _message(promise: PromiseResult) -> str:
     from promise_audit.waivers import waiver_note
 
-    name = promise.get("title") or promise["id"]
+    name = promise.title or promise.id
     # the sentence gives the compliance, the target, or what the records lack
-    text = f"{name} ({promise['id']}): {promise.get('sentence') or promise['verdict']}"
-    if promise.get("verdict_note"):
-        text += f" {promise['verdict_note']}"
+    text = f"{name} ({promise.id}): {promise.sentence or promise.verdict}"
+    if promise.verdict_note:
+        text += f" {promise.verdict_note}"
     note = waiver_note(promise)
     if note:
         text += f" {note[0].upper()}{note[1:]}."
     return text
 
 
-def sarif_dict(result: Mapping[str, Any], *, root: Path | None = None) -> dict[str, Any]:
-    """The SARIF log of a JSON result, as a dict."""
-    uri = repository_path(str(result.get("promise_file") or ""), root)
+def sarif_dict(result: AuditResult, *, root: Path | None = None) -> dict[str, Any]:
+    """The SARIF log of a result, as a dict."""
+    from promise_audit import __version__
+
+    uri = repository_path(str(result.promise_file or ""), root)
     if uri and Path(uri).is_absolute():  # outside the repository: an absolute file: URI
         uri = Path(uri).as_uri()
     rule_index = {verdict: i for i, verdict in enumerate(RULES)}
     results = []
-    promises: Sequence[Mapping[str, Any]] = result["promises"]
-    for promise in promises:
-        verdict = str(promise["verdict"])
+    for promise in result.promises:
+        verdict = promise.verdict
         if verdict not in RULES:
             continue
         rule_id, level, _ = RULES[verdict]
-        region: dict[str, int] = {"startLine": int(promise.get("line") or 1)}
-        if promise.get("column") is not None:
-            region["startColumn"] = int(promise["column"])
+        region: dict[str, int] = {"startLine": int(promise.line or 1)}
+        if promise.column is not None:
+            region["startColumn"] = int(promise.column)
         entry: dict[str, Any] = {
             "ruleId": rule_id,
             "ruleIndex": rule_index[verdict],
@@ -86,51 +87,49 @@ def sarif_dict(result: Mapping[str, Any], *, root: Path | None = None) -> dict[s
                         "region": region,
                     },
                     "logicalLocations": [
-                        {"name": str(promise["id"]), "kind": "member"},
+                        {"name": promise.id, "kind": "member"},
                     ],
                 }
             ],
-            "partialFingerprints": {"promiseId/v1": f"{promise['id']}:{verdict}"},
+            "partialFingerprints": {"promiseId/v1": f"{promise.id}:{verdict}"},
             "properties": {
-                "promise": str(promise["id"]),
-                "kind": promise.get("kind"),
+                "promise": promise.id,
+                "kind": promise.kind,
                 "verdict": verdict,
-                "compliance": promise.get("compliance"),
-                "ci_low": promise.get("ci_low"),
-                "ci_high": promise.get("ci_high"),
-                "target": promise.get("target"),
-                "kept": promise.get("kept"),
-                "broken": promise.get("broken"),
-                "blocking": promise.get("blocking"),
+                "compliance": promise.compliance,
+                "ci_low": promise.ci_low,
+                "ci_high": promise.ci_high,
+                "target": promise.target,
+                "kept": promise.kept,
+                "broken": promise.broken,
+                "blocking": promise.blocking,
             },
         }
-        waiver = promise.get("waiver")
-        if promise.get("waived") and waiver:
+        waiver = promise.waiver
+        if promise.waived and waiver:
             entry["suppressions"] = [
                 {
                     "kind": "external",
                     "status": "accepted",
                     "justification": (
-                        f"{waiver['reason']} (approved by {waiver['approved_by']}, "
-                        f"until {waiver['expires']})"
+                        f"{waiver.reason} (approved by {waiver.approved_by}, "
+                        f"until {waiver.expires})"
                     ),
                 }
             ]
         results.append(entry)
-    tool = result.get("tool") or {}
     driver: dict[str, Any] = {
-        "name": str(tool.get("name") or "promise-audit"),
+        "name": "promise-audit",
         "rules": _rules(),
+        "version": result.tool_version or __version__,
     }
-    if tool.get("version"):
-        driver["version"] = str(tool["version"])
     run: dict[str, Any] = {
         "tool": {"driver": driver},
         "columnKind": "unicodeCodePoints",
         "results": results,
         "properties": {
-            "organization": result.get("organization"),
-            "as_of": result.get("as_of"),
+            "organization": result.organization,
+            "as_of": result.as_of,
         },
     }
     if uri:
@@ -138,8 +137,8 @@ def sarif_dict(result: Mapping[str, Any], *, root: Path | None = None) -> dict[s
     return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
 
 
-def render_sarif(result: Mapping[str, Any], *, root: Path | None = None) -> str:
-    """The SARIF log of a JSON result, as the text of a .sarif file."""
+def render_sarif(result: AuditResult, *, root: Path | None = None) -> str:
+    """The SARIF log of a result, as the text of a .sarif file."""
     return json.dumps(sarif_dict(result, root=root), indent=2, ensure_ascii=False) + "\n"
 
 

@@ -51,8 +51,6 @@ def render_terminal(
     from rich.table import Table
     from rich.text import Text
 
-    from promise_audit.render.json import promise_dict
-
     console = Console(
         file=out,
         force_terminal=color,
@@ -86,15 +84,14 @@ def render_terminal(
             header += Text("  (not blocking)", style="dim")
         console.print(header)
         # what the verdict rests on comes first, under the verdict itself
-        raw = promise_dict(promise)
-        for reason in at_risk_reasons(raw):
+        for reason in at_risk_reasons(promise):
             detail(f"At risk: {safe(reason)}", style)
         if promise.verdict == "broken" and promise.verdict_note:
             detail(safe(promise.verdict_note), style)
         if promise.statement:
             detail(f'Promised: "{safe(promise.statement)}"', "italic")
         detail(f"Delivered: {safe(promise.sentence)}")
-        note = interval_note(raw)
+        note = interval_note(promise)
         if note:
             detail(f"Note: {note}", "dim")
         if promise.debt_seconds:

@@ -1,16 +1,16 @@
 """The words every output shares: verdict counts, why a verdict stands, and group labels.
 
-Each function reads a promise as the JSON result holds it (`render.json.promise_dict`), so the
-HTML, Markdown and PDF reports (rendered from a saved result) and the terminal (rendered from
-the audit) say the same thing in the same words.
+Each function reads a promise's result (`results.PromiseResult`), so the HTML, Markdown and
+PDF reports and the terminal say the same thing in the same words.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
 from promise_audit.engine.run import percent
+from promise_audit.results import PromiseResult
 
 VERDICT_ORDER = ("kept", "at_risk", "broken", "no_data", "unauditable")
 VERDICT_WORDS = {
@@ -49,28 +49,28 @@ def counts_text(verdicts: Iterable[str]) -> str:
     return f"{total} promise{'' if total == 1 else 's'}: {', '.join(parts) or 'none'}"
 
 
-def at_risk_reasons(promise: Mapping[str, Any]) -> tuple[str, ...]:
+def at_risk_reasons(promise: PromiseResult) -> tuple[str, ...]:
     """Why an at-risk promise is at risk, in words; () for any other verdict."""
-    if promise.get("verdict") != "at_risk":
+    if promise.verdict != "at_risk":
         return ()
-    reason = str(promise.get("verdict_reason") or "below_warn_below")
+    reason = str(promise.verdict_reason or "below_warn_below")
     if reason == "missing_data":
         # the result's own sentence: who is missing and what they would make of the figure
-        note = promise.get("verdict_note")
+        note = promise.verdict_note
         return (str(note) if note else "kept only if the records with missing data were kept",)
-    warn_below = promise.get("warn_below")
+    warn_below = promise.warn_below
     template = AT_RISK_REASONS.get(reason, reason.replace("_", " "))
     return (template.format(warn_below=percent(warn_below) if warn_below is not None else "n/a"),)
 
 
-def interval_note(promise: Mapping[str, Any]) -> str | None:
+def interval_note(promise: PromiseResult) -> str | None:
     """A note beside a kept, at-risk or broken verdict whose 95% interval includes the target:
     the sample cannot tell the promise's true rate from the target. It does not change the
     verdict."""
-    if promise.get("verdict") not in ("kept", "at_risk", "broken"):
+    if promise.verdict not in ("kept", "at_risk", "broken"):
         return None
-    low, high = promise.get("ci_low"), promise.get("ci_high")
-    if promise.get("gap_is_clear") is not False or low is None or high is None:
+    low, high = promise.ci_low, promise.ci_high
+    if promise.gap_is_clear is not False or low is None or high is None:
         return None
     return (
         "the gap is not statistically clear: the 95% interval "
@@ -86,10 +86,10 @@ def interval(low: float | None, high: float | None) -> str:
     return f"{low_text.removesuffix('%')}-{high_text}"
 
 
-def verdict_notes(promise: Mapping[str, Any]) -> tuple[str, ...]:
+def verdict_notes(promise: PromiseResult) -> tuple[str, ...]:
     """Everything said beside a verdict: the at-risk reasons, whether missing data could mend
     a broken promise, then the interval note."""
-    missing = promise.get("verdict_note") if promise.get("verdict") == "broken" else None
+    missing = promise.verdict_note if promise.verdict == "broken" else None
     note = interval_note(promise)
     return (
         *at_risk_reasons(promise),
