@@ -9,7 +9,14 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from promise_audit.reconciliation import CLASS_TITLES, CLASSES, NOT_COMPARABLE, Agreement
+from promise_audit.reconciliation import (
+    AUDIT_BROKEN_PLATFORM_KEPT,
+    AUDIT_KEPT_PLATFORM_BROKEN,
+    CLASS_TITLES,
+    CLASSES,
+    NOT_COMPARABLE,
+    Agreement,
+)
 from promise_audit.results import PromiseResult
 
 
@@ -78,7 +85,11 @@ def group_explanation(group: dict[str, Any], unit: str | None) -> str:
     platform = group.get("platform") or "no verdict"
     words = f"audit {audit}, platform {platform}"
     if group.get("reasons"):
-        # the engine's sentences from the decisive values (a result saved before them has none)
+        # the engine's sentences from the decisive values (a result saved before them has none);
+        # a disagreement's title already says both verdicts: only the audit's reason is added
+        if group["agreement"] in (AUDIT_BROKEN_PLATFORM_KEPT, AUDIT_KEPT_PLATFORM_BROKEN):
+            words = f"{group['reason']}: " if group.get("reason") else ""
+            return words + "; ".join(group["reasons"])
         return f"{words}: " + "; ".join(group["reasons"])
     low, high = group.get("measure_min"), group.get("measure_max")
     if low is not None and high is not None:
