@@ -168,7 +168,7 @@ def test_markdown_and_html_reports_show_the_agreement_table(tmp_path: Path) -> N
         "late: clock from initiated_at to resolved_at; "
         "resolved_at came 1 h to 6 h after the 24 hours limit"
     ) in html
-    assert "platform kept: clock" not in html
+    assert "audit broken (late), platform kept" not in html
 
 
 def test_explain_shows_the_platform_verdict_beside_the_audit(tmp_path: Path) -> None:
