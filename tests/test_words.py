@@ -57,6 +57,10 @@ def test_the_unit_a_duration_was_written_in_is_kept(written: Any, unit: str | No
         (300, None, "5 minutes"),  # no unit written: the largest whole one
         (2912010, None, "33.7 days"),  # a measured value: compact
         (1739, None, "28 min 59 s"),
+        # a measure that happens to be whole minutes reads like its neighbours, not '1,411 minutes'
+        (84660, None, "23 h 31 min"),
+        (108000, None, "30 hours"),  # whole hours under two days: still hours
+        (180000, None, "2.1 days"),  # 50 hours: compact, in days
     ],
 )
 def test_one_formatter_writes_every_duration(seconds: float, unit: str | None, text: str) -> None:

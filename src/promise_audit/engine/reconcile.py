@@ -249,7 +249,8 @@ def _span(low: float | None, high: float | None, unit: str = "seconds") -> str:
 
     if low is None or high is None:
         return "unknown"
-    return shown(low) if low == high else f"{shown(low)} to {shown(high)}"
+    # two values that read alike (12.6 days and a few minutes more) are one value in words
+    return shown(low) if shown(low) == shown(high) else f"{shown(low)} to {shown(high)}"
 
 
 def group_reasons(rule: Rule | None, spec: PromiseSpec, group: AgreementGroup) -> tuple[str, ...]:

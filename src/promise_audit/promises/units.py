@@ -167,9 +167,11 @@ def duration_text(seconds: float, unit: str | None = None) -> str:
             shown = f"{count:,.2f}".rstrip("0").rstrip(".")
             return f"{shown} {unit}{'' if shown == '1' else 's'}"
     whole = round(seconds)
+    # a whole number of a unit reads as that unit only while the number stays small: 1,411
+    # minutes in a column of measured times reads '23 h 31 min', like its neighbours
     if whole == seconds and whole >= 60:
-        for name in ("day", "hour", "minute"):
-            if whole % UNIT_SECONDS[name] == 0:
+        for name, below in (("day", None), ("hour", 48 * 3600), ("minute", 3600)):
+            if whole % UNIT_SECONDS[name] == 0 and (below is None or whole < below):
                 return duration_text(seconds, name)
     if whole < 60:
         return duration_text(seconds, "second") if whole == seconds else f"{seconds:.1f} seconds"
