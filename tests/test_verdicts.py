@@ -16,11 +16,11 @@ import pytest
 from typer.testing import CliRunner
 
 from promise_audit.cli import app
-from promise_audit.engine.run import describe_verdict_reason
 from promise_audit.render.github import escape_data
 from promise_audit.render.json import SCHEMA_VERSION, load_result
 from promise_audit.render.report import render_html
 from promise_audit.results import compliance_bounds, is_missing_data, verdict_for
+from promise_audit.words import verdict_note
 from tests.conftest import write_csv
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -82,7 +82,7 @@ def test_verdict_without_bounds_is_judged_on_the_compliance_alone():
 
 
 def _describe(reason: str | None, excluded: dict[str, int], **figures: Any) -> str | None:
-    return describe_verdict_reason(
+    return verdict_note(
         reason,
         excluded_by_reason=excluded,
         noun="queued contacts",
@@ -91,6 +91,47 @@ def _describe(reason: str | None, excluded: dict[str, int], **figures: Any) -> s
         warn_below=figures.pop("warn_below", None),
         **{"compliance": None, "worst": None, "best": None, **figures},
     )
+
+
+def test_one_missing_record_is_named_in_the_singular():
+    excluded = {"invalid_answered_at": 1}
+    assert _describe("broken_even_if_missing_kept", excluded, compliance=0.333, best=0.429) == (
+        "Broken even if the one queued contact with an invalid answer time was kept "
+        "(42.9% at best against the 90.0% target)."
+    )
+    assert _describe("missing_data", excluded, compliance=0.95, worst=0.86) == (
+        "Kept only if the one queued contact with an invalid answer time waited 2 minutes or "
+        "less for a person: counted broken, it brings compliance to 86.0% against the 90.0% "
+        "target."
+    )
+
+
+def test_the_nouns_of_the_kinds_read_in_the_singular():
+    from promise_audit.words import singular, singular_verb
+
+    assert singular("queued contacts") == "queued contact"
+    assert singular("customers who asked the bot for a person") == (
+        "customer who asked the bot for a person"
+    )
+    assert singular("return requests within the window") == "return request within the window"
+    assert singular("surveys") == "survey"
+    assert singular_verb("were resolved within 8 hours") == "was resolved within 8 hours"
+    assert singular_verb("waited 2 minutes or less") == "waited 2 minutes or less"
+
+
+def test_the_delivered_sentence_of_one_record_is_singular():
+    from promise_audit.words import delivered_sentence
+
+    one = delivered_sentence(
+        noun="contacts",
+        kept_phrase="were resolved within 8 hours",
+        kept=1,
+        broken=0,
+        pending=0,
+        excluded=0,
+        target=0.95,
+    )
+    assert one == "100% of 1 contact was resolved within 8 hours; 0 did not; target 95.0%."
 
 
 def test_kept_only_if_the_missing_were_kept_names_them_and_the_worst_case():

@@ -19,7 +19,8 @@ from promise_audit.promises.units import duration_text, written_unit
 from promise_audit.render.json import to_dict
 from promise_audit.render.terminal import render_terminal
 from promise_audit.render.view import build_view
-from promise_audit.render.words import (
+from promise_audit.results import PromiseResult
+from promise_audit.words import (
     at_risk_reasons,
     counts_text,
     dimension_label,
@@ -27,7 +28,6 @@ from promise_audit.render.words import (
     verdict_counts,
     verdict_notes,
 )
-from promise_audit.results import PromiseResult
 from tests.conftest import write_csv, write_promise_file
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "promises" / "northwind.yaml"

@@ -172,7 +172,7 @@ def _compared(result: AuditResult) -> list[tuple[PromiseResult, Comparison]]:
 
 def terminal_lines(result: AuditResult) -> list[str]:
     """The comparison section of the terminal view (nothing without a baseline)."""
-    from promise_audit.engine.run import percent
+    from promise_audit.words import percent
 
     meta = result.baseline
     if meta is None:
@@ -200,8 +200,8 @@ def terminal_lines(result: AuditResult) -> list[str]:
 
 def markdown_section(result: AuditResult) -> str:
     """The comparison as a Markdown table (empty without a baseline); escaped."""
-    from promise_audit.engine.run import percent
     from promise_audit.render.markdown import code_span, escape_markdown
+    from promise_audit.words import percent
 
     meta = result.baseline
     if meta is None:

@@ -334,7 +334,7 @@ def explain(
     """Show how every promise judged the given contacts, and why."""
     from promise_audit import progress
     from promise_audit.audit import audit
-    from promise_audit.render.words import explanation_lines
+    from promise_audit.words import explanation_lines
 
     try:
         with progress.shown_on_stderr() as display:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -23,33 +22,15 @@ from promise_audit.results import (
     TrendPeriod,
     TrendPoint,
     compliance_bounds,
-    is_missing_data,
     missing_data_count,
     verdict_for,
     wilson_interval,
 )
+from promise_audit.words import delivered_sentence, verdict_note
 
 MIN_LINK_RECORDS = 20  # a group needs this many decided records to be called a weak link
 LINKS_PER_DIMENSION = 3
 EVIDENCE_ROWS = 20
-
-
-def percent(value: float | None, target: float | None = None) -> str:
-    """A percentage that never rounds a broken promise up to 100% (or a kept one to 0%), nor
-    up to its target: 94.99% against 95% shows as 94.99%, not 95.0%."""
-    if value is None:
-        return "n/a"
-    shown = round(value * 100, 1)
-    if shown == 100 and value < 1:
-        shown = 99.9
-    if shown == 0 and value > 0:
-        shown = 0.1
-    if target is not None and value < target and shown >= round(target * 100, 1):
-        for digits in (2, 3, 4):
-            finer = math.floor(value * 100 * 10**digits) / 10**digits
-            if finer < round(target * 100, digits):
-                return f"{finer:.{digits}f}%"
-    return f"{shown:g}%" if shown in (0, 100) else f"{shown:.1f}%"
 
 
 def run_plan(
@@ -170,17 +151,15 @@ def _result(
     worst, best = compliance_bounds(kept, broken, missing)
     verdict, reason = verdict_for(compliance, spec.target, spec.warn_below, worst=worst, best=best)
     gap_is_clear = None if interval is None else not (interval[0] <= spec.target <= interval[1])
-    if decided == 0:
-        sentence = (
-            f"No {kind.noun} to judge yet ({pending:,} pending, {excluded:,} excluded); "
-            f"target {percent(spec.target)}."
-        )
-    else:
-        shown = percent(compliance, spec.target)
-        sentence = (
-            f"{shown} of {decided:,} {kind.noun} {kind.kept_phrase(spec)}; "
-            f"{broken:,} did not; target {percent(spec.target)}."
-        )
+    sentence = delivered_sentence(
+        noun=kind.noun,
+        kept_phrase=kind.kept_phrase(spec),
+        kept=kept,
+        broken=broken,
+        pending=pending,
+        excluded=excluded,
+        target=spec.target,
+    )
     return PromiseResult(
         **common,
         verdict=verdict,
@@ -210,7 +189,7 @@ def _result(
         compliance_worst=worst,
         compliance_best=best,
         verdict_reason=reason,
-        verdict_note=describe_verdict_reason(
+        verdict_note=verdict_note(
             reason,
             excluded_by_reason=excluded_by_reason,
             noun=kind.noun,
@@ -222,75 +201,6 @@ def _result(
             warn_below=spec.warn_below,
         ),
     )
-
-
-# How a missing or invalid field reads in a sentence ("... with no recorded wait").
-FIELD_WORDS = {
-    "wait_seconds": "wait",
-    "hold_seconds": "hold time",
-    "longest_hold_seconds": "longest hold",
-    "ivr_seconds": "time in the phone tree",
-    "ivr_steps": "count of phone-tree menus",
-    "answered": "answer",
-    "abandoned": "abandon flag",
-    "first_response_at": "first reply time",
-    "resolved_at": "resolution time",
-}
-
-
-def _missing_words(reason: str) -> str:
-    sort, _, name = reason.partition("_")
-    words = FIELD_WORDS.get(name, name)
-    return f"no recorded {words}" if sort == "missing" else f"an invalid {words}"
-
-
-def describe_verdict_reason(
-    reason: str | None,
-    *,
-    excluded_by_reason: dict[str, int],
-    noun: str,
-    kept_phrase: str,
-    compliance: float | None,
-    worst: float | None,
-    best: float | None,
-    target: float,
-    warn_below: float | None,
-) -> str | None:
-    """Why the verdict is what it is, in one sentence every output puts in its headline
-    (None when there is nothing to add: kept, no data, or broken with no missing data)."""
-    missing = {r: n for r, n in excluded_by_reason.items() if is_missing_data(r)}
-    count = sum(missing.values())
-    if len(missing) == 1:
-        what = _missing_words(next(iter(missing)))
-    else:
-        what = (
-            "missing data ("
-            + "; ".join(f"{_missing_words(r)}: {n:,}" for r, n in sorted(missing.items()))
-            + ")"
-        )
-    them = f"the {count:,} {noun} with {what}"
-    goal = f"the {percent(target)} target"
-    if reason == "missing_data":
-        return (
-            f"Kept only if {them} all {kept_phrase}: counted broken, they bring compliance "
-            f"to {percent(worst, target)} against {goal}."
-        )
-    if reason == "below_warn_below" and warn_below is not None:
-        return (
-            f"At risk: {percent(compliance, warn_below)} meets {goal} but not the warning "
-            f"level of {percent(warn_below)}."
-        )
-    if reason == "broken_unless_missing_kept":
-        return (
-            f"Broken unless {them} were kept: counted kept, they bring compliance to "
-            f"{percent(best)} against {goal}."
-        )
-    if reason == "broken_even_if_missing_kept" and count:
-        return (
-            f"Broken even if all {count:,} {noun} with {what} were kept "
-            f"({percent(best, target)} at best against {goal})."
-        )
-    return None
 
 
 def _decided_sql(status: str) -> str:

@@ -19,8 +19,8 @@ from typing import NamedTuple
 
 from markupsafe import Markup, escape
 
-from promise_audit.engine.run import percent
-from promise_audit.promises.units import duration_text, duration_tick
+from promise_audit.promises.units import duration_tick
+from promise_audit.words import measure_text, percent
 
 KEPT = "#0072B2"
 BROKEN = "#D55E00"
@@ -72,17 +72,6 @@ def num(value: float) -> str:
 
 # ---------------------------------------------------------------------------------------------
 # Numbers in words
-
-
-def measure_text(value: float, unit: str) -> str:
-    """A measure for a sentence or a table: 1739 seconds -> '28 min 59 s'."""
-    if unit == "seconds":
-        return duration_text(value)
-    if unit == "amount":
-        return f"{value:,.2f}"
-    if unit == "count":
-        return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
-    return f"{value:,.6g} {unit}"
 
 
 def tick_text(value: float, unit: str) -> str:

@@ -21,10 +21,10 @@ import contextlib
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from promise_audit.engine.run import percent
 from promise_audit.errors import UsageError
 from promise_audit.render.branding import Branding
 from promise_audit.results import AuditResult, PromiseResult
+from promise_audit.words import percent
 
 VERDICT_WORDS = {
     "kept": "Kept",

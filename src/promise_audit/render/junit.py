@@ -18,9 +18,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from promise_audit.engine.run import percent
-from promise_audit.render.charts import measure_text
 from promise_audit.results import AuditResult, PromiseResult
+from promise_audit.words import measure_text, percent
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 EVIDENCE_SHOWN = 10

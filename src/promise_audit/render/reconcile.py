@@ -79,7 +79,7 @@ def group_explanation(group: dict[str, Any], unit: str | None) -> str:
     platform's verdict, then the engine's reasons from the decisive values (which field
     started and ended the clock, by how much the limit was kept or missed, the pause, the
     exclusion, the missing verdict), or the range of the measure where a saved result has none."""
-    from promise_audit.render.charts import measure_text
+    from promise_audit.words import measure_text
 
     audit = str(group["audit"]) + (f" ({group['reason']})" if group.get("reason") else "")
     platform = group.get("platform") or "no verdict"
@@ -104,7 +104,7 @@ def group_explanation(group: dict[str, Any], unit: str | None) -> str:
 
 def agreement_lines(promise: PromiseResult) -> list[str]:
     """The agreement table as plain lines (terminal)."""
-    from promise_audit.engine.run import percent
+    from promise_audit.words import percent
 
     agreement = promise.agreement
     if agreement is None:
@@ -131,7 +131,7 @@ def agreement_lines(promise: PromiseResult) -> list[str]:
 
 
 def reported_line(promise: PromiseResult) -> str | None:
-    from promise_audit.engine.run import percent
+    from promise_audit.words import percent
 
     figure = promise.reported
     if figure is None:
@@ -203,8 +203,7 @@ class ReconcileView:
 
 def reconcile_view(raw: Any, unit: str | None) -> ReconcileView | None:
     """From a promise's JSON object (a saved result renders the same)."""
-    from promise_audit.engine.run import percent
-    from promise_audit.render.words import VERDICT_WORDS
+    from promise_audit.words import VERDICT_WORDS, percent
 
     agreement, figure = raw.get("agreement"), raw.get("reported")
     conventions = tuple(

@@ -18,12 +18,11 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from promise_audit.engine.run import percent
 from promise_audit.errors import UsageError
 from promise_audit.render.branding import Branding
 from promise_audit.render.view import ReportView, build_view
-from promise_audit.render.words import dimension_label
 from promise_audit.results import AuditResult
+from promise_audit.words import dimension_label, percent
 
 if TYPE_CHECKING:
     from jinja2 import Environment

@@ -6,16 +6,16 @@ import re
 import textwrap
 from typing import TextIO
 
-from promise_audit.engine.run import percent
 from promise_audit.render.reconcile import reconcile_lines
-from promise_audit.render.words import (
+from promise_audit.results import AuditResult, PromiseResult
+from promise_audit.words import (
     at_risk_reasons,
     counts_text,
     dimension_label,
     interval,
     interval_note,
+    percent,
 )
-from promise_audit.results import AuditResult, PromiseResult
 
 MARKS = {
     "kept": ("KEPT", "green"),

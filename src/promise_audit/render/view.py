@@ -15,19 +15,11 @@ from typing import Any, Literal
 from markupsafe import Markup, escape
 
 from promise_audit import __version__
-from promise_audit.engine.run import percent
 from promise_audit.records.types import Accounting, InvalidValue, Reject
 from promise_audit.render import charts
 from promise_audit.render.branding import Branding
 from promise_audit.render.json import promise_dict, to_dict
 from promise_audit.render.reconcile import ReconcileView, reconcile_view
-from promise_audit.render.words import (
-    counts_text,
-    dimension_label,
-    interval,
-    verdict_counts,
-    verdict_notes,
-)
 from promise_audit.results import (
     AuditResult,
     Distribution,
@@ -35,6 +27,15 @@ from promise_audit.results import (
     Link,
     PromiseResult,
     Ratings,
+)
+from promise_audit.words import (
+    counts_text,
+    dimension_label,
+    interval,
+    measure_text,
+    percent,
+    verdict_counts,
+    verdict_notes,
 )
 
 EVIDENCE_DETAILS = ("channel", "queue", "team", "agent_id")
@@ -275,7 +276,7 @@ def _promise_view(position: int, promise: PromiseResult, with_charts: bool) -> P
     terms = dict(promise.terms)
     limit = terms.get("limit")
     if limit is None and distribution and distribution.limit is not None:
-        limit = charts.measure_text(float(distribution.limit), unit)
+        limit = measure_text(float(distribution.limit), unit)
     raw = promise_dict(promise)
     return PromiseView(
         promise=promise,
@@ -393,7 +394,7 @@ def _stats(
         ("max", distribution.max),
     ):
         if value is not None:
-            rows.append((label, charts.measure_text(float(value), unit)))
+            rows.append((label, measure_text(float(value), unit)))
     if limit is not None:
         rows.append(("limit", limit))
     return tuple(rows)
@@ -433,7 +434,7 @@ def _evidence(
         contact_id=str(row.contact_id),
         initiated_at=_when(row.initiated_at),
         reason=reason,
-        measure="" if measure is None else charts.measure_text(float(measure), unit),
+        measure="" if measure is None else measure_text(float(measure), unit),
         details=tuple(str(details.get(name, "")) for name in columns),
     )
 

@@ -1,16 +1,176 @@
-"""The words every output shares: verdict counts, why a verdict stands, and group labels.
+"""The words every output shares, in one place: percentages, durations as measured, the
+sentence of what was delivered, why a verdict stands, verdict counts, group labels, the rules
+in a sentence and a record's values (`explain`).
 
-Each function reads a promise's result (`results.PromiseResult`), so the HTML, Markdown and
-PDF reports and the terminal say the same thing in the same words.
+The engine writes a result's sentences with these functions, and every renderer (terminal,
+HTML, Markdown, PDF, JUnit, SARIF, GitHub) reads the result and these same words.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from typing import Any
 
-from promise_audit.engine.run import percent
-from promise_audit.results import PromiseResult
+from promise_audit.promises.units import duration_text
+from promise_audit.results import PromiseResult, is_missing_data
+
+
+def percent(value: float | None, target: float | None = None) -> str:
+    """A percentage that never rounds a broken promise up to 100% (or a kept one to 0%), nor
+    up to its target: 94.99% against 95% shows as 94.99%, not 95.0%."""
+    if value is None:
+        return "n/a"
+    shown = round(value * 100, 1)
+    if shown == 100 and value < 1:
+        shown = 99.9
+    if shown == 0 and value > 0:
+        shown = 0.1
+    if target is not None and value < target and shown >= round(target * 100, 1):
+        for digits in (2, 3, 4):
+            finer = math.floor(value * 100 * 10**digits) / 10**digits
+            if finer < round(target * 100, digits):
+                return f"{finer:.{digits}f}%"
+    return f"{shown:g}%" if shown in (0, 100) else f"{shown:.1f}%"
+
+
+def measure_text(value: float, unit: str) -> str:
+    """A measure for a sentence or a table: 1739 seconds -> '28 min 59 s'."""
+    if unit == "seconds":
+        return duration_text(value)
+    if unit == "amount":
+        return f"{value:,.2f}"
+    if unit == "count":
+        return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+    return f"{value:,.6g} {unit}"
+
+
+def singular(noun: str) -> str:
+    """The kinds' nouns for one record: 'queued contacts' -> 'queued contact', 'customers who
+    asked the bot for a person' -> 'customer who asked the bot for a person'."""
+    for joint in (" who ", " within ", " that "):
+        head, found, tail = noun.partition(joint)
+        if found:
+            return singular(head) + joint + tail
+    words = noun.split(" ")
+    if words[-1].endswith("s") and not words[-1].endswith("ss"):
+        words[-1] = words[-1][:-1]
+    return " ".join(words)
+
+
+def singular_verb(phrase: str) -> str:
+    """A kind's kept phrase for one record: 'were resolved within 8 hours' -> 'was resolved
+    within 8 hours' (the others, 'waited ...', 'reached a person', need no change)."""
+    return "was" + phrase[len("were") :] if phrase.startswith("were ") else phrase
+
+
+def delivered_sentence(
+    *,
+    noun: str,
+    kept_phrase: str,
+    kept: int,
+    broken: int,
+    pending: int,
+    excluded: int,
+    target: float,
+) -> str:
+    """What customers got, in one sentence: '93.4% of 619 contacts were resolved within 8
+    hours; 41 did not; target 95.0%.'"""
+    decided = kept + broken
+    if decided == 0:
+        return (
+            f"No {noun} to judge yet ({pending:,} pending, {excluded:,} excluded); "
+            f"target {percent(target)}."
+        )
+    shown = percent(kept / decided, target)
+    of = (
+        f"1 {singular(noun)} {singular_verb(kept_phrase)}"
+        if decided == 1
+        else (f"{decided:,} {noun} {kept_phrase}")
+    )
+    return f"{shown} of {of}; {broken:,} did not; target {percent(target)}."
+
+
+# How a missing or invalid field reads in a sentence ("... with no recorded wait").
+FIELD_WORDS = {
+    "wait_seconds": "wait",
+    "hold_seconds": "hold time",
+    "longest_hold_seconds": "longest hold",
+    "ivr_seconds": "time in the phone tree",
+    "ivr_steps": "count of phone-tree menus",
+    "answered": "answer",
+    "abandoned": "abandon flag",
+    "first_response_at": "first reply time",
+    "resolved_at": "resolution time",
+    "answered_at": "answer time",
+    "enqueued_at": "queue time",
+    "ended_at": "end time",
+    "callback_at": "callback time",
+    "refund_at": "refund time",
+}
+
+
+def _missing_words(reason: str) -> str:
+    sort, _, name = reason.partition("_")
+    words = FIELD_WORDS.get(name, name)
+    return f"no recorded {words}" if sort == "missing" else f"an invalid {words}"
+
+
+def verdict_note(
+    reason: str | None,
+    *,
+    excluded_by_reason: dict[str, int],
+    noun: str,
+    kept_phrase: str,
+    compliance: float | None,
+    worst: float | None,
+    best: float | None,
+    target: float,
+    warn_below: float | None,
+) -> str | None:
+    """Why the verdict is what it is, in one sentence every output puts in its headline
+    (None when there is nothing to add: kept, no data, or broken with no missing data)."""
+    missing = {r: n for r, n in excluded_by_reason.items() if is_missing_data(r)}
+    count = sum(missing.values())
+    if len(missing) == 1:
+        what = _missing_words(next(iter(missing)))
+    else:
+        what = (
+            "missing data ("
+            + "; ".join(f"{_missing_words(r)}: {n:,}" for r, n in sorted(missing.items()))
+            + ")"
+        )
+    goal = f"the {percent(target)} target"
+    if count == 1:
+        # one record: 'the one queued contact with no recorded wait was ...'
+        them = f"the one {singular(noun)} with {what}"
+        every, was, they, bring = them, "was", "it", "brings"
+        kept_phrase = singular_verb(kept_phrase)
+    else:
+        them = f"the {count:,} {noun} with {what}"
+        every, was, they, bring = f"all {count:,} {noun} with {what}", "were", "they", "bring"
+        kept_phrase = f"all {kept_phrase}"
+    if reason == "missing_data":
+        return (
+            f"Kept only if {them} {kept_phrase}: counted broken, {they} {bring} compliance "
+            f"to {percent(worst, target)} against {goal}."
+        )
+    if reason == "below_warn_below" and warn_below is not None:
+        return (
+            f"At risk: {percent(compliance, warn_below)} meets {goal} but not the warning "
+            f"level of {percent(warn_below)}."
+        )
+    if reason == "broken_unless_missing_kept":
+        return (
+            f"Broken unless {them} {was} kept: counted kept, {they} {bring} compliance to "
+            f"{percent(best)} against {goal}."
+        )
+    if reason == "broken_even_if_missing_kept" and count:
+        return (
+            f"Broken even if {every} {was} kept ({percent(best, target)} at best against {goal})."
+        )
+    return None
+
 
 VERDICT_ORDER = ("kept", "at_risk", "broken", "no_data", "unauditable")
 VERDICT_WORDS = {
@@ -161,8 +321,6 @@ def explanation_lines(promise: Any, item: Any) -> list[str]:
     the rule that decided, and the record's values the rule reads, in human units.
 
     `promise` is a PromiseResult, `item` an Explanation."""
-    from promise_audit.render.charts import measure_text
-
     lines = []
     unit = promise.distribution.unit if promise.distribution else "seconds"
     terms = dict(promise.terms)
