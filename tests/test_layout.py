@@ -88,6 +88,25 @@ def test_the_records_layer_does_not_import_the_engine_or_the_renderers() -> None
     assert upward == set()
 
 
+def test_the_engine_and_the_words_do_not_import_the_renderers() -> None:
+    """The pipeline runs one way: the engine produces a result, the renderers read it; the
+    words every output shares sit below both."""
+    graph = import_graph()
+    lower = [
+        name
+        for name in graph
+        if name.startswith(("promise_audit.engine", "promise_audit.kinds"))
+        or name in ("promise_audit.words", "promise_audit.results")
+    ]
+    upward = {
+        (name, target)
+        for name in lower
+        for target in graph[name]
+        if target.startswith(("promise_audit.render", "promise_audit.cli"))
+    }
+    assert upward == set()
+
+
 RECORDS = SOURCE / "promise_audit" / "records"
 MAX_RECORDS_MODULE_LINES = 450
 
