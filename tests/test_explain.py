@@ -82,3 +82,36 @@ def test_explain_shows_a_custom_promise_s_own_expression(tmp_path: Path) -> None
     )
     assert "no-transfer: broken (custom_rule)\n    rule: Broken: transfers = 0 is false" in output
     assert "record: transfers 2" in output
+
+
+def explain_two(tmp_path: Path, promise: dict[str, object], rows: list[dict[str, object]]) -> str:
+    write_csv(tmp_path / "contacts.csv", rows)
+    path = write_promise_file(tmp_path / "promises.yaml", [promise])
+    ids = [str(row["contact_id"]) for row in rows]
+    result = CliRunner().invoke(app, ["explain", str(path), *ids])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_a_record_the_scope_leaves_out_is_explained_by_the_scope(tmp_path: Path) -> None:
+    promise = {
+        "id": "phone-90s",
+        "kind": "wait_time",
+        "limit": "90s",
+        "scope": {"channel": ["phone"]},
+    }
+    rows = [
+        # a chat: outside because the scope names phone calls
+        {"contact_id": "c1", "initiated_at": "2026-10-01T09:00:00Z", "channel": "chat",
+         "wait_seconds": 30},
+        # a phone call that never queued: inside the scope, outside the kind's population
+        {"contact_id": "c2", "initiated_at": "2026-10-01T09:05:00Z", "channel": "phone",
+         "wait_seconds": ""},
+    ]  # fmt: skip
+    output = explain_two(tmp_path, promise, rows)
+    first, second = output.split("c2:")
+    assert "phone-90s: not in its population" in first
+    assert "    scope: channel is 'phone'\n    this record: channel 'chat'\n" in first
+    assert "rule:" not in first
+    assert "scope:" not in second
+    assert "    rule: Population: contacts that queued" in second

@@ -296,6 +296,11 @@ class Explanation:
     measure: float | None
     platform: str | None = None  # the platform's verdict, where the promise compares with one
     values: tuple[tuple[str, Any], ...] = ()  # the record's fields the promise's rule reads
+    # the promise's scope (field filters, and its `where`), and the record's values of the
+    # fields the scope reads: why a record is outside the population
+    scope: tuple[tuple[str, tuple[Any, ...]], ...] = ()
+    scope_where: str | None = None
+    scope_values: tuple[tuple[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -316,6 +316,32 @@ def value_text(name: str, value: Any) -> str:
     return str(value)
 
 
+def scope_text(item: Any) -> str | None:
+    """A promise's scope, as the promise file writes it: "priority in ('1 - Critical'); where
+    channel = 'phone'" (None for a record inside the population, or a promise without one)."""
+    if item.outcome != "outside" or not (item.scope or item.scope_where):
+        return None
+    parts = [
+        f"{name} is {values[0]!r}" if len(values) == 1 else f"{name} in {list(values)!r}"
+        for name, values in item.scope
+    ]
+    if item.scope_where:
+        parts.append(f"where {item.scope_where}")
+    return "; ".join(parts)
+
+
+def _fails_the_filters(item: Any) -> bool | None:
+    """Whether a record outside the population fails its promise's scope filters: True, so
+    the scope explains it; False, so the kind's population does; None when only the scope's
+    `where` could say (it is shown beside the rule)."""
+    values = dict(item.scope_values)
+    for name, allowed in item.scope:
+        value = values.get(name)
+        if value is None or str(value).lower() not in {str(a).lower() for a in allowed}:
+            return True
+    return None if item.scope_where else False
+
+
 def explanation_lines(promise: Any, item: Any) -> list[str]:
     """Under one promise's outcome for one record (`explain`): the measure against the limit,
     the rule that decided, and the record's values the rule reads, in human units.
@@ -330,8 +356,16 @@ def explanation_lines(promise: Any, item: Any) -> list[str]:
         lines.append(f"{measured} against a limit of {limit}" if limit else measured)
     elif limit:
         lines.append(f"limit {limit}")
+    scope = scope_text(item)
     sentence = rule_sentence(promise.rule, item.outcome)
-    if sentence:
+    outside_scope = _fails_the_filters(item) if scope else False
+    if scope and outside_scope is not False:
+        # outside because of the promise's scope, not its kind's population: say which
+        lines.append(f"scope: {scope}")
+        if item.scope_values:
+            shown = ", ".join(f"{name} {value!r}" for name, value in item.scope_values)
+            lines.append(f"this record: {shown}")
+    if sentence and outside_scope is not True:
         lines.append(f"rule: {sentence}")
     if item.values:
         shown = ", ".join(f"{name} {value_text(name, value)}" for name, value in item.values)

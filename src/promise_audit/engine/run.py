@@ -261,8 +261,9 @@ def explain_contacts(
     if not columns:
         return []
     read = {p.index: rule_fields(p, available) for p in auditable}
+    scoped = {p.index: _scope_fields(p, available) for p in auditable}
     values: dict[str, dict[str, Any]] = {}
-    wanted = sorted({name for names in read.values() for name in names})
+    wanted = sorted({name for names in (*read.values(), *scoped.values()) for name in names})
     if records_table is not None and wanted:
         for row in con.execute(
             f"SELECT contact_id, {', '.join(quote(n) for n in wanted)} FROM {records_table} "
@@ -286,9 +287,37 @@ def explain_contacts(
                     _num(measure),
                     None if platform is None else str(platform),
                     tuple((name, record[name]) for name in read[promise.index] if name in record),
+                    **_scope_of(promise, record, scoped[promise.index], outcome),
                 )
             )
     return found
+
+
+def _scope_fields(promise: PromisePlan, available: frozenset[str]) -> tuple[str, ...]:
+    """The fields a promise's scope reads (its filters, then its `where`), among `available`."""
+    from promise_audit.expressions import fields_of, parse
+
+    scope = promise.spec.scope
+    if scope is None:
+        return ()
+    names = list(scope.filters())
+    if scope.where is not None:
+        names += sorted(fields_of(parse(scope.where)))
+    return tuple(dict.fromkeys(n for n in names if n in available))
+
+
+def _scope_of(
+    promise: PromisePlan, record: dict[str, Any], fields: tuple[str, ...], outcome: str
+) -> dict[str, Any]:
+    """For a record outside the population: the scope and the record's values it reads."""
+    scope = promise.spec.scope
+    if outcome != "outside" or scope is None:
+        return {}
+    return {
+        "scope": tuple(scope.filters().items()),
+        "scope_where": scope.where,
+        "scope_values": tuple((name, record[name]) for name in fields if name in record),
+    }
 
 
 def rule_fields(promise: PromisePlan, available: frozenset[str]) -> tuple[str, ...]:
