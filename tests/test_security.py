@@ -468,17 +468,23 @@ def identified(tmp_path: Path) -> dict[str, Any]:
             "agent_id": "AGENT-ALPHA" if i % 2 else "AGENT-BETA",
             "initiated_at": f"2026-10-0{1 + i % 5}T09:{i:02d}:00Z",
             "wait_seconds": 400 if i % 3 else 60,
+            "sla_met": "true" if i % 2 else "false",  # the platform's verdict, to compare with
         }
         for i in range(50)
     ]
     write_csv(tmp_path / "contacts.csv", rows)
     with (tmp_path / "contacts.csv").open("a", encoding="utf-8", newline="") as out:
-        out.write("CALL-9999,C-0,AGENT-ALPHA,not a date,60\r\n")  # an unparseable reject
-        out.write("CALL-9998,C-1,AGENT-BETA,2026-10-01T09:00:00Z,60,extra\r\n")  # malformed
+        out.write("CALL-9999,C-0,AGENT-ALPHA,not a date,60,true\r\n")  # an unparseable reject
+        out.write("CALL-9998,C-1,AGENT-BETA,2026-10-01T09:00:00Z,60,true,extra\r\n")  # malformed
     path = write_promise_file(
         tmp_path / "promises.yaml",
         [
-            {"id": "wait-5m", "kind": "wait_time", "limit": "5m"},
+            {
+                "id": "wait-5m",
+                "kind": "wait_time",
+                "limit": "5m",
+                "compare_with": {"column": "sla_met", "label": "Desk SLA"},
+            },
             {"id": "repeat", "kind": "repeat_contact", "window": "7d"},
         ],
         source={"max_rejected": "100%"},  # 2 of 52 rejected on purpose
@@ -507,6 +513,12 @@ def test_redact_leaves_no_identifier_in_any_output(identified: AuditResult) -> N
     for name, output in outputs.items():
         for identifier in IDENTIFIERS:
             assert identifier not in output, (name, identifier)
+    # the agreement table's example contacts too (CALL-0001 ... are not in IDENTIFIERS)
+    agreement = redacted.promises[0].agreement
+    assert agreement is not None and agreement.groups
+    examples = [c for g in agreement.groups for c in g.examples]
+    assert examples and all(re.fullmatch(r"h_[0-9a-f]{12}", c) for c in examples)
+    assert "CALL-00" not in outputs["html"] and "CALL-00" not in outputs["md"]
 
 
 def test_redact_is_stable_salted_and_changes_nothing_else(identified: AuditResult) -> None:

@@ -9,6 +9,7 @@ line up with each other; without the salt, a hash cannot be turned back into the
 hashing candidate ids. What is replaced:
 
 - the contact id of every evidence row, and its `customer_id` and `agent_id` details;
+- the example contact ids of every agreement group (beside the platform's verdicts);
 - the `value` of a weakest link whose `dimension` is one of those fields;
 - the `value` of a reject or an invalid value whose `column` is one of those fields, and of
   every `malformed_row` reject, whose value is the raw text of the row (all its columns,
@@ -24,6 +25,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
+from promise_audit.reconciliation import Agreement
 from promise_audit.records.types import Accounting, InvalidValue, Reject
 from promise_audit.results import AuditResult, Evidence, Link
 
@@ -73,11 +75,20 @@ def redact(result: AuditResult, salt: str) -> AuditResult:
             invalid_sample=tuple(row(v) for v in item.invalid_sample),
         )
 
+    def agreement(item: Agreement | None) -> Agreement | None:
+        if item is None:
+            return None
+        groups = tuple(
+            replace(g, examples=tuple(hashed(c) for c in g.examples)) for g in item.groups
+        )
+        return replace(item, groups=groups)
+
     promises = tuple(
         replace(
             p,
             weakest_links=tuple(link(x) for x in p.weakest_links),
             evidence=tuple(evidence(x) for x in p.evidence),
+            agreement=agreement(p.agreement),
         )
         for p in result.promises
     )
