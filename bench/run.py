@@ -153,6 +153,12 @@ def main() -> None:
     parser.add_argument("--no-pandas", action="store_true", help="skip the pandas baseline")
     parser.add_argument("--profile", action="store_true", help="time one audit's stages")
     parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=Path(os.environ.get("PROMISE_AUDIT_BENCH_DATA", OUT)),
+        help="where the generated exports are kept (large ones belong outside the checkout)",
+    )
+    parser.add_argument(
         "--business-hours",
         action="store_true",
         help="add a promise measured in business hours (a calendar with public holidays)",
@@ -162,7 +168,8 @@ def main() -> None:
     from promise_audit.sample import write_sample
 
     OUT.mkdir(parents=True, exist_ok=True)
-    data = OUT / f"contacts-{args.rows}.{args.format}"
+    args.data_dir.mkdir(parents=True, exist_ok=True)
+    data = args.data_dir / f"contacts-{args.rows}.{args.format}"
     if not data.exists():
         started = time.perf_counter()
         write_sample(data, rows=args.rows, seed=7)

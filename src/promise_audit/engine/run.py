@@ -78,9 +78,11 @@ def run_plan(
     auditable = [p for p in plan.promises if p.rule is not None]
     counts = _counts(con, plan, auditable)
     agreements = reconcile.agreements(con, plan.outcomes_table, auditable)
-    variants = conventions.variant_counts(con, plan.outcomes_table, auditable)
     breakdowns = _breakdowns(con, plan, auditable)
-    aggregates = _aggregates(con, plan, auditable)
+    # the convention table's counts are whole-table aggregates too: the same pass
+    variant_columns = conventions.variant_count_columns(auditable)
+    aggregates, variant_values = _aggregates(con, plan, auditable, also=variant_columns)
+    variants = conventions.variant_counts_from(auditable, variant_values)
     shapes = [(p, aggregates[p.index].distribution) for p in auditable]
     histograms = _histograms(con, plan, shapes)
     results = []
@@ -427,12 +429,13 @@ class Aggregates:
 
 
 def _aggregates(
-    con: Any, plan: SourcePlan, promises: Sequence[PromisePlan]
-) -> dict[int, Aggregates]:
+    con: Any, plan: SourcePlan, promises: Sequence[PromisePlan], *, also: Sequence[str] = ()
+) -> tuple[dict[int, Aggregates], tuple[Any, ...]]:
     """Every promise's measure distribution, debt and ratings, in one pass: each is a
     whole-table aggregate of a CASE that is the value for the records of the outcome it
     reads and null for the others, which aggregates skip. (The same as FILTER (WHERE ...),
-    but with hundreds of aggregates DuckDB runs FILTER several times slower.)"""
+    but with hundreds of aggregates DuckDB runs FILTER several times slower.) The aggregates
+    `also` names are computed in the same pass; their values come second."""
     # A quantile holds every value it is given and cannot spill: under a memory limit each
     # promise's quantiles are one query of their own, so at most one promise's values are held.
     apart = con.on_disk
@@ -463,9 +466,11 @@ def _aggregates(
                 f"count(CASE WHEN {broken} THEN {field} END)",
             ]
     row: tuple[Any, ...] = ()
-    if columns:
-        row = con.execute(f"SELECT {', '.join(columns)} FROM {plan.outcomes_table}").fetchone()
-    values = iter(row)
+    if columns or also:
+        row = con.execute(
+            f"SELECT {', '.join([*columns, *also])} FROM {plan.outcomes_table}"
+        ).fetchone()
+    values = iter(row[: len(row) - len(also)])
     aggregates = {}
     for promise in promises:
         rule = promise.rule
@@ -503,7 +508,7 @@ def _aggregates(
                     )
                 )
         aggregates[promise.index] = Aggregates(distribution, debt, tuple(ratings))
-    return aggregates
+    return aggregates, tuple(row[len(row) - len(also) :])
 
 
 def _histograms(
