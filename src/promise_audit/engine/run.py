@@ -85,6 +85,9 @@ def run_plan(
     variants = conventions.variant_counts_from(auditable, variant_values)
     shapes = [(p, aggregates[p.index].distribution) for p in auditable]
     histograms = _histograms(con, plan, shapes)
+    # a promise with no broken record has no evidence: no query to find none
+    with_broken = [p for p in auditable if any(s.startswith("broken") for s in counts[p.index])]
+    evidence = _evidence(con, plan, with_broken, records_table, available)
     results = []
     for promise in plan.promises:
         line, column = positions.get(promise.index, (None, None))
@@ -101,7 +104,7 @@ def run_plan(
             breakdowns=breakdowns[promise.index],
             aggregates=aggregates[promise.index],
             histogram=histograms.get(promise.index, ()),
-            read_from=(records_table, available),
+            evidence=evidence.get(promise.index, ()),
         )
         result = replace(
             result,
@@ -155,7 +158,7 @@ def _result(
     breakdowns: Breakdowns,
     aggregates: Aggregates,
     histogram: tuple[Bin, ...],
-    read_from: tuple[str | None, frozenset[str]] = (None, frozenset()),
+    evidence: tuple[Evidence, ...] = (),
 ) -> PromiseResult:
     common = _common(promise, line, column)
     kind, spec = promise.kind, promise.spec
@@ -206,8 +209,7 @@ def _result(
         weakest_links=breakdowns.weakest_links if broken else (),
         trend=breakdowns.trend,
         trend_period=breakdowns.trend_period if breakdowns.trend else None,
-        # a promise with no broken record has no evidence: no query to find none
-        evidence=_evidence(con, plan, promise, *read_from) if broken else (),
+        evidence=evidence if broken else (),
         ratings=aggregates.ratings,
         compliance_worst=worst,
         compliance_best=best,
@@ -724,31 +726,57 @@ def _breakdown(
 def _evidence(
     con: Any,
     plan: SourcePlan,
-    promise: PromisePlan,
+    promises: Sequence[PromisePlan],
     records_table: str | None = None,
     available: frozenset[str] = frozenset(),
-) -> tuple[Evidence, ...]:
+) -> dict[int, tuple[Evidence, ...]]:
+    """The broken records each promise shows, its longest measures first: one query for every
+    promise (each promise's first EVIDENCE_ROWS, side by side), but for a custom promise read
+    with the records' own fields, which has a query of its own."""
     details = [d for d in ("channel", "queue", "team", "agent_id") if d in plan.dimensions]
-    # a custom promise has no measure of its kind: the values its own expressions read say
-    # why a record broke it (csat 2 against `csat >= 3`)
-    own = []
-    if records_table is not None and promise.kind.name == "custom" and promise.rule is not None:
-        own = [f for f in rule_fields(promise, available) if f not in details]
     detail_sql = "".join(f", o.{quote(d)}" for d in details)
-    own_sql = "".join(f", r.{quote(f)}" for f in own)
-    join = f"LEFT JOIN {records_table} AS r ON r.contact_id = o.contact_id" if own else ""
-    rows = con.execute(
-        f"""
-        SELECT o.contact_id, o.initiated_at, o.{promise.status_column},
-               o.{promise.measure_column} {detail_sql} {own_sql}
-        FROM {plan.outcomes_table} AS o {join}
-        WHERE {_broken_sql("o." + promise.status_column)}
-        ORDER BY o.{promise.measure_column} DESC NULLS LAST, o.contact_id
-        LIMIT {EVIDENCE_ROWS}
-        """
-    ).fetchall()
+    found: dict[int, tuple[Evidence, ...]] = {}
+    together: list[str] = []
+    for promise in promises:
+        # a custom promise has no measure of its kind: the values its own expressions read
+        # say why a record broke it (csat 2 against `csat >= 3`)
+        own = []
+        if records_table is not None and promise.kind.name == "custom":
+            own = [f for f in rule_fields(promise, available) if f not in details]
+        status, measure = promise.status_column, promise.measure_column
+        query = (
+            f"SELECT {promise.index} AS promise, o.contact_id, o.initiated_at, "
+            f"o.{status} AS status, o.{measure} AS measure {detail_sql}"
+            f"{''.join(f', r.{quote(f)}' for f in own)} "
+            f"FROM {plan.outcomes_table} AS o "
+            + (f"LEFT JOIN {records_table} AS r ON r.contact_id = o.contact_id " if own else "")
+            + f"WHERE {_broken_sql('o.' + status)} "
+            f"ORDER BY o.{measure} DESC NULLS LAST, o.contact_id LIMIT {EVIDENCE_ROWS}"
+        )
+        if own:
+            rows = con.execute(query).fetchall()
+            found[promise.index] = _evidence_rows(rows, [*details, *own])
+        else:
+            together.append(query)
+    if together:
+        parts = " UNION ALL ".join(
+            f"SELECT * FROM ({query}) AS e{number}" for number, query in enumerate(together)
+        )
+        rows = con.execute(
+            f"SELECT * FROM ({parts}) AS e ORDER BY promise, measure DESC NULLS LAST, contact_id"
+        ).fetchall()
+        by_promise: dict[int, list[tuple[Any, ...]]] = {}
+        for row in rows:
+            by_promise.setdefault(int(row[0]), []).append(row)
+        for index, promise_rows in by_promise.items():
+            found[index] = _evidence_rows(promise_rows, details)
+    return found
+
+
+def _evidence_rows(rows: list[tuple[Any, ...]], names: Sequence[str]) -> tuple[Evidence, ...]:
+    """Evidence from rows of (promise, contact_id, initiated_at, status, measure, *values)."""
     evidence = []
-    for contact_id, initiated_at, status, measure, *values in rows:
+    for _, contact_id, initiated_at, status, measure, *values in rows:
         evidence.append(
             Evidence(
                 contact_id=str(contact_id),
@@ -757,7 +785,7 @@ def _evidence(
                 measure=_num(measure),
                 details=tuple(
                     (name, _detail(value))
-                    for name, value in zip([*details, *own], values, strict=True)
+                    for name, value in zip(names, values, strict=True)
                     if value is not None
                 ),
             )
