@@ -76,7 +76,6 @@ def run_plan(
     if on_decided is not None:
         on_decided()
     auditable = [p for p in plan.promises if p.rule is not None]
-    counts = _counts(con, plan, auditable)
     agreements = reconcile.agreements(con, plan.outcomes_table, auditable)
     breakdowns = _breakdowns(con, plan, auditable)
     # the convention table's counts are whole-table aggregates too: the same pass
@@ -84,7 +83,8 @@ def run_plan(
     aggregates, variant_values = _aggregates(con, plan, auditable, also=variant_columns)
     variants = conventions.variant_counts_from(auditable, variant_values)
     shapes = [(p, aggregates[p.index].distribution) for p in auditable]
-    histograms = _histograms(con, plan, shapes)
+    # the status counts are groups of one column each, as the histograms' bins: the same pass
+    histograms, counts = _histograms(con, plan, shapes, counted=auditable)
     # a promise with no broken record has no evidence: no query to find none
     with_broken = [p for p in auditable if any(s.startswith("broken") for s in counts[p.index])]
     evidence = _evidence(con, plan, with_broken, records_table, available)
@@ -517,10 +517,13 @@ def _histograms(
     con: Any,
     plan: SourcePlan,
     promises: Sequence[tuple[PromisePlan, Distribution | None]],
-) -> dict[int, tuple[Bin, ...]]:
+    *,
+    counted: Sequence[PromisePlan] = (),
+) -> tuple[dict[int, tuple[Bin, ...]], dict[int, dict[str, int]]]:
     """Equal-width bins from 0 to a ceiling that shows both the limit and the p99 tail, for
     every promise with a distribution in one pass: per promise, a key that is the bin of a
-    kept record, HISTOGRAM_BINS + the bin of a broken one, and null otherwise."""
+    kept record, HISTOGRAM_BINS + the bin of a broken one, and null otherwise. The status
+    counts of the `counted` promises (as `_counts`) are grouping sets of the same pass."""
     shapes: list[tuple[PromisePlan, float, float, float]] = []  # ceiling, width, maximum
     for promise, distribution in promises:
         if distribution is None or distribution.count == 0 or distribution.max is None:
@@ -529,7 +532,7 @@ def _histograms(
         ceiling = max(candidates) or distribution.max or 1.0
         shapes.append((promise, ceiling, ceiling / HISTOGRAM_BINS, distribution.max))
     if not shapes:
-        return {}
+        return {}, _counts(con, plan, counted)
     keys = []
     for number, (promise, _, width, _) in enumerate(shapes):
         status, measure = promise.status_column, promise.measure_column
@@ -540,15 +543,22 @@ def _histograms(
             f"WHEN {status} LIKE 'broken%' THEN {HISTOGRAM_BINS} + {bin_sql} END AS h{number}"
         )
     names = [f"h{number}" for number in range(len(shapes))]
+    statuses = [p.status_column for p in counted]
+    grouped = [*names, *statuses]
     rows = con.execute(
         f"""
-        SELECT {", ".join(names)}, count(*)
-        FROM (SELECT {", ".join(keys)} FROM {plan.outcomes_table}) AS binned
-        GROUP BY GROUPING SETS ({", ".join(f"({n})" for n in names)})
+        SELECT {", ".join(grouped)}, count(*)
+        FROM (SELECT {", ".join([*keys, *statuses])} FROM {plan.outcomes_table}) AS binned
+        GROUP BY GROUPING SETS ({", ".join(f"({n})" for n in grouped)})
         """
     ).fetchall()
     counts: dict[int, dict[int, list[int]]] = {number: {} for number in range(len(shapes))}
-    for number, row in _only(rows, len(names)):
+    by_status: dict[int, dict[str, int]] = {p.index: {} for p in counted}
+    for number, row in _only(rows, len(grouped)):
+        if number >= len(names):
+            position = number - len(names)
+            by_status[counted[position].index][str(row[number])] = int(row[-1])
+            continue
         key = int(row[number])
         tally = counts[number].setdefault(key % HISTOGRAM_BINS, [0, 0])
         tally[key // HISTOGRAM_BINS] += int(row[-1])
@@ -560,7 +570,7 @@ def _histograms(
             high = (index + 1) * width if index < HISTOGRAM_BINS - 1 else max(ceiling, maximum)
             bins.append(Bin(round(index * width, 6), round(high, 6), kept, broken))
         histograms[promise.index] = tuple(bins)
-    return histograms
+    return histograms, by_status
 
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
