@@ -74,6 +74,14 @@ print(wait_kept, transfers_kept, repeats, survey_broken)
 """
 
 
+GENERATE = """
+import sys
+from pathlib import Path
+from promise_audit.sample import write_sample
+write_sample(Path(sys.argv[1]), rows=int(sys.argv[2]), seed=7, fmt=sys.argv[3])
+"""
+
+
 BUSINESS_CALENDAR = """
 calendars:
   support-hours:
@@ -153,19 +161,31 @@ def main() -> None:
     parser.add_argument("--no-pandas", action="store_true", help="skip the pandas baseline")
     parser.add_argument("--profile", action="store_true", help="time one audit's stages")
     parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=Path(os.environ.get("PROMISE_AUDIT_BENCH_DATA", OUT)),
+        help="where the generated exports are kept (large ones belong outside the checkout)",
+    )
+    parser.add_argument(
         "--business-hours",
         action="store_true",
         help="add a promise measured in business hours (a calendar with public holidays)",
     )
     args = parser.parse_args()
 
-    from promise_audit.sample import write_sample
-
     OUT.mkdir(parents=True, exist_ok=True)
-    data = OUT / f"contacts-{args.rows}.{args.format}"
+    args.data_dir.mkdir(parents=True, exist_ok=True)
+    data = args.data_dir / f"contacts-{args.rows}.{args.format}"
     if not data.exists():
+        # in a process of its own: a child forked from this process would report this one's
+        # memory as its own peak, and a stopped run must not leave half a file behind
         started = time.perf_counter()
-        write_sample(data, rows=args.rows, seed=7)
+        partial = data.with_name(f"partial-{data.name}")
+        subprocess.run(
+            [sys.executable, "-c", GENERATE, str(partial), str(args.rows), args.format],
+            check=True,
+        )
+        partial.rename(data)
         print(f"generated {data.name} in {time.perf_counter() - started:.1f} s")
     promises = OUT / f"{args.promises}.yaml"
     source = (

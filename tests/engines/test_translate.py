@@ -61,11 +61,24 @@ def test_a_subquery_in_from_gets_a_name_for_postgresql() -> None:
 
 
 @pytest.mark.parametrize("engine", ["postgres", "spark"])
-def test_an_as_of_join_for_business_hours_is_refused_naming_the_engine_that_has_it(
+def test_an_as_of_join_is_a_left_join_on_the_range_up_to_the_next_row(engine: str) -> None:
+    (sql,) = translate("SELECT * FROM a ASOF LEFT JOIN b ON a.x >= b.y", engine)
+    assert "ASOF JOIN" not in sql.upper()
+    assert "LEFT JOIN (SELECT *, LEAD(y) OVER (ORDER BY y" in sql
+    assert "ON a.x >= b.y AND (b._asof_next IS NULL OR a.x < b._asof_next)" in sql
+
+
+def test_a_strict_as_of_join_reaches_up_to_and_including_the_next_row() -> None:
+    (sql,) = translate("SELECT * FROM a ASOF LEFT JOIN b ON a.x > b.y", "postgres")
+    assert "ON a.x > b.y AND (b._asof_next IS NULL OR a.x <= b._asof_next)" in sql
+
+
+@pytest.mark.parametrize("engine", ["postgres", "spark"])
+def test_an_as_of_join_on_anything_but_value_at_or_after_a_column_is_refused(
     engine: str,
 ) -> None:
-    with pytest.raises(EngineSQLError, match="only the duckdb engine has"):
-        translate("SELECT * FROM a ASOF LEFT JOIN b ON a.x >= b.y", engine)
+    with pytest.raises(EngineSQLError, match="an as-of join must be"):
+        translate("SELECT * FROM a ASOF LEFT JOIN b ON a.x <= b.y", engine)
 
 
 class _Recording:

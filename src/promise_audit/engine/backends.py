@@ -125,15 +125,33 @@ class Backend:
         """Stop the running statement (from another thread: see `promise_audit.interrupts`)."""
 
 
+# What DuckDB says when the disk holding its temporary folder is full: the system's own
+# words, or its cap on the folder's size (by default the disk's free space)
+DISK_FULL = re.compile(
+    r"no space left on device|max_temp_directory_size|disk is full|not enough space",
+    re.IGNORECASE,
+)
+
+
 class DuckDBBackend(Backend):
-    def __init__(self, con: Any, *, on_disk: bool = False) -> None:
+    def __init__(self, con: Any, *, on_disk: bool = False, folder: str | None = None) -> None:
         self.con = con
         self.on_disk = on_disk
+        self.folder = folder  # where the working tables are spilled, under a memory limit
 
     def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> Any:
-        if parameters is None:
-            return self.con.execute(sql)
-        return self.con.execute(sql, parameters)
+        try:
+            if parameters is None:
+                return self.con.execute(sql)
+            return self.con.execute(sql, parameters)
+        except Exception as exc:  # duckdb.Error; the module is imported only when needed
+            if self.folder is not None and DISK_FULL.search(str(exc)):
+                raise EngineError(
+                    f"the temporary folder {self.folder} ran out of disk space while the "
+                    "audit spilled its working tables there: free space on that disk, point "
+                    "TMPDIR at a larger one, or raise --memory-limit"
+                ) from None
+            raise
 
     def close(self) -> None:
         self.con.close()
@@ -455,4 +473,4 @@ def connect(memory_limit: str | None = None) -> Any:
     con = duckdb.connect(os.path.join(folder, "audit.duckdb"), config=config)
     con.execute(f"SET memory_limit = '{limit}'")
     con.execute(f"SET temp_directory = '{folder}'")
-    return DuckDBBackend(con, on_disk=True)
+    return DuckDBBackend(con, on_disk=True, folder=folder)

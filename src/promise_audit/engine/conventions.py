@@ -54,23 +54,38 @@ def variant_counts(
 ) -> dict[str, tuple[int, int, int, int, int]]:
     """(kept, broken, pending, excluded, of them excluded for missing data) of every variant
     status column, in one query."""
-    columns = [c for p in promises for _, _, c in p.variant_columns]
-    if not columns:
+    parts = variant_count_columns(promises)
+    if not parts:
         return {}
+    row = con.execute(f"SELECT {', '.join(parts)} FROM {outcomes_table}").fetchone()
+    return variant_counts_from(promises, row)
+
+
+def variant_count_columns(promises: Sequence[Any]) -> list[str]:
+    """The whole-table aggregates `variant_counts` reads, for a query that computes them with
+    others in the same pass."""
+    columns = [c for p in promises for _, _, c in p.variant_columns]
     parts = []
+    # a variant column holds its outcome's code (engine.plan.VARIANT_CODES): kept 1, broken 2,
+    # pending 3, excluded for missing data 4 (results.is_missing_data), excluded otherwise 5
     for column in columns:
         parts += [
-            f"count(CASE WHEN {column} = 'kept' THEN 1 END)",
-            f"count(CASE WHEN {column} LIKE 'broken%' THEN 1 END)",
-            f"count(CASE WHEN {column} = 'pending' THEN 1 END)",
-            f"count(CASE WHEN {column} LIKE 'excluded%' THEN 1 END)",
-            # the reasons of results.is_missing_data (missing_<field>, invalid_<field>)
-            f"count(CASE WHEN {column} LIKE 'excluded:missing%' "
-            f"OR {column} LIKE 'excluded:invalid%' THEN 1 END)",
+            f"count(CASE WHEN {column} = 1 THEN 1 END)",
+            f"count(CASE WHEN {column} = 2 THEN 1 END)",
+            f"count(CASE WHEN {column} = 3 THEN 1 END)",
+            f"count(CASE WHEN {column} >= 4 THEN 1 END)",
+            f"count(CASE WHEN {column} = 4 THEN 1 END)",
         ]
-    row = con.execute(f"SELECT {', '.join(parts)} FROM {outcomes_table}").fetchone()
+    return parts
+
+
+def variant_counts_from(
+    promises: Sequence[Any], values: Sequence[Any]
+) -> dict[str, tuple[int, int, int, int, int]]:
+    """The counts of every variant status column from the values of `variant_count_columns`."""
+    columns = [c for p in promises for _, _, c in p.variant_columns]
     return {
-        column: tuple(int(v) for v in row[5 * i : 5 * i + 5])  # type: ignore[misc]
+        column: tuple(int(v) for v in values[5 * i : 5 * i + 5])  # type: ignore[misc]
         for i, column in enumerate(columns)
     }
 

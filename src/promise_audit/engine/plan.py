@@ -81,7 +81,12 @@ def missing_fields(kind: Kind, spec: PromiseSpec, available: frozenset[str]) -> 
     return tuple(missing)
 
 
-def _unknown_cases(kind: Kind, spec: PromiseSpec, attributes: tuple[str, ...]) -> list[str]:
+def _unknown_cases(
+    kind: Kind,
+    spec: PromiseSpec,
+    attributes: tuple[str, ...],
+    label: Callable[[str], str] = text_literal,
+) -> list[str]:
     """A value a platform reader knows it does not have (a Zendesk ticket with no metrics
     record has an unknown first reply, not no reply) excludes the record as missing_<field>
     from every promise that needs that field, before the kind's own cases read the blank."""
@@ -90,7 +95,7 @@ def _unknown_cases(kind: Kind, spec: PromiseSpec, attributes: tuple[str, ...]) -
     needed = [alternatives[0] for alternatives in kind.requirements(spec) if len(alternatives) == 1]
     listed = f"(' ' || coalesce(b.{quote(UNKNOWN_FIELDS)}, '') || ' ')"
     return [
-        f"WHEN {listed} LIKE {text_literal(f'% {name} %')} THEN 'excluded:missing_{name}'"
+        f"WHEN {listed} LIKE {text_literal(f'% {name} %')} THEN {label(f'excluded:missing_{name}')}"
         for name in needed
     ]
 
@@ -203,39 +208,46 @@ def build_plan(
     nulled_by = {
         name: flag for flag, (_, names) in MEASURES_ENDING_AFTER_AS_OF.items() for name in names
     }
-    base_columns = []
-    for name, field_type in CANONICAL_FIELDS.items():
-        if field_type is FieldType.TIMESTAMP and name != "initiated_at":
-            base_columns.append(
+
+    def base_column(name: str) -> str:
+        if CANONICAL_FIELDS.get(name) is FieldType.TIMESTAMP and name != "initiated_at":
+            return (
                 f"CASE WHEN {quote(name)} > {as_of_sql} THEN NULL ELSE {quote(name)} END "
                 f"AS {quote(name)}"
             )
-        elif name in nulled_by:
-            base_columns.append(
+        if name in nulled_by:
+            return (
                 f"CASE WHEN {quote(nulled_by[name])} THEN NULL ELSE {quote(name)} END "
                 f"AS {quote(name)}"
             )
-        else:
-            base_columns.append(quote(name))
-    base_columns += [quote(a) for a in records.attributes]
-    base_columns += [quote(flag) for flag in MEASURES_ENDING_AFTER_AS_OF]
-    base_columns.append(f"{as_of_sql} AS as_of")
+        return quote(name)
+
     for flag in MEASURES_ENDING_AFTER_AS_OF:
         field_types[flag] = FieldType.BOOLEAN
 
-    # the base's `_invalid_` columns: only those of the fields some promise reads and some
-    # record has invalid (the base is materialised for windows and clocks: every column of it
-    # costs memory on every row)
+    # The base holds only the fields and attributes some promise, dimension or rating reads,
+    # and the `_invalid_` columns of those some record has invalid: it is materialised once
+    # for the windows, clocks and the outcomes together, and every column of it costs memory
+    # (and disk, under a memory limit) on every row.
+    referenced: set[str] = {"contact_id", "initiated_at"}
     invalid_read: set[str] = set()
 
+    def raw_cte() -> str:
+        names = [n for n in (*CANONICAL_FIELDS, *records.attributes) if n in referenced]
+        names += [f"_invalid_{f}" for f in sorted(invalid_read)]
+        columns = [f"r.{quote(n)}" for n in names]
+        return f"raw AS (SELECT {', '.join([*columns, *flag_columns])} FROM {records.table} r)"
+
     def base_cte() -> str:
-        columns = base_columns + [quote(f"_invalid_{f}") for f in sorted(invalid_read)]
+        columns = [
+            base_column(n) for n in (*CANONICAL_FIELDS, *records.attributes) if n in referenced
+        ]
+        columns += [quote(flag) for flag in MEASURES_ENDING_AFTER_AS_OF]
+        columns.append(f"{as_of_sql} AS as_of")
+        columns += [quote(f"_invalid_{f}") for f in sorted(invalid_read)]
         return f"base AS (SELECT {', '.join(columns)} FROM raw)"
 
-    ctes = [
-        f"raw AS (SELECT r.*, {', '.join(flag_columns)} FROM {records.table} r)",
-        base_cte(),
-    ]
+    ctes = [raw_cte(), base_cte()]
     joins: list[str] = []
     # local day, weekday and hour, computed once for every promise's trend and heat map
     selects = [
@@ -248,6 +260,7 @@ def build_plan(
     dimensions = tuple(d for d in LINK_DIMENSIONS if d in available)
     ratings = tuple(r for r in ("csat", "nps") if r in available)
     selects += [f"b.{quote(d)}" for d in (*dimensions, *ratings)]
+    referenced.update((*dimensions, *ratings))
     plans: list[PromisePlan] = []
     setup: list[str] = []
 
@@ -286,6 +299,7 @@ def build_plan(
                 return _clock[name]
             if name in CLOCK_FIELDS:
                 raise ExpressionError(f"{name!r} is only known to promises with a clock", 0)
+            referenced.add(name)
             return f"b.{quote(name)}"
 
         def sql(
@@ -344,6 +358,7 @@ def build_plan(
         )
         population_sql = " AND ".join(f"coalesce({c}, false)" for c, _ in conditions)
         for window in rule.windows:
+            referenced.update((*window.partition, window.order))
             ctes.append(_window_cte(index, window, population_sql, sql))
             joins.append(
                 f"LEFT JOIN w{index}_{window.name} ON w{index}_{window.name}.contact_id = "
@@ -352,6 +367,9 @@ def build_plan(
         # A record with an invalid value of a field the promise reads is excluded for it, when
         # it is in the population or the population cannot be told without that value: every
         # condition holds, or reads a field that is invalid on this record.
+        invalid_read.update(
+            name for _, names in conditions for name in names & records.invalid_found
+        )
         possibly_in = " AND ".join(
             "("
             + " OR ".join(
@@ -372,6 +390,8 @@ def build_plan(
             _population: str = population_sql,
             _possibly_in: str = possibly_in,
             _sql: Callable[[str, tuple[str | int, ...]], str] = sql,
+            *,
+            coded: bool = False,
         ) -> str:
             # A derived field names the input that made it invalid (invalid_answered_at for
             # a wait): that is the value to correct in the export.
@@ -379,22 +399,31 @@ def build_plan(
                 f for f in fields_read(variant_rule, variant_spec) if f in records.invalid_found
             ]
             invalid_read.update(read)
+            label = variant_code if coded else text_literal
             first = [
-                f"WHEN b.{quote(f'_invalid_{name}')} IS NOT NULL AND {_possibly_in} "
-                f"THEN CASE WHEN b.{quote(f'_invalid_{name}')} LIKE 'invalid%' "
-                f"THEN 'excluded:' || b.{quote(f'_invalid_{name}')} "
-                f"ELSE 'excluded:invalid_{name}' END"
+                f"WHEN b.{quote(f'_invalid_{name}')} IS NOT NULL AND {_possibly_in} THEN "
+                + (
+                    label(f"excluded:invalid_{name}")
+                    if coded
+                    else f"CASE WHEN b.{quote(f'_invalid_{name}')} LIKE 'invalid%' "
+                    f"THEN 'excluded:' || b.{quote(f'_invalid_{name}')} "
+                    f"ELSE 'excluded:invalid_{name}' END"
+                )
                 for name in read
             ]
-            unknown = _unknown_cases(_kind, variant_spec, records.attributes)
-            return status_sql(variant_rule, _population, _sql, first=first, unknown=unknown)
+            unknown = _unknown_cases(_kind, variant_spec, records.attributes, label)
+            if unknown:
+                referenced.add(UNKNOWN_FIELDS)
+            return status_sql(
+                variant_rule, _population, _sql, first=first, unknown=unknown, label=label
+            )
 
         selects.append(f"{status_of(rule, spec)} AS {status}")
         variants: list[tuple[str, str, str]] = []
         for label, variant_spec in abandon_variants(spec):
             variant = f"{status}_{len(variants)}"
             variant_rule = kind.rule(variant_spec, available)
-            selects.append(f"{status_of(variant_rule, variant_spec)} AS {variant}")
+            selects.append(f"{status_of(variant_rule, variant_spec, coded=True)} AS {variant}")
             variants.append(("abandons", label, variant))
         if calendar_table is not None and rule.clock is not None:
             # the same rule on the calendar's clock (every hour counts): the clock fields are
@@ -407,7 +436,7 @@ def build_plan(
                 f"({rule.clock.start}) + {seconds(rule.clock.limit)}", ("limit",)
             )
             variant = f"{status}_{len(variants)}"
-            selects.append(f"{status_of(rule, spec)} AS {variant}")
+            selects.append(f"{status_of(rule, spec, coded=True)} AS {variant}")
             variants.append(("clock", "calendar time, every hour counting", variant))
             clock_columns.update(business)
         platform = None
@@ -465,13 +494,29 @@ def build_plan(
             )
         )
 
-    ctes[1] = base_cte()
+    ctes[0], ctes[1] = raw_cte(), base_cte()
     table = quote(f"outcomes_{records.name}")
     create = (
         f"CREATE OR REPLACE TABLE {table} AS WITH {', '.join(ctes)} "
         f"SELECT {', '.join(selects)} FROM base b {' '.join(joins)}"
     )
     return SourcePlan(records.name, table, (*setup, create), dimensions, ratings, tuple(plans))
+
+
+# A variant status column (the same records under another convention) is only counted, by
+# outcome, for the convention table: it holds a small number instead of the label, which is
+# cheaper to compute, store and count than text on every row.
+VARIANT_CODES = {"kept": 1, "broken": 2, "pending": 3, "excluded_missing_data": 4, "excluded": 5}
+
+
+def variant_code(label: str) -> str:
+    """The SQL of a status label's code in a variant column (see VARIANT_CODES)."""
+    from promise_audit.results import is_missing_data
+
+    outcome, _, reason = label.partition(":")
+    if outcome == "excluded" and is_missing_data(reason):
+        outcome = "excluded_missing_data"
+    return str(VARIANT_CODES[outcome])
 
 
 def status_sql(
@@ -481,21 +526,23 @@ def status_sql(
     *,
     first: Sequence[str] = (),
     unknown: Sequence[str] = (),
+    label: Callable[[str], str] = text_literal,
 ) -> str:
     """A record's status label under a rule: `first` (the invalid-value exclusions, which hold
     even where the population cannot be told), then NULL outside the population, then
     `unknown` (what a reader knows it does not know), else 'kept', 'pending',
-    'broken:<reason>' or 'excluded:<reason>' from the first case that holds."""
+    'broken:<reason>' or 'excluded:<reason>' from the first case that holds; each label
+    written as `label` gives it in SQL (as text, or as a variant column's code)."""
     whens = [*first, f"WHEN NOT ({population_sql}) THEN NULL", *unknown]
     for case in rule.cases:
-        label = case.outcome.value + (f":{case.reason}" if case.reason else "")
+        name = case.outcome.value + (f":{case.reason}" if case.reason else "")
         if case.outcome is Outcome.EXCLUDED and not case.reason:
-            label = "excluded:unspecified"
-        whens.append(f"WHEN coalesce({sql(case.when, ('kind',))}, false) THEN '{label}'")
+            name = "excluded:unspecified"
+        whens.append(f"WHEN coalesce({sql(case.when, ('kind',))}, false) THEN {label(name)}")
     otherwise = rule.otherwise.value
     if rule.otherwise is Outcome.EXCLUDED:
         otherwise = "excluded:unrecognised_value"
-    return f"CASE {' '.join(whens)} ELSE '{otherwise}' END"
+    return f"CASE {' '.join(whens)} ELSE {label(otherwise)} END"
 
 
 def _calendar_table(

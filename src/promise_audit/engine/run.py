@@ -57,13 +57,18 @@ def run_plan(
     if on_decided is not None:
         on_decided()
     auditable = [p for p in plan.promises if p.rule is not None]
-    counts = _counts(con, plan, auditable)
     agreements = reconcile.agreements(con, plan.outcomes_table, auditable)
-    variants = conventions.variant_counts(con, plan.outcomes_table, auditable)
     breakdowns = _breakdowns(con, plan, auditable)
-    aggregates = _aggregates(con, plan, auditable)
+    # the convention table's counts are whole-table aggregates too: the same pass
+    variant_columns = conventions.variant_count_columns(auditable)
+    aggregates, variant_values = _aggregates(con, plan, auditable, also=variant_columns)
+    variants = conventions.variant_counts_from(auditable, variant_values)
     shapes = [(p, aggregates[p.index].distribution) for p in auditable]
-    histograms = _histograms(con, plan, shapes)
+    # the status counts are groups of one column each, as the histograms' bins: the same pass
+    histograms, counts = _histograms(con, plan, shapes, counted=auditable)
+    # a promise with no broken record has no evidence: no query to find none
+    with_broken = [p for p in auditable if any(s.startswith("broken") for s in counts[p.index])]
+    evidence = _evidence(con, plan, with_broken, records_table, available)
     results = []
     for promise in plan.promises:
         line, column = positions.get(promise.index, (None, None))
@@ -80,7 +85,7 @@ def run_plan(
             breakdowns=breakdowns[promise.index],
             aggregates=aggregates[promise.index],
             histogram=histograms.get(promise.index, ()),
-            read_from=(records_table, available),
+            evidence=evidence.get(promise.index, ()),
         )
         result = replace(
             result,
@@ -134,7 +139,7 @@ def _result(
     breakdowns: Breakdowns,
     aggregates: Aggregates,
     histogram: tuple[Bin, ...],
-    read_from: tuple[str | None, frozenset[str]] = (None, frozenset()),
+    evidence: tuple[Evidence, ...] = (),
 ) -> PromiseResult:
     common = _common(promise, line, column)
     kind, spec = promise.kind, promise.spec
@@ -183,8 +188,7 @@ def _result(
         weakest_links=breakdowns.weakest_links if broken else (),
         trend=breakdowns.trend,
         trend_period=breakdowns.trend_period if breakdowns.trend else None,
-        # a promise with no broken record has no evidence: no query to find none
-        evidence=_evidence(con, plan, promise, *read_from) if broken else (),
+        evidence=evidence if broken else (),
         ratings=aggregates.ratings,
         compliance_worst=worst,
         compliance_best=best,
@@ -366,12 +370,13 @@ class Aggregates:
 
 
 def _aggregates(
-    con: Any, plan: SourcePlan, promises: Sequence[PromisePlan]
-) -> dict[int, Aggregates]:
+    con: Any, plan: SourcePlan, promises: Sequence[PromisePlan], *, also: Sequence[str] = ()
+) -> tuple[dict[int, Aggregates], tuple[Any, ...]]:
     """Every promise's measure distribution, debt and ratings, in one pass: each is a
     whole-table aggregate of a CASE that is the value for the records of the outcome it
     reads and null for the others, which aggregates skip. (The same as FILTER (WHERE ...),
-    but with hundreds of aggregates DuckDB runs FILTER several times slower.)"""
+    but with hundreds of aggregates DuckDB runs FILTER several times slower.) The aggregates
+    `also` names are computed in the same pass; their values come second."""
     # A quantile holds every value it is given and cannot spill: under a memory limit each
     # promise's quantiles are one query of their own, so at most one promise's values are held.
     apart = con.on_disk
@@ -402,9 +407,11 @@ def _aggregates(
                 f"count(CASE WHEN {broken} THEN {field} END)",
             ]
     row: tuple[Any, ...] = ()
-    if columns:
-        row = con.execute(f"SELECT {', '.join(columns)} FROM {plan.outcomes_table}").fetchone()
-    values = iter(row)
+    if columns or also:
+        row = con.execute(
+            f"SELECT {', '.join([*columns, *also])} FROM {plan.outcomes_table}"
+        ).fetchone()
+    values = iter(row[: len(row) - len(also)])
     aggregates = {}
     for promise in promises:
         rule = promise.rule
@@ -442,17 +449,20 @@ def _aggregates(
                     )
                 )
         aggregates[promise.index] = Aggregates(distribution, debt, tuple(ratings))
-    return aggregates
+    return aggregates, tuple(row[len(row) - len(also) :])
 
 
 def _histograms(
     con: Any,
     plan: SourcePlan,
     promises: Sequence[tuple[PromisePlan, Distribution | None]],
-) -> dict[int, tuple[Bin, ...]]:
+    *,
+    counted: Sequence[PromisePlan] = (),
+) -> tuple[dict[int, tuple[Bin, ...]], dict[int, dict[str, int]]]:
     """Equal-width bins from 0 to a ceiling that shows both the limit and the p99 tail, for
     every promise with a distribution in one pass: per promise, a key that is the bin of a
-    kept record, HISTOGRAM_BINS + the bin of a broken one, and null otherwise."""
+    kept record, HISTOGRAM_BINS + the bin of a broken one, and null otherwise. The status
+    counts of the `counted` promises (as `_counts`) are grouping sets of the same pass."""
     shapes: list[tuple[PromisePlan, float, float, float]] = []  # ceiling, width, maximum
     for promise, distribution in promises:
         if distribution is None or distribution.count == 0 or distribution.max is None:
@@ -461,7 +471,7 @@ def _histograms(
         ceiling = max(candidates) or distribution.max or 1.0
         shapes.append((promise, ceiling, ceiling / HISTOGRAM_BINS, distribution.max))
     if not shapes:
-        return {}
+        return {}, _counts(con, plan, counted)
     keys = []
     for number, (promise, _, width, _) in enumerate(shapes):
         status, measure = promise.status_column, promise.measure_column
@@ -472,15 +482,22 @@ def _histograms(
             f"WHEN {status} LIKE 'broken%' THEN {HISTOGRAM_BINS} + {bin_sql} END AS h{number}"
         )
     names = [f"h{number}" for number in range(len(shapes))]
+    statuses = [p.status_column for p in counted]
+    grouped = [*names, *statuses]
     rows = con.execute(
         f"""
-        SELECT {", ".join(names)}, count(*)
-        FROM (SELECT {", ".join(keys)} FROM {plan.outcomes_table}) AS binned
-        GROUP BY GROUPING SETS ({", ".join(f"({n})" for n in names)})
+        SELECT {", ".join(grouped)}, count(*)
+        FROM (SELECT {", ".join([*keys, *statuses])} FROM {plan.outcomes_table}) AS binned
+        GROUP BY GROUPING SETS ({", ".join(f"({n})" for n in grouped)})
         """
     ).fetchall()
     counts: dict[int, dict[int, list[int]]] = {number: {} for number in range(len(shapes))}
-    for number, row in _only(rows, len(names)):
+    by_status: dict[int, dict[str, int]] = {p.index: {} for p in counted}
+    for number, row in _only(rows, len(grouped)):
+        if number >= len(names):
+            position = number - len(names)
+            by_status[counted[position].index][str(row[number])] = int(row[-1])
+            continue
         key = int(row[number])
         tally = counts[number].setdefault(key % HISTOGRAM_BINS, [0, 0])
         tally[key // HISTOGRAM_BINS] += int(row[-1])
@@ -492,7 +509,7 @@ def _histograms(
             high = (index + 1) * width if index < HISTOGRAM_BINS - 1 else max(ceiling, maximum)
             bins.append(Bin(round(index * width, 6), round(high, 6), kept, broken))
         histograms[promise.index] = tuple(bins)
-    return histograms
+    return histograms, by_status
 
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -658,31 +675,57 @@ def _breakdown(
 def _evidence(
     con: Any,
     plan: SourcePlan,
-    promise: PromisePlan,
+    promises: Sequence[PromisePlan],
     records_table: str | None = None,
     available: frozenset[str] = frozenset(),
-) -> tuple[Evidence, ...]:
+) -> dict[int, tuple[Evidence, ...]]:
+    """The broken records each promise shows, its longest measures first: one query for every
+    promise (each promise's first EVIDENCE_ROWS, side by side), but for a custom promise read
+    with the records' own fields, which has a query of its own."""
     details = [d for d in ("channel", "queue", "team", "agent_id") if d in plan.dimensions]
-    # a custom promise has no measure of its kind: the values its own expressions read say
-    # why a record broke it (csat 2 against `csat >= 3`)
-    own = []
-    if records_table is not None and promise.kind.name == "custom" and promise.rule is not None:
-        own = [f for f in rule_fields(promise, available) if f not in details]
     detail_sql = "".join(f", o.{quote(d)}" for d in details)
-    own_sql = "".join(f", r.{quote(f)}" for f in own)
-    join = f"LEFT JOIN {records_table} AS r ON r.contact_id = o.contact_id" if own else ""
-    rows = con.execute(
-        f"""
-        SELECT o.contact_id, o.initiated_at, o.{promise.status_column},
-               o.{promise.measure_column} {detail_sql} {own_sql}
-        FROM {plan.outcomes_table} AS o {join}
-        WHERE {_broken_sql("o." + promise.status_column)}
-        ORDER BY o.{promise.measure_column} DESC NULLS LAST, o.contact_id
-        LIMIT {EVIDENCE_ROWS}
-        """
-    ).fetchall()
+    found: dict[int, tuple[Evidence, ...]] = {}
+    together: list[str] = []
+    for promise in promises:
+        # a custom promise has no measure of its kind: the values its own expressions read
+        # say why a record broke it (csat 2 against `csat >= 3`)
+        own = []
+        if records_table is not None and promise.kind.name == "custom":
+            own = [f for f in rule_fields(promise, available) if f not in details]
+        status, measure = promise.status_column, promise.measure_column
+        query = (
+            f"SELECT {promise.index} AS promise, o.contact_id, o.initiated_at, "
+            f"o.{status} AS status, o.{measure} AS measure {detail_sql}"
+            f"{''.join(f', r.{quote(f)}' for f in own)} "
+            f"FROM {plan.outcomes_table} AS o "
+            + (f"LEFT JOIN {records_table} AS r ON r.contact_id = o.contact_id " if own else "")
+            + f"WHERE {_broken_sql('o.' + status)} "
+            f"ORDER BY o.{measure} DESC NULLS LAST, o.contact_id LIMIT {EVIDENCE_ROWS}"
+        )
+        if own:
+            rows = con.execute(query).fetchall()
+            found[promise.index] = _evidence_rows(rows, [*details, *own])
+        else:
+            together.append(query)
+    if together:
+        parts = " UNION ALL ".join(
+            f"SELECT * FROM ({query}) AS e{number}" for number, query in enumerate(together)
+        )
+        rows = con.execute(
+            f"SELECT * FROM ({parts}) AS e ORDER BY promise, measure DESC NULLS LAST, contact_id"
+        ).fetchall()
+        by_promise: dict[int, list[tuple[Any, ...]]] = {}
+        for row in rows:
+            by_promise.setdefault(int(row[0]), []).append(row)
+        for index, promise_rows in by_promise.items():
+            found[index] = _evidence_rows(promise_rows, details)
+    return found
+
+
+def _evidence_rows(rows: list[tuple[Any, ...]], names: Sequence[str]) -> tuple[Evidence, ...]:
+    """Evidence from rows of (promise, contact_id, initiated_at, status, measure, *values)."""
     evidence = []
-    for contact_id, initiated_at, status, measure, *values in rows:
+    for _, contact_id, initiated_at, status, measure, *values in rows:
         evidence.append(
             Evidence(
                 contact_id=str(contact_id),
@@ -691,7 +734,7 @@ def _evidence(
                 measure=_num(measure),
                 details=tuple(
                     (name, _detail(value))
-                    for name, value in zip([*details, *own], values, strict=True)
+                    for name, value in zip(names, values, strict=True)
                     if value is not None
                 ),
             )

@@ -260,6 +260,46 @@ def _name_subqueries(statement: Any) -> None:
             subquery.set("alias", exp.TableAlias(this=exp.to_identifier(f"_q{number}")))
 
 
+ASOF_NEXT = "_asof_next"
+
+
+def _as_range_join(join: exp.Join) -> None:
+    """`a ASOF LEFT JOIN t AS x ON probe >= x.k` (or `>`) as a plain left join on ranges, which
+    every engine has: each row of t holds from its k up to the next row's k, so the one row
+    whose range holds the probe is the row with the greatest k at or below it (below it, for
+    `>`), the row DuckDB's as-of join finds. Only for a small table on the right, such as a
+    calendar's openings: the engines join it as a range, not by sorting both sides."""
+    table, condition = join.this, join.args.get("on")
+    if (
+        not isinstance(table, exp.Table)
+        or str(join.args.get("side") or "").upper() != "LEFT"
+        or not isinstance(condition, exp.GTE | exp.GT)
+        or not isinstance(condition.expression, exp.Column)
+    ):
+        raise EngineSQLError(
+            "an as-of join must be `LEFT JOIN table ON value >= table.column` (or >)"
+        )
+    alias = table.alias_or_name
+    key = condition.expression.name
+    source = table.copy()
+    source.set("alias", None)
+    ranged = (
+        exp.select("*", f"lead({key}) OVER (ORDER BY {key}) AS {ASOF_NEXT}", dialect="duckdb")
+        .from_(source)
+        .subquery(alias)
+    )
+    probe = condition.this.copy()
+    below_next = exp.LT if isinstance(condition, exp.GTE) else exp.LTE
+    next_column = exp.column(ASOF_NEXT, table=alias)
+    bounded = exp.or_(
+        exp.Is(this=next_column.copy(), expression=exp.Null()),
+        below_next(this=probe, expression=next_column),
+    )
+    join.set("this", ranged)
+    join.set("method", None)
+    join.set("on", exp.and_(condition.copy(), exp.paren(bounded)))
+
+
 @lru_cache(maxsize=512)
 def translate(sql: str, engine: str) -> tuple[str, ...]:
     """The statements that do on `engine` what `sql` does on DuckDB."""
@@ -270,11 +310,9 @@ def translate(sql: str, engine: str) -> tuple[str, ...]:
         if statement is None:
             continue
         _name_subqueries(statement)
-        if any(join.args.get("method") == "ASOF" for join in statement.find_all(exp.Join)):
-            raise EngineSQLError(
-                "business-hours calendars need an as-of join, which only the duckdb engine "
-                "has: run this promise file with --engine duckdb"
-            )
+        for join in list(statement.find_all(exp.Join)):
+            if join.args.get("method") == "ASOF":
+                _as_range_join(join)
         working = _working_table(statement, engine)
         if working is not None:
             out.extend(working)
