@@ -282,6 +282,9 @@ def test_a_time_an_unreadable_event_may_decide_is_invalid_for_the_case(tmp_path:
     assert cases["D"]["resolved_at"] is None
     assert cases["D"]["_invalid_resolved_at"] == "unparseable"
     assert accounting.invalid_by_field["resolved_at"] == {"unparseable": 2}  # B and D
+    # listed under the fold it comes from, not a column name of the tool's own
+    listed = {v.column for v in accounting.invalid_sample if v.field == "resolved_at"}
+    assert listed == {"resolved_at (from the events)"}
 
 
 def test_a_case_with_no_readable_event_time_is_folded_in_file_order(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from promise_audit.records.derive import derive_available, derived_select, invalid_reasons
+from promise_audit.records.events import DERIVED_PREFIX
 from promise_audit.records.raw import quote, text_literal
 from promise_audit.records.read import malformed_rows
 from promise_audit.records.schema import CANONICAL_FIELDS, REQUIRED_FIELDS
@@ -188,6 +189,14 @@ def _rejects(con: Any, staged: StagedSource) -> tuple[dict[str, int], tuple[Reje
     return dict(sorted(by_reason.items())), tuple(sample[:REJECT_SAMPLE])
 
 
+def shown_column(column: str) -> str:
+    """The column an invalid value is listed under: an event log's per-case field is no column
+    of the export but the fold of its events (`resolved_at (from the events)`)."""
+    if column.startswith(DERIVED_PREFIX):
+        return f"{column.removeprefix(DERIVED_PREFIX)} (from the events)"
+    return column
+
+
 def _invalid_values(
     con: Any, invalid_table: str
 ) -> tuple[dict[str, dict[str, int]], tuple[InvalidValue, ...]]:
@@ -227,7 +236,7 @@ def list_invalid_values(con: Any, staged: StagedSource, as_of_sql: str, *, liste
         return table
     parts = [
         f"SELECT _file, _file_index, _row, {text_literal(f)} AS field, "
-        f"{text_literal(staged.checked[f])} AS source_column, "
+        f"{text_literal(shown_column(staged.checked[f]))} AS source_column, "
         f"{quote(f'_invalid_{f}')} AS reason, {quote(f'_bad_{f}')} AS value, "
         f"{list(CANONICAL_FIELDS).index(f)} AS _field_order "
         f"FROM used_invalid WHERE {quote(f'_invalid_{f}')} IS NOT NULL"
