@@ -303,3 +303,23 @@ def test_the_reasons_are_in_every_output(tmp_path: Path) -> None:
     view = reconcile_view(data, "seconds")
     assert view is not None
     assert any(late in row.words for row in view.explanations)
+
+
+def test_the_reasons_name_the_export_columns_the_clock_reads(tmp_path: Path) -> None:
+    # the same records, exported as 'Opened' and 'Fixed': the sentence names both
+    renamed = [
+        {
+            "contact_id": row["contact_id"],
+            "Opened": row["initiated_at"],
+            "Fixed": row["resolved_at"],
+            "made_sla": row["made_sla"],
+        }
+        for row in ROWS
+    ]
+    write_csv(tmp_path / "contacts.csv", renamed)
+    source = {"columns": {"initiated_at": "Opened", "resolved_at": "Fixed"}}
+    path = write_promise_file(tmp_path / "p.yaml", [PROMISE], source=source)
+    (result,) = audit(path).promises
+    assert result.agreement is not None
+    reasons = {r for g in result.agreement.groups for r in g.reasons}
+    assert "clock from initiated_at (Opened) to resolved_at (Fixed)" in reasons

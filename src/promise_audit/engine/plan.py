@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from promise_audit.engine.conventions import abandon_variants
@@ -63,6 +63,8 @@ class SourcePlan:
     dimensions: tuple[str, ...]
     ratings: tuple[str, ...]
     promises: tuple[PromisePlan, ...]
+    # each canonical field read from the export, and where from (for the reasons' sentences)
+    source_columns: Mapping[str, str] = field(default_factory=dict)
 
 
 # A measure the export gives is known only once the event it measures has ended: each flag is
@@ -500,7 +502,15 @@ def build_plan(
         f"CREATE OR REPLACE TABLE {table} AS WITH {', '.join(ctes)} "
         f"SELECT {', '.join(selects)} FROM base b {' '.join(joins)}"
     )
-    return SourcePlan(records.name, table, (*setup, create), dimensions, ratings, tuple(plans))
+    return SourcePlan(
+        records.name,
+        table,
+        (*setup, create),
+        dimensions,
+        ratings,
+        tuple(plans),
+        source_columns=records.source_columns,
+    )
 
 
 # A variant status column (the same records under another convention) is only counted, by

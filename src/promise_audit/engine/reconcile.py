@@ -9,7 +9,7 @@ that decided the outcome) and the first few contacts of each group as examples.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -103,8 +103,15 @@ def paused_fields(rule: Rule, durations: set[str]) -> tuple[str, ...]:
     return tuple(found)
 
 
-def agreements(con: Any, outcomes_table: str, promises: Sequence[Any]) -> dict[int, Agreement]:
-    """Each compared promise's agreement table, from one query over the outcomes table."""
+def agreements(
+    con: Any,
+    outcomes_table: str,
+    promises: Sequence[Any],
+    *,
+    source_columns: Mapping[str, str] | None = None,
+) -> dict[int, Agreement]:
+    """Each compared promise's agreement table, from one query over the outcomes table; the
+    reasons name each field's export column (`source_columns`) beside it."""
     compared = [p for p in promises if p.platform_column is not None]
     if not compared:
         return {}
@@ -170,7 +177,8 @@ def agreements(con: Any, outcomes_table: str, promises: Sequence[Any]) -> dict[i
                     for j, (name, _) in enumerate(p.pause_columns)
                 ),
             )
-            groups.append(replace(built, reasons=group_reasons(p.rule, p.spec, built)))
+            reasons = group_reasons(p.rule, p.spec, built, source_columns or {})
+            groups.append(replace(built, reasons=reasons))
         groups.sort(
             key=lambda g: (
                 CLASSES.index(g.agreement),
@@ -253,7 +261,12 @@ def _span(low: float | None, high: float | None, unit: str = "seconds") -> str:
     return shown(low) if shown(low) == shown(high) else f"{shown(low)} to {shown(high)}"
 
 
-def group_reasons(rule: Rule | None, spec: PromiseSpec, group: AgreementGroup) -> tuple[str, ...]:
+def group_reasons(
+    rule: Rule | None,
+    spec: PromiseSpec,
+    group: AgreementGroup,
+    source_columns: Mapping[str, str] | None = None,
+) -> tuple[str, ...]:
     """Why a group of records is in its agreement class, as sentences from its decisive values:
     which field started and which ended the clock, by how much the end kept or missed the
     limit, how long the clock was paused, why the audit excluded it, and whether the platform
@@ -270,7 +283,13 @@ def group_reasons(rule: Rule | None, spec: PromiseSpec, group: AgreementGroup) -
         else (None if limit is None else _span(limit, limit, unit))
     )
     if clock is not None:
-        reasons.append(f"clock from {clock.start} to {clock.end}")
+        columns = source_columns or {}
+
+        def named(name: str) -> str:
+            column = columns.get(name)
+            return f"{name} ({column})" if column and column != name else name
+
+        reasons.append(f"clock from {named(clock.start)} to {named(clock.end)}")
     for name, pause_low, pause_high in group.pauses:
         if pause_high is None:
             reasons.append(f"no {name}: the clock's pause is unknown")

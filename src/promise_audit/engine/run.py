@@ -57,7 +57,9 @@ def run_plan(
     if on_decided is not None:
         on_decided()
     auditable = [p for p in plan.promises if p.rule is not None]
-    agreements = reconcile.agreements(con, plan.outcomes_table, auditable)
+    agreements = reconcile.agreements(
+        con, plan.outcomes_table, auditable, source_columns=plan.source_columns
+    )
     breakdowns = _breakdowns(con, plan, auditable)
     # the convention table's counts are whole-table aggregates too: the same pass
     variant_columns = conventions.variant_count_columns(auditable)

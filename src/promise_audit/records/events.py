@@ -48,6 +48,26 @@ CONDITIONS = ("first_at", "last_at", "time_in")
 DERIVED_PREFIX = "__event_"
 
 
+# a derived field's rule, as the sentences of a report name its source
+RULE_WORDS = {
+    "first": "first {}",
+    "last": "last {}",
+    "first_at": "first event where {}",
+    "last_at": "last event where {}",
+    "changes": "changes of {}",
+    "max": "largest {}",
+    "time_in": "time in {}",
+}
+
+
+def shown_column(column: str) -> str:
+    """A field's source column as a person reads it: an event log's per-case field is no
+    column of the export but the fold of its events (`resolved_at (from the events)`)."""
+    if column.startswith(DERIVED_PREFIX):
+        return f"{column.removeprefix(DERIVED_PREFIX)} (from the events)"
+    return column
+
+
 @dataclass(frozen=True)
 class FoldedEvents:
     table: str  # one row per case (and per event with no case), text columns, _file and _n
@@ -59,6 +79,8 @@ class FoldedEvents:
     # applied to the events), so a count of 0 stays 0 where '0' means missing in the export
     derived: frozenset[str]
     problems: EventProblems = field(default_factory=lambda: EventProblems())
+    # each derived field's rule in words ('first opened_at', 'last event where ...')
+    labels: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -149,6 +171,7 @@ def fold_events(
             )
         return f"coalesce({compiled.sql}, false)"
 
+    labels: dict[str, str] = {}
     windows: list[str] = []  # per-event columns the aggregates read
     aggregates: list[str] = []  # one per derived field, named `outputs[i]`
     outputs: list[str] = []
@@ -169,6 +192,7 @@ def fold_events(
                 label,
             )
         outputs.append(DERIVED_PREFIX + field_name if canonical else field_name)
+        labels[field_name] = RULE_WORDS[how].format(argument)
         out = _quote(outputs[-1])
         k = f"_k{number}"
         if how in ("first", "last"):
@@ -298,4 +322,5 @@ def fold_events(
         attribute_types=attribute_types,
         derived=frozenset(outputs),
         problems=EventProblems(unreadable, sample, without_case),
+        labels=labels,
     )

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from promise_audit.records.derive import derive_available, derived_select, invalid_reasons
-from promise_audit.records.events import DERIVED_PREFIX
+from promise_audit.records.events import shown_column
 from promise_audit.records.raw import quote, text_literal
 from promise_audit.records.read import malformed_rows
 from promise_audit.records.schema import CANONICAL_FIELDS, REQUIRED_FIELDS
@@ -83,6 +83,7 @@ def finish_source(con: Any, staged: StagedSource, as_of: dt.datetime | None) -> 
         invalid_fields=frozenset(invalid) | frozenset(always_valid),
         invalid_found=frozenset(invalid),
         attribute_types=staged.attribute_types,
+        source_columns=staged.source_columns,
     )
 
 
@@ -187,14 +188,6 @@ def _rejects(con: Any, staged: StagedSource) -> tuple[dict[str, int], tuple[Reje
     ).fetchall():
         sample.append(Reject(str(file), int(row), None, column, str(reason), value))
     return dict(sorted(by_reason.items())), tuple(sample[:REJECT_SAMPLE])
-
-
-def shown_column(column: str) -> str:
-    """The column an invalid value is listed under: an event log's per-case field is no column
-    of the export but the fold of its events (`resolved_at (from the events)`)."""
-    if column.startswith(DERIVED_PREFIX):
-        return f"{column.removeprefix(DERIVED_PREFIX)} (from the events)"
-    return column
 
 
 def _invalid_values(

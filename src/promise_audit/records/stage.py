@@ -16,6 +16,7 @@ from typing import Any
 from promise_audit.errors import RecordsError
 from promise_audit.promises.model import ColumnMapping, Source
 from promise_audit.records.derive import derive_available
+from promise_audit.records.events import shown_column
 from promise_audit.records.files import check_not_empty, check_texts, detect_format, resolve_files
 from promise_audit.records.formats import READERS
 from promise_audit.records.mapping import (
@@ -150,6 +151,11 @@ def stage_source(
         attribute_types=attribute_types,
         checked={f: column for f, (column, _) in fields.checked.items()},
         event_problems=None if folded is None else folded.problems,
+        source_columns={
+            f: shown_column(column)
+            for f, (column, _) in {**fields.checked, "initiated_at": initiated}.items()
+        }
+        | (folded.labels if folded is not None else {}),
     )
 
 

@@ -92,6 +92,8 @@ class StagedSource:
     checked: Mapping[str, str] = field(default_factory=dict)
     # an event log's events it could not use (records/events.py)
     event_problems: EventProblems | None = None
+    # each canonical field read from the export, and where from, as a person reads it
+    source_columns: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -107,3 +109,5 @@ class LoadedRecords:
     # those of them invalid on some record (the others' column is null on every record)
     invalid_found: frozenset[str] = frozenset()
     attribute_types: dict[str, FieldType] = field(default_factory=dict)  # not text ones
+    # each canonical field read from the export, and where from, as a person reads it
+    source_columns: Mapping[str, str] = field(default_factory=dict)
