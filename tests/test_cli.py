@@ -1,4 +1,4 @@
-"""The command line: exit statuses as PROMISES.md fixes them, the JSON shape, one-line errors."""
+"""The command line: exit statuses as the README fixes them, the JSON shape, one-line errors."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Properties every audit has, on random small exports (PROMISES.md sections 3 and 4).
+"""Properties every audit has, on random small exports (docs/kinds.md and docs/records.md).
 
 - every record of a population is exactly one of kept, broken, pending, excluded;
 - every input row is accounted for: read = used + rejected + duplicates + out_of_period, each

@@ -1,7 +1,7 @@
 """The reports the browser and PDF tests look at: the bundled example and two real exports.
 
 Each is audited once (`check --format json`) and rendered from the saved JSON with `report`,
-as a user would. The real exports are read from ../shared/data/real next to the project; a
+as a user would. The real exports are read from the real exports folder next to the project; a
 report whose data is absent is skipped, saying so.
 """
 
@@ -39,7 +39,7 @@ class Rendered:
 def render(name: str, folder: Path) -> Rendered:
     promise_file, real = REPORTS[name]
     if real is not None and not (REAL_DATA / real).is_dir():
-        pytest.skip(f"real data {real}/: ../shared/data/real absent")
+        pytest.skip(f"real data {real}/: the real exports are not beside the project")
     runner = CliRunner()
     checked = runner.invoke(app, ["check", str(promise_file), "--format", "json"])
     assert checked.exit_code in (0, 1), checked.output

@@ -16,7 +16,9 @@ from promise_audit.suggest import suggest_mapping
 from tests.real._support import REAL_DATA
 
 runner = CliRunner()
-needs_real = pytest.mark.skipif(not REAL_DATA.is_dir(), reason="../shared/data/real absent")
+needs_real = pytest.mark.skipif(
+    not REAL_DATA.is_dir(), reason="the real exports are not beside the project"
+)
 
 NYC_TIME = "%m/%d/%Y %I:%M:%S %p"
 SERVICENOW_TIME = "%d/%m/%Y %H:%M"

@@ -116,7 +116,7 @@ NYC_FORMAT = "%m/%d/%Y %I:%M:%S %p"
 NULLS = ("", "Unspecified", "0 Unspecified", "N/A")
 
 
-@pytest.mark.skipif(not NYC.is_file(), reason="../shared/data/real absent")
+@pytest.mark.skipif(not NYC.is_file(), reason="the real exports are not beside the project")
 def test_nyc_311_requests_closed_by_their_own_due_date(tmp_path: Path) -> None:
     kept = broken = 0
     excluded: Counter[str] = Counter()

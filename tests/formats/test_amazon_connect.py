@@ -1,8 +1,8 @@
 """The `amazon-connect-ctr` reader: contact records -> one canonical contact per journey.
 
-Expectations are computed by hand from the records written here, following PROMISES.md
-section 2 (Amazon Connect) and the vendor's data model: durations are whole seconds, timestamps
-ISO 8601 UTC, records delivered at least once, legs linked by InitialContactId /
+Expectations are computed by hand from the records written here, following
+docs/formats/amazon-connect-ctr.md and the vendor's data model: durations are whole seconds,
+timestamps ISO 8601 UTC, records delivered at least once, legs linked by InitialContactId /
 PreviousContactId / NextContactId.
 """
 

@@ -1,7 +1,7 @@
 """What the kind tests share: instants in 2026, one record's outcome, and the Wilson interval.
 
 The interval is computed here from its formula, never with the tool's own function, so a test
-that compares the two checks the tool against PROMISES.md section 4, not against itself.
+that compares the two checks the tool against the rules of docs/records.md, not against itself.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""availability: "24/7, a person at the end of the line" (PROMISES.md section 3, Abandons)."""
+"""availability: "24/7, a person at the end of the line" (docs/kinds.md, abandons)."""
 
 from __future__ import annotations
 

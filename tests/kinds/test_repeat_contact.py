@@ -1,6 +1,6 @@
 """repeat_contact: no chasing; a customer does not have to come back within `window`.
 
-Order and ties (PROMISES.md section 3): a customer's contacts are ordered by initiated_at, then
+Order and ties (docs/kinds.md): a customer's contacts are ordered by initiated_at, then
 contact_id; of two at the same instant, the second is the repeat of the first.
 """
 
@@ -105,7 +105,7 @@ def test_same_topic_counts_only_repeats_about_the_same_thing(audit_one):
 
 def test_repeat_is_another_contact_in_the_population(audit_one):
     # with scope channel: phone, the email follow-up is outside the population, so it is not a
-    # repeat of the phone call (the reading this suite pins; PROMISES.md leaves it open)
+    # repeat of the phone call (the reading this suite pins; the rules leave it open)
     rows = [
         contact("a1", "A", "09-01 00:00", channel="phone"),
         contact("a2", "A", "09-02 00:00", channel="email"),

@@ -1,4 +1,4 @@
-"""wait_time: "you will never wait more than 5 minutes" (PROMISES.md section 3, Abandons)."""
+"""wait_time: "you will never wait more than 5 minutes" (docs/kinds.md, abandons)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Plain-Python reference rules for the real-data tests (never the tool's own code).
 
 Each test reads its raw export with the csv module and datetime, decides every record with the
-helpers below (PROMISES.md section 3, written out again), and compares the counts with what
+helpers below (docs/kinds.md, written out again), and compares the counts with what
 `promise_audit.audit.audit` reports on the example promise file.
 """
 
@@ -25,7 +25,7 @@ def needs_folder(folder: str) -> pytest.MarkDecorator:
     """Skip the module where the shared data is not checked out next to the project."""
     path = REAL_DATA / folder
     return pytest.mark.skipif(
-        not path.is_dir(), reason=f"real data {folder}/: ../shared/data/real absent"
+        not path.is_dir(), reason=f"real data {folder}/: not beside the project"
     )
 
 

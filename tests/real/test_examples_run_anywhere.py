@@ -62,7 +62,7 @@ def test_the_readme_lists_every_example() -> None:
     assert sorted(name for name, _ in readme_rows()) == [f.name for f in FILES]
 
 
-@pytest.mark.skipif(not REAL_DATA.is_dir(), reason="../shared/data/real absent")
+@pytest.mark.skipif(not REAL_DATA.is_dir(), reason="the real exports are not beside the project")
 @pytest.mark.parametrize(("name", "status"), readme_rows())
 def test_each_example_exits_as_its_readme_says(name: str, status: int) -> None:
     result = runner.invoke(app, ["check", str(EXAMPLES / name), "--format", "json"])
