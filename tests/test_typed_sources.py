@@ -96,7 +96,9 @@ def write_exports(folder: Path, zone: str = "America/New_York") -> tuple[Path, P
     return csv_path, parquet
 
 
-def audited(folder: Path, records: str, source: dict[str, Any] | None = None) -> dict[str, Any]:
+def audited(
+    folder: Path, records: str, source: dict[str, Any] | None = None, *options: str
+) -> dict[str, Any]:
     path = write_promise_file(
         folder / f"{records}.yaml",
         PROMISES,
@@ -104,7 +106,7 @@ def audited(folder: Path, records: str, source: dict[str, Any] | None = None) ->
         timezone="America/New_York",
         source={"max_rejected": "100%", **(source or {})},
     )
-    result = runner.invoke(app, ["check", str(path), "--format", "json"])
+    result = runner.invoke(app, ["check", str(path), "--format", "json", *options])
     assert result.exit_code in (0, 1), result.output
     document: dict[str, Any] = json.loads(result.stdout)
     return document
@@ -156,3 +158,13 @@ def test_typed_values_are_checked_and_shown_as_their_text(tmp_path: Path) -> Non
     assert samples[("wait_seconds", "negative")] == "-5"
     assert samples[("hold_seconds", "negative")] == "-2.5"
     assert samples[("answered_at", "before_enqueued_at")] == "2026-10-02 08:01:00"
+
+
+def test_a_typed_parquet_export_audits_as_its_text_does_under_a_memory_limit(
+    tmp_path: Path,
+) -> None:
+    # the rows are stored first, typed columns as they are, and cast to text where read
+    write_exports(tmp_path)
+    from_text = audited(tmp_path, "contacts.csv")
+    from_types = audited(tmp_path, "contacts.parquet", None, "--memory-limit", "500MB")
+    assert without_paths(from_types) == without_paths(from_text)

@@ -175,7 +175,8 @@ def _read_source(
     fmt = detect_format(source, files, overridden=override is not None)
     check_texts(files, fmt, source.encoding)
     if con.name == "duckdb":
-        raw_read = read_raw(con, name, fmt, files, source, typed=True)
+        # an event log is folded from its text (records/events.py): no typed copies
+        raw_read = read_raw(con, name, fmt, files, source, typed=source.events is None)
     else:
         raw_read = stage_files(con, raw, fmt, files, source)
     return _Read(raw, files, label, fmt, raw_read)
