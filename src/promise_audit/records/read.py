@@ -21,6 +21,7 @@ from promise_audit.records.raw import (
     quote,
     text_literal,
 )
+from promise_audit.records.typed import TYPED_PREFIX, is_typed_column
 from promise_audit.records.types import REJECT_SAMPLE, Reject
 
 # a platform reader: (connection, raw table, files, source) -> its accounting
@@ -35,9 +36,16 @@ def reader_for(name: str) -> Reader:
 
 
 def read_raw(
-    con: Any, name: str, fmt: str, files: tuple[str, ...], source: Source
+    con: Any,
+    name: str,
+    fmt: str,
+    files: tuple[str, ...],
+    source: Source,
+    *,
+    typed: bool = False,
 ) -> RawRead | None:
-    """Create raw_<name>: one text column per source column, plus _file, in file order.
+    """Create raw_<name>: one text column per source column, plus _file, in file order; with
+    `typed`, a Parquet or JSON file's typed columns also as they are (see create_raw).
 
     A platform reader builds a table and returns its accounting. A plain file becomes a view
     over DuckDB's reader, scanned once by the parse that follows (its count comes after)."""
@@ -72,7 +80,9 @@ def read_raw(
             f"format {fmt!r} has no reader yet: export as CSV and map its columns", files[0]
         )
     try:
-        create_raw(con, raw, reader, renamed=renamed)
+        # a Parquet or JSON reader gives typed columns, kept typed beside their text
+        typed = typed and fmt in ("json", "jsonl", "parquet")
+        create_raw(con, raw, reader, renamed=renamed, typed=typed)
     except duckdb.Error as exc:
         if "strict_mode=true" not in reader:
             raise RecordsError(duckdb_message(exc), files[0]) from None
@@ -92,15 +102,20 @@ def create_raw(
     reader: str,
     label: str | None = None,
     renamed: dict[str, str] | None = None,
+    *,
+    typed: bool = False,
 ) -> None:
     """raw_<name>: a view over the reader, every source column as text, with `_file` and `_n`
     (the row's place in the scan, from which the parse numbers each file's rows). With a
-    `label`, a reader that fails is a RecordsError naming it."""
+    `label`, a reader that fails is a RecordsError naming it. With `typed`, a column of a type
+    a field can take as it is also appears typed, as TYPED_PREFIX + its name (records/typed.py);
+    the view computes only the columns the parse uses, so either costs nothing unused."""
     import duckdb
 
     try:
         columns = con.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()
         casts = []
+        kept = []  # typed columns: stored as they are, cast to text in the view
         for column_name, column_type, *_ in columns:
             if column_name == FILE_COLUMN:
                 continue
@@ -116,6 +131,8 @@ def create_raw(
                 cast = f"to_json({column})::VARCHAR"
             else:
                 cast = f"CAST({column} AS VARCHAR)"
+            if typed and is_typed_column(column_type):
+                kept.append(column_name)
             casts.append(f"{cast} AS {column}")
         file_sql = original_file(quote(FILE_COLUMN), renamed or {})
         if con.on_disk:
@@ -123,19 +140,32 @@ def create_raw(
             # insertion order), and numbered by their place in the table: a window over the
             # scan would hold, and spill, every column of every row (110 s of 187 s at 10M)
             rows = quote(f"{raw.strip(chr(34))}_rows")
+            names = [c[0] for c in columns if c[0] != FILE_COLUMN]
+            stored = [
+                quote(name) if name in kept else cast
+                for name, cast in zip(names, casts, strict=True)
+            ]
+            # in the columns' order, each typed one cast to text here, and also as it is
+            shown = [
+                f"CAST(t.{quote(name)} AS VARCHAR) AS {quote(name)}"
+                if name in kept
+                else f"t.{quote(name)}"
+                for name in names
+            ] + [f"t.{quote(name)} AS {quote(TYPED_PREFIX + name)}" for name in kept]
             con.execute(
                 f"CREATE OR REPLACE TABLE {rows} AS SELECT {file_sql} AS _file, "
-                f"{', '.join(casts)} FROM {reader}"
+                f"{', '.join(stored)} FROM {reader}"
             )
             con.execute(
                 f"CREATE OR REPLACE VIEW {raw} AS SELECT t._file, t.rowid - f._first + 1 AS _n, "
-                f"t.* EXCLUDE (_file) FROM {rows} t JOIN (SELECT _file, min(rowid) AS _first "
+                f"{', '.join(shown)} FROM {rows} t JOIN (SELECT _file, min(rowid) AS _first "
                 f"FROM {rows} GROUP BY _file) f ON t._file IS NOT DISTINCT FROM f._file"
             )
             return
+        typed_copies = "".join(f", {quote(name)} AS {quote(TYPED_PREFIX + name)}" for name in kept)
         con.execute(
             f"CREATE OR REPLACE VIEW {raw} AS SELECT {file_sql} AS _file, "
-            f"row_number() OVER () AS _n, {', '.join(casts)} FROM {reader}"
+            f"row_number() OVER () AS _n, {', '.join(casts)}{typed_copies} FROM {reader}"
         )
     except duckdb.Error as exc:
         if label is None:

@@ -39,6 +39,7 @@ from promise_audit.records.read import (
     stage_table,
 )
 from promise_audit.records.schema import CANONICAL_FIELDS, REQUIRED_FIELDS, FieldType
+from promise_audit.records.typed import TYPED_PREFIX, typed_columns, typed_field_sql
 from promise_audit.records.types import StagedSource
 from promise_audit.records.validate import (
     check_attribute_names,
@@ -70,6 +71,8 @@ class _Fields:
     checked: dict[str, tuple[str, bool]]
     provided: set[str]
     used_columns: set[str]
+    # required fields read from a typed column: the SQL that is NULL where the field is missing
+    typed_present: dict[str, str]
 
 
 def stage_source(
@@ -92,6 +95,7 @@ def stage_source(
     read = _read_source(con, name, source, base_dir, override)
     raw, raw_read = read.raw, read.raw_read
     raw_columns = _raw_columns(con, raw)
+    typed = typed_columns(_described(con, raw)) if source.events is None else {}
     folded = None
     columns_as_read = tuple(raw_columns)  # an event log's own, not its folded row's
     if source.events is not None:
@@ -107,7 +111,9 @@ def stage_source(
     wanted = frozenset(mappings)
     if fields_used is not None:
         wanted = fields_used(wanted) | frozenset(REQUIRED_FIELDS)
-    fields = _parse_fields(mappings, wanted, cleaned, read.label)
+    fields = _parse_fields(
+        mappings, wanted, cleaned, read.label, _TypedColumns(typed, source.null_values)
+    )
     check_required_fields(fields.provided, raw_columns, read.label)
     attributes = _attributes(raw_columns, fields, read.label)
     attribute_types = folded.attribute_types if folded is not None else {}
@@ -116,7 +122,9 @@ def stage_source(
         for c in attributes
     ]
     for required in ("contact_id", "initiated_at"):
-        text = required_text(required, source, cleaned, lower_columns, read.label)
+        text = fields.typed_present.get(required) or required_text(
+            required, source, cleaned, lower_columns, read.label
+        )
         fields.selects.append(f"{text} AS _required_{required}")
 
     # A record is rejected only when it cannot be a contact: no id, or no time it began;
@@ -173,14 +181,32 @@ def _read_source(
     fmt = detect_format(source, files, overridden=override is not None)
     check_texts(files, fmt, source.encoding)
     if con.name == "duckdb":
-        raw_read = read_raw(con, name, fmt, files, source)
+        # an event log is folded from its text (records/events.py): no typed copies
+        raw_read = read_raw(con, name, fmt, files, source, typed=source.events is None)
     else:
         raw_read = stage_files(con, raw, fmt, files, source)
     return _Read(raw, files, label, fmt, raw_read)
 
 
 def _raw_columns(con: Any, raw: str) -> list[str]:
-    return [c for c in con.columns(raw) if c not in ("_file", "_n")]
+    return [
+        c for c in con.columns(raw) if c not in ("_file", "_n") and not c.startswith(TYPED_PREFIX)
+    ]
+
+
+def _described(con: Any, raw: str) -> dict[str, str]:
+    """The raw table's columns and their engine types (DuckDB's, where typed copies exist)."""
+    if con.name != "duckdb":
+        return {}
+    return {row[0]: row[1] for row in con.execute(f"DESCRIBE {raw}").fetchall()}
+
+
+@dataclass(frozen=True)
+class _TypedColumns:
+    """The raw table's typed copies (column -> engine type), and the source's null values."""
+
+    types: Mapping[str, str]
+    null_values: tuple[str, ...]
 
 
 def _run(con: Any, statement: str, raw: str, label: str) -> None:
@@ -206,10 +232,12 @@ def _parse_fields(
     wanted: frozenset[str],
     cleaned: Mapping[str, str],
     label: str,
+    typed_columns: _TypedColumns,
 ) -> _Fields:
     """SQL parsing each wanted field from its mapping; every mapping, wanted or not, is
-    checked against the export (a misspelt column is an error)."""
-    fields = _Fields(selects=[], checked={}, provided=set(), used_columns=set())
+    checked against the export (a misspelt column is an error). A field read from a column
+    that holds its type already takes the value as it is (records/typed.py)."""
+    fields = _Fields(selects=[], checked={}, provided=set(), used_columns=set(), typed_present={})
     for field_name, mapping in mappings.items():
         field_type = CANONICAL_FIELDS[field_name]
         value_sql, source_column, typed = field_source_sql(field_name, mapping, cleaned, label)
@@ -217,7 +245,23 @@ def _parse_fields(
             fields.used_columns.add(mapping.column)
         if field_name not in wanted:
             continue
-        if typed:
+        direct = None
+        if mapping.column is not None and mapping.column in typed_columns.types:
+            direct = typed_field_sql(
+                field_type,
+                mapping,
+                f"r.{quote(TYPED_PREFIX + mapping.column)}",
+                typed_columns.types[mapping.column],
+                typed_columns.null_values,
+            )
+        if direct is not None:
+            parsed, typed_text = direct
+            # the typed value stands for the text: NULL where the text is, and cast to text
+            # where an invalid value's sample shows it
+            fields.checked[field_name] = (mapping.column or field_name, True)
+            fields.selects.append(f"{typed_text} AS {quote(f'_text_{field_name}')}")
+            fields.typed_present[field_name] = typed_text
+        elif typed:
             parsed = typed_literal(field_type, value_sql)
             if field_type is not FieldType.TEXT:
                 fields.checked[field_name] = (source_column or field_name, False)
