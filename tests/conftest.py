@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import os
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -132,3 +133,29 @@ def audit_all(tmp_path: Path) -> Callable[..., AuditResult]:
         return audit(path)
 
     return run
+
+
+def a_promise(**fields: Any) -> PromiseResult:
+    """A promise's result with only the fields a test names set (the rest empty): for tests of
+    what reads a result (words, waivers, baselines) without running an audit."""
+    base = PromiseResult(
+        id="p",
+        kind="wait_time",
+        title=None,
+        statement=None,
+        published_in=None,
+        url=None,
+        owner=None,
+        severity="high",
+        blocking=True,
+        source="contacts",
+        target=0.9,
+        warn_below=None,
+        verdict="kept",
+        line=None,
+        column=None,
+        rule="",
+        convention=None,
+        sentence="",
+    )
+    return replace(base, **fields)

@@ -7,7 +7,6 @@ Hand-checked intervals (95% Wilson): 40 of 40 kept is 91.2% to 100%; 20 of 40 is
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +15,8 @@ from typer.testing import CliRunner
 
 from promise_audit.baseline import compare_promise
 from promise_audit.cli import app
-from promise_audit.results import Comparison, PromiseResult
-from tests.conftest import write_csv
+from promise_audit.results import Comparison
+from tests.conftest import a_promise, write_csv
 from tests.test_ci_outputs import BROKEN, KEPT, ROWS, UNAUDITABLE, project, read_json
 
 runner = CliRunner()
@@ -67,27 +66,7 @@ def _not_inside_github_actions(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def compare(now: dict[str, Any], then: dict[str, Any] | None) -> Comparison:
     """`compare_promise` of a promise given by its JSON keys, beside a baseline's object."""
-    base = PromiseResult(
-        id="p",
-        kind="wait_time",
-        title=None,
-        statement=None,
-        published_in=None,
-        url=None,
-        owner=None,
-        severity="high",
-        blocking=True,
-        source="contacts",
-        target=0.9,
-        warn_below=None,
-        verdict="kept",
-        line=None,
-        column=None,
-        rule="",
-        convention=None,
-        sentence="",
-    )
-    return compare_promise(replace(base, **now), then)
+    return compare_promise(a_promise(**now), then)
 
 
 def promise(verdict: str, compliance: float | None, low: float | None, high: float | None) -> Any:

@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 from promise_audit.cli import app
 from promise_audit.records.types import Accounting
 from promise_audit.results import AuditResult, PromiseResult, exit_status, gate_status
+from tests.conftest import a_promise
 from tests.test_ci_outputs import BROKEN, KEPT, UNAUDITABLE, junit_cases, project, read_json
 
 runner = CliRunner()
@@ -280,26 +281,7 @@ def test_markdown_lists_the_waivers_escaped(tmp_path: Path) -> None:
 
 def _result(*verdicts: str) -> AuditResult:
     def promise(index: int, verdict: Any) -> PromiseResult:
-        return PromiseResult(
-            id=f"p{index}",
-            kind="wait_time",
-            title=None,
-            statement=None,
-            published_in=None,
-            url=None,
-            owner=None,
-            severity="major",
-            blocking=True,
-            source="contacts",
-            target=1.0,
-            warn_below=None,
-            verdict=verdict,
-            line=None,
-            column=None,
-            rule="",
-            convention=None,
-            sentence="",
-        )
+        return a_promise(id=f"p{index}", severity="major", target=1.0, verdict=verdict)
 
     return AuditResult(
         organization="o",

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +27,7 @@ from promise_audit.words import (
     verdict_counts,
     verdict_notes,
 )
-from tests.conftest import write_csv, write_promise_file
+from tests.conftest import a_promise, write_csv, write_promise_file
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "promises" / "northwind.yaml"
 
@@ -143,30 +142,10 @@ def test_verdict_counts_list_every_verdict_in_order() -> None:
 
 
 def promise(**fields: Any) -> PromiseResult:
-    base = PromiseResult(
-        id="p1",
-        kind="wait_time",
-        title=None,
-        statement=None,
-        published_in=None,
-        url=None,
-        owner=None,
-        severity="high",
-        blocking=True,
-        source="contacts",
-        target=0.95,
-        warn_below=None,
-        verdict="kept",
-        line=None,
-        column=None,
-        rule="",
-        convention=None,
-        sentence="",
-        gap_is_clear=True,
-        ci_low=0.9,
-        ci_high=0.99,
+    return a_promise(
+        **{"id": "p1", "target": 0.95, "gap_is_clear": True, "ci_low": 0.9, "ci_high": 0.99}
+        | fields
     )
-    return replace(base, **fields)
 
 
 def test_an_at_risk_promise_says_it_is_below_its_warning_level() -> None:
