@@ -115,3 +115,27 @@ def test_a_record_the_scope_leaves_out_is_explained_by_the_scope(tmp_path: Path)
     assert "rule:" not in first
     assert "scope:" not in second
     assert "    rule: Population: contacts that queued" in second
+
+
+def test_whether_the_scope_left_a_record_out_is_the_engine_s_own_reading(
+    tmp_path: Path,
+) -> None:
+    # a queue written 'sales' is not the scope's 'Sales' (scope values match as written): the
+    # engine leaves the record out, and explain says the scope did
+    promise = {
+        "id": "sales-90s",
+        "kind": "wait_time",
+        "limit": "90s",
+        "scope": {"queue": ["Sales"]},
+    }
+    rows = [
+        {"contact_id": "c1", "initiated_at": "2026-10-01T09:00:00Z", "queue": "sales",
+         "wait_seconds": 30},
+        {"contact_id": "c2", "initiated_at": "2026-10-01T09:05:00Z", "queue": "Sales",
+         "wait_seconds": 40},
+    ]  # fmt: skip
+    output = explain_two(tmp_path, promise, rows)
+    first, second = output.split("c2:")
+    assert "sales-90s: not in its population" in first
+    assert "    scope: queue is 'Sales'\n    this record: queue 'sales'\n" in first
+    assert "sales-90s: kept" in second

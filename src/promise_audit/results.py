@@ -301,6 +301,7 @@ class Explanation:
     scope: tuple[tuple[str, tuple[Any, ...]], ...] = ()
     scope_where: str | None = None
     scope_values: tuple[tuple[str, Any], ...] = ()
+    in_scope: bool | None = None  # whether the record meets the scope (None: not known)
 
 
 @dataclass(frozen=True)

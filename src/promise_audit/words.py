@@ -330,18 +330,6 @@ def scope_text(item: Any) -> str | None:
     return "; ".join(parts)
 
 
-def _fails_the_filters(item: Any) -> bool | None:
-    """Whether a record outside the population fails its promise's scope filters: True, so
-    the scope explains it; False, so the kind's population does; None when only the scope's
-    `where` could say (it is shown beside the rule)."""
-    values = dict(item.scope_values)
-    for name, allowed in item.scope:
-        value = values.get(name)
-        if value is None or str(value).lower() not in {str(a).lower() for a in allowed}:
-            return True
-    return None if item.scope_where else False
-
-
 def explanation_lines(promise: Any, item: Any) -> list[str]:
     """Under one promise's outcome for one record (`explain`): the measure against the limit,
     the rule that decided, and the record's values the rule reads, in human units.
@@ -358,7 +346,9 @@ def explanation_lines(promise: Any, item: Any) -> list[str]:
         lines.append(f"limit {limit}")
     scope = scope_text(item)
     sentence = rule_sentence(promise.rule, item.outcome)
-    outside_scope = _fails_the_filters(item) if scope else False
+    # the engine says whether the record meets the scope: if it does, the kind's population
+    # left it out; if it does not, the scope did; unknown, both are shown
+    outside_scope = None if item.in_scope is None else not item.in_scope
     if scope and outside_scope is not False:
         # outside because of the promise's scope, not its kind's population: say which
         lines.append(f"scope: {scope}")

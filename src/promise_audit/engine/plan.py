@@ -53,6 +53,9 @@ class PromisePlan:
     # (field, column): each duration the promise subtracts from its clock (a pause), per
     # record, for the agreement table's reasons
     pause_columns: tuple[tuple[str, str], ...] = ()
+    # SQL over a record (alias b): whether it is in the promise's scope (None: no scope), for
+    # `explain` to say why a record is outside the population
+    scope_sql: str | None = None
 
 
 @dataclass(frozen=True)
@@ -355,9 +358,10 @@ def build_plan(
             raise locate(index, ("kind",), exc.message) from None
         # (SQL, the fields it reads) of each condition a record must meet to be in the population
         conditions = [(sql(part, ("kind",)), fields_of(part)) for part in population_parts]
-        conditions += _scope_sql(
+        scope_parts = _scope_sql(
             spec, sql, as_of_timezone=timezone, field_types=types, locate=locate, index=index
         )
+        conditions += scope_parts
         population_sql = " AND ".join(f"coalesce({c}, false)" for c, _ in conditions)
         for window in rule.windows:
             referenced.update((*window.partition, window.order))
@@ -493,6 +497,7 @@ def build_plan(
                 platform,
                 tuple(variants),
                 tuple(pauses),
+                scope_sql=" AND ".join(f"coalesce({c}, false)" for c, _ in scope_parts) or None,
             )
         )
 

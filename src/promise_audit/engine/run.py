@@ -276,6 +276,16 @@ def explain_contacts(
             f"WHERE contact_id IN ({listed})"
         ).fetchall():
             values[str(row[0])] = dict(zip(wanted, row[1:], strict=True))
+    scoped_promises = [p for p in auditable if p.scope_sql is not None]
+    in_scope: dict[tuple[str, int], bool] = {}
+    if records_table is not None and scoped_promises:
+        # the engine's own scope conditions decide, not a second reading of them here
+        checks = ", ".join(str(p.scope_sql) for p in scoped_promises)
+        for row in con.execute(
+            f"SELECT b.contact_id, {checks} FROM {records_table} b WHERE b.contact_id IN ({listed})"
+        ).fetchall():
+            for promise, met in zip(scoped_promises, row[1:], strict=True):
+                in_scope[(str(row[0]), promise.index)] = bool(met)
     for row in con.execute(
         f"SELECT contact_id, {columns} FROM {plan.outcomes_table} WHERE contact_id IN ({listed})"
     ).fetchall():
@@ -293,7 +303,13 @@ def explain_contacts(
                     _num(measure),
                     None if platform is None else str(platform),
                     tuple((name, record[name]) for name in read[promise.index] if name in record),
-                    **_scope_of(promise, record, scoped[promise.index], outcome),
+                    **_scope_of(
+                        promise,
+                        record,
+                        scoped[promise.index],
+                        outcome,
+                        in_scope.get((str(row[0]), promise.index)),
+                    ),
                 )
             )
     return found
@@ -313,7 +329,11 @@ def _scope_fields(promise: PromisePlan, available: frozenset[str]) -> tuple[str,
 
 
 def _scope_of(
-    promise: PromisePlan, record: dict[str, Any], fields: tuple[str, ...], outcome: str
+    promise: PromisePlan,
+    record: dict[str, Any],
+    fields: tuple[str, ...],
+    outcome: str,
+    in_scope: bool | None,
 ) -> dict[str, Any]:
     """For a record outside the population: the scope and the record's values it reads."""
     scope = promise.spec.scope
@@ -323,6 +343,7 @@ def _scope_of(
         "scope": tuple(scope.filters().items()),
         "scope_where": scope.where,
         "scope_values": tuple((name, record[name]) for name in fields if name in record),
+        "in_scope": in_scope,
     }
 
 
