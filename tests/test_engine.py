@@ -208,6 +208,43 @@ def test_under_a_memory_limit_rows_are_numbered_in_each_file_as_in_memory(
     assert (on_disk.records.read, on_disk.records.duplicates) == (7, 1)
 
 
+@pytest.mark.parametrize("memory_limit", [None, "300MB"])
+def test_the_first_accepted_copy_of_a_contact_in_file_order_is_the_one_used(
+    tmp_path: Path, memory_limit: str | None
+) -> None:
+    """Files in name order, rows in file order: the first copy that is not rejected is used,
+    every later one is a duplicate, and a first copy after as_of leaves its contact out of
+    period (its later copies stay duplicates)."""
+    header = "contact_id,initiated_at,wait_seconds,enqueued_at\n"
+    (tmp_path / "a.csv").write_text(
+        header
+        + "c1,2026-10-01T09:00:00Z,60,2026-10-01T09:00:00Z\n"  # used: kept
+        + "c2,,400,2026-10-01T09:05:00Z\n"  # rejected: no start
+        + "c3,2026-10-20T09:00:00Z,30,2026-10-20T09:00:00Z\n"  # after as_of
+    )
+    (tmp_path / "b.csv").write_text(
+        header
+        + "c1,2026-10-02T09:00:00Z,999,2026-10-02T09:00:00Z\n"  # duplicate of a.csv row 1
+        + "c2,2026-10-02T09:10:00Z,400,2026-10-02T09:10:00Z\n"  # first accepted c2: broken
+        + "c4,2026-10-02T09:20:00Z,500,2026-10-02T09:20:00Z\n"  # used: broken
+        + "c4,2026-10-02T09:30:00Z,20,2026-10-02T09:30:00Z\n"  # duplicate
+        + "c3,2026-10-03T09:00:00Z,30,2026-10-03T09:00:00Z\n"  # duplicate of an unused copy
+    )
+    path = write_promise_file(
+        tmp_path / "p.yaml",
+        [{"id": "wait", "kind": "wait_time", "limit": "5m"}],
+        records="*.csv",
+        source={"max_rejected": "100%"},
+    )
+    result = audit(path, memory_limit=memory_limit)
+    (wait,) = result.promises
+    assert (wait.kept, wait.broken) == (1, 2)  # c1 (60 s); c2 and c4 (400 s, 500 s)
+    records = result.records
+    assert (records.read, records.rejected, records.duplicates) == (8, 1, 3)
+    assert (records.out_of_period, records.used) == (1, 3)
+    assert {(e.contact_id, e.measure) for e in wait.evidence} == {("c2", 400.0), ("c4", 500.0)}
+
+
 def _file_of(folder: Path, name: str, size: int) -> str:
     path = folder / name
     with path.open("wb") as handle:

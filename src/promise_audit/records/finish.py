@@ -54,25 +54,31 @@ def finish_source(con: Any, staged: StagedSource, as_of: dt.datetime | None) -> 
         if (f in every and f not in invalid) or (f in counts.empty and f in staged.checked)
     ]
     nulls = "".join(f", CAST(NULL AS VARCHAR) AS {quote(f'_invalid_{f}')}" for f in always_valid)
-    con.execute(
-        f"""
-        CREATE OR REPLACE TABLE {table} AS
-        SELECT {derived_select(provided, staged.attributes, as_of_sql, invalid)}{nulls}
-        FROM (
-            SELECT *, row_number() OVER (
-                PARTITION BY contact_id ORDER BY _file_index, _row) AS _copy
-            FROM {staged.table} WHERE _reject IS NULL
-        ) AS copies
-        WHERE _copy = 1 AND ({as_of_sql} IS NULL OR initiated_at <= {as_of_sql})
-        ORDER BY initiated_at, contact_id
-        """
-    )
+    columns = derived_select(provided, staged.attributes, as_of_sql, invalid) + nulls
+    in_period = f"({as_of_sql} IS NULL OR initiated_at <= {as_of_sql})"
+    if con.name == "duckdb":
+        _contacts_view(con, staged, table, columns, in_period, duplicates=counts.duplicates > 0)
+    else:
+        con.execute(
+            f"""
+            CREATE OR REPLACE TABLE {table} AS
+            SELECT {columns}
+            FROM (
+                SELECT *, row_number() OVER (
+                    PARTITION BY contact_id ORDER BY _file_index, _row) AS _copy
+                FROM {staged.table} WHERE _reject IS NULL
+            ) AS copies
+            WHERE _copy = 1 AND {in_period}
+            ORDER BY initiated_at, contact_id
+            """
+        )
     used = int(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
     invalid_table = list_invalid_values(con, staged, as_of_sql, listed=counts.with_invalid > 0)
     accounting = _accounting(con, staged, counts, used, invalid_table)
     # only the rejects are read again (for --rejects); drop the accepted rows' parsed copy
-    # (a Spark view cannot be changed, and its cache is dropped with the session)
-    if con.name != "spark":
+    # (a Spark view cannot be changed, and its cache is dropped with the session; DuckDB's
+    # contacts are a view of the parsed rows)
+    if con.name not in ("spark", "duckdb"):
         con.execute(f"DELETE FROM {staged.table} WHERE _reject IS NULL")
     return LoadedRecords(
         name=staged.name,
@@ -84,6 +90,43 @@ def finish_source(con: Any, staged: StagedSource, as_of: dt.datetime | None) -> 
         invalid_found=frozenset(invalid),
         attribute_types=staged.attribute_types,
         source_columns=staged.source_columns,
+    )
+
+
+def _contacts_view(
+    con: Any, staged: StagedSource, view: str, columns: str, in_period: str, *, duplicates: bool
+) -> None:
+    """`view`: the first copy of each contact id (in file order) initiated by as_of, as a view
+    of the parsed rows, read once by the decision rather than stored again. Where some ids
+    come more than once, the first place of each of those ids is listed (a narrow pass over
+    the id and the place), and the later copies are left out by it."""
+    first_copy = ""
+    if duplicates:
+        firsts = quote(f"first_copies_{staged.name}")
+        # a record's place in file order, as one number: a file's rows stay under 2^32
+        place = "p._file_index * 4294967296 + p._row"
+        con.execute(
+            f"CREATE OR REPLACE TABLE {firsts} AS SELECT p.contact_id AS _copied_id, "
+            f"min({place}) AS _first_place FROM {staged.table} p WHERE p._reject IS NULL "
+            "GROUP BY p.contact_id HAVING count(*) > 1"
+        )
+        first_copy = f" AND (f._copied_id IS NULL OR {place} = f._first_place)"
+        from_sql = (
+            f"{staged.table} p LEFT JOIN {firsts} f ON p.contact_id = f._copied_id "
+            f"AND p._reject IS NULL"
+        )
+    else:
+        from_sql = f"{staged.table} p"
+    con.execute(
+        f"""
+        CREATE OR REPLACE VIEW {view} AS
+        SELECT {columns}
+        FROM (
+            SELECT p.* FROM {from_sql}
+            WHERE p._reject IS NULL{first_copy}
+        ) AS first_copies
+        WHERE {in_period}
+        """
     )
 
 

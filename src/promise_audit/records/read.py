@@ -43,9 +43,11 @@ def read_raw(
     source: Source,
     *,
     typed: bool = False,
+    numbered: bool = True,
 ) -> RawRead | None:
     """Create raw_<name>: one text column per source column, plus _file, in file order; with
-    `typed`, a Parquet or JSON file's typed columns also as they are (see create_raw).
+    `typed`, a Parquet or JSON file's typed columns also as they are; with `numbered`, each
+    row's place in the scan as `_n` (see create_raw).
 
     A platform reader builds a table and returns its accounting. A plain file becomes a view
     over DuckDB's reader, scanned once by the parse that follows (its count comes after)."""
@@ -82,11 +84,11 @@ def read_raw(
     try:
         # a Parquet or JSON reader gives typed columns, kept typed beside their text
         typed = typed and fmt in ("json", "jsonl", "parquet")
-        create_raw(con, raw, reader, renamed=renamed, typed=typed)
+        create_raw(con, raw, reader, renamed=renamed, typed=typed, numbered=numbered)
     except duckdb.Error as exc:
         if "strict_mode=true" not in reader:
             raise RecordsError(duckdb_message(exc), files[0]) from None
-        create_raw(con, raw, lenient(reader), files[0], renamed=renamed)
+        create_raw(con, raw, lenient(reader), files[0], renamed=renamed, numbered=numbered)
     return None
 
 
@@ -104,12 +106,18 @@ def create_raw(
     renamed: dict[str, str] | None = None,
     *,
     typed: bool = False,
+    numbered: bool = True,
 ) -> None:
-    """raw_<name>: a view over the reader, every source column as text, with `_file` and `_n`
-    (the row's place in the scan, from which the parse numbers each file's rows). With a
-    `label`, a reader that fails is a RecordsError naming it. With `typed`, a column of a type
-    a field can take as it is also appears typed, as TYPED_PREFIX + its name (records/typed.py);
-    the view computes only the columns the parse uses, so either costs nothing unused."""
+    """raw_<name>: a view over the reader, every source column as text, with `_file` and,
+    `numbered`, `_n` (the row's place in the scan, from which an event log's fold numbers each
+    file's rows). With a `label`, a reader that fails is a RecordsError naming it. With
+    `typed`, a column of a type a field can take as it is also appears typed, as TYPED_PREFIX +
+    its name (records/typed.py); the view computes only the columns the parse uses, so either
+    costs nothing unused.
+
+    Unnumbered, the view is the reader itself, read once by the parse, which stores the rows
+    in scan order and numbers them by their place in its table (records/stage.py): nothing is
+    held or stored before the parse."""
     import duckdb
 
     try:
@@ -135,6 +143,13 @@ def create_raw(
                 kept.append(column_name)
             casts.append(f"{cast} AS {column}")
         file_sql = original_file(quote(FILE_COLUMN), renamed or {})
+        typed_copies = "".join(f", {quote(name)} AS {quote(TYPED_PREFIX + name)}" for name in kept)
+        if not numbered:
+            con.execute(
+                f"CREATE OR REPLACE VIEW {raw} AS SELECT {file_sql} AS _file, "
+                f"{', '.join(casts)}{typed_copies} FROM {reader}"
+            )
+            return
         if con.on_disk:
             # Under a memory limit the rows are stored first, in file order (DuckDB keeps the
             # insertion order), and numbered by their place in the table: a window over the
@@ -162,7 +177,6 @@ def create_raw(
                 f"FROM {rows} GROUP BY _file) f ON t._file IS NOT DISTINCT FROM f._file"
             )
             return
-        typed_copies = "".join(f", {quote(name)} AS {quote(TYPED_PREFIX + name)}" for name in kept)
         con.execute(
             f"CREATE OR REPLACE VIEW {raw} AS SELECT {file_sql} AS _file, "
             f"row_number() OVER () AS _n, {', '.join(casts)}{typed_copies} FROM {reader}"

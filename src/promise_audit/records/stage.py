@@ -132,20 +132,25 @@ def stage_source(
     initiated = fields.checked.pop("initiated_at")
     lazy = raw_read is None
     parsed_table = quote(f"parsed_{name}")
+    # DuckDB stores the parsed rows in scan order, so a row's place in the table numbers it:
+    # no window over the scan, which would hold (and spill) every column of every row
+    numbered_by_place = lazy and folded is None and con.name == "duckdb"
     parse_sql = _parse_sql(
-        parsed_table,
+        quote(f"parsed_{name}_rows") if numbered_by_place else parsed_table,
         raw,
         fields,
         initiated,
         attributes,
         read.files,
-        _row_number_sql(con, folded=folded is not None, lazy=lazy),
+        None if numbered_by_place else _row_number_sql(con, folded=folded is not None, lazy=lazy),
     )
     _run(con, parse_sql, raw, read.label)
+    if numbered_by_place:
+        _number_by_place(con, parsed_table, quote(f"parsed_{name}_rows"), len(read.files))
     if raw_read is None:
         raw_read = count_read(con, name, parsed_table, read.fmt if con.name == "duckdb" else "")
     rejects = parser_rejects(con, name) if raw_read.malformed else ()
-    _drop_raw(con, name, raw, lazy=lazy)
+    _drop_raw(con, raw, lazy=lazy)
     return StagedSource(
         name=name,
         table=parsed_table,
@@ -182,7 +187,15 @@ def _read_source(
     check_texts(files, fmt, source.encoding)
     if con.name == "duckdb":
         # an event log is folded from its text (records/events.py): no typed copies
-        raw_read = read_raw(con, name, fmt, files, source, typed=source.events is None)
+        raw_read = read_raw(
+            con,
+            name,
+            fmt,
+            files,
+            source,
+            typed=source.events is None,
+            numbered=source.events is not None,
+        )
     else:
         raw_read = stage_files(con, raw, fmt, files, source)
     return _Read(raw, files, label, fmt, raw_read)
@@ -305,14 +318,32 @@ def _checked_columns(
 
 
 def _row_number_sql(con: Any, *, folded: bool, lazy: bool) -> str:
-    """Each record's data row in its file (header excluded), 1-based."""
+    """Each record's data row in its file (header excluded), 1-based, numbered as the parse
+    reads it (where its table's places cannot number it: see _number_by_place)."""
     if folded:
         return "r._n"  # the row of the case's first event, in its file
     if not lazy:
         return "row_number() OVER (PARTITION BY r._file ORDER BY r.rowid)"
-    if con.on_disk:
-        return "r._n"  # numbered in each file already (see records/read.py, create_raw)
     return "r._n - min(r._n) OVER (PARTITION BY r._file) + 1"
+
+
+def _number_by_place(con: Any, view: str, table: str, files: int) -> None:
+    """`view`: the parsed rows of `table` (stored in scan order, file by file) with `_row`,
+    each record's data row in its file (header excluded, 1-based), from its place in the
+    table: one more than its place less the place of its file's first row."""
+    first_place = "0"
+    if files > 1:
+        firsts = con.execute(
+            f"SELECT _file_index, min(rowid) FROM {table} GROUP BY _file_index"
+        ).fetchall()
+        first_place = (
+            "CASE _file_index "
+            + " ".join(f"WHEN {int(index)} THEN {int(first)}" for index, first in firsts)
+            + " END"
+        )
+    con.execute(
+        f"CREATE OR REPLACE VIEW {view} AS SELECT *, rowid - {first_place} + 1 AS _row FROM {table}"
+    )
 
 
 def _parse_sql(
@@ -322,10 +353,11 @@ def _parse_sql(
     initiated: tuple[str, bool],
     attributes: tuple[str, ...],
     files: tuple[str, ...],
-    row_number: str,
+    row_number: str | None,
 ) -> str:
     """The one statement that parses, checks and marks every record of the raw table:
-    `initiated` is initiated_at's source column, and whether its text is kept."""
+    `initiated` is initiated_at's source column, and whether its text is kept; without a
+    `row_number`, the rows are numbered after (_number_by_place)."""
     initiated_column, initiated_has_text = initiated
     initiated_value = quote("_text_initiated_at") if initiated_has_text else "initiated_at"
     reason_sql, column_sql, reject_value_sql = reject_cases(initiated_column, initiated_value)
@@ -333,9 +365,11 @@ def _parse_sql(
     middle = [f"CASE {w} END AS {quote(f'_invalid_{f}')}" for f, w in invalid.items()]
     outer = _checked_columns(fields.checked, fields.provided, attributes)
     file_index = " ".join(f"WHEN {text_literal(f)} THEN {i}" for i, f in enumerate(files, start=1))
+    row_column = "_row, " if row_number is not None else ""
+    row_number_column = f"{row_number} AS _row," if row_number is not None else ""
     return f"""
         CREATE OR REPLACE TABLE {parsed_table} AS
-        SELECT _file, _file_index, _row, {", ".join(outer)}, _reject, _reject_column,
+        SELECT _file, _file_index, {row_column}{", ".join(outer)}, _reject, _reject_column,
             _reject_value
         FROM (
             SELECT *,
@@ -347,7 +381,7 @@ def _parse_sql(
                 SELECT
                     r._file AS _file,
                     CASE r._file {file_index} END AS _file_index,
-                    {row_number} AS _row,
+                    {row_number_column}
                     {", ".join(fields.selects)}
                 FROM {raw} r
             ) AS parsed_values
@@ -355,11 +389,9 @@ def _parse_sql(
         """
 
 
-def _drop_raw(con: Any, name: str, raw: str, *, lazy: bool) -> None:
-    """The text copy is no longer needed: free its memory before the next stage."""
+def _drop_raw(con: Any, raw: str, *, lazy: bool) -> None:
+    """The text copy (a platform reader's table) is no longer needed: free its memory."""
     con.execute(f"DROP {'VIEW' if lazy else 'TABLE'} {raw}")
-    if lazy and con.on_disk:
-        con.execute(f"DROP TABLE IF EXISTS {quote(f'raw_{name}_rows')}")
 
 
 def _fold(
