@@ -272,7 +272,7 @@ def _evaluate(
         ]
         # with no records at all there is no as_of; every promise then has no data
         as_of_for_plan = as_of or dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-        first = con.execute(f"SELECT min(initiated_at) FROM {records.table}").fetchone()[0]
+        first = records.first_initiated_at
         plan = build_plan(
             records,
             specs,

@@ -35,13 +35,18 @@ class _Counts:
     with_invalid: int  # accepted records with an invalid value
     empty: tuple[str, ...]  # fields given by the source, empty on every accepted record
     invalid_fields: frozenset[str]  # fields checked with an invalid value on some record
+    # accepted records initiated by as_of, and the first of them: the records used and the
+    # first contact, where no contact id comes twice
+    in_period: int
+    first_in_period: dt.datetime | None
 
 
 def finish_source(con: Any, staged: StagedSource, as_of: dt.datetime | None) -> LoadedRecords:
     """De-duplicate, set aside records after as_of, and count everything."""
     table = quote(f"contacts_{staged.name}")
     as_of_sql = f"TIMESTAMPTZ {text_literal(as_of.isoformat())}" if as_of else "NULL"
-    counts = _count_parsed(con, staged)
+    in_period = f"({as_of_sql} IS NULL OR initiated_at <= {as_of_sql})"
+    counts = _count_parsed(con, staged, in_period)
     provided = staged.provided - frozenset(counts.empty)
     # every field checked has an `_invalid_` column, and so has every field derived from one;
     # where no record has an invalid value it is a constant null, not a CASE on every record
@@ -55,7 +60,6 @@ def finish_source(con: Any, staged: StagedSource, as_of: dt.datetime | None) -> 
     ]
     nulls = "".join(f", CAST(NULL AS VARCHAR) AS {quote(f'_invalid_{f}')}" for f in always_valid)
     columns = derived_select(provided, staged.attributes, as_of_sql, invalid) + nulls
-    in_period = f"({as_of_sql} IS NULL OR initiated_at <= {as_of_sql})"
     if con.name == "duckdb":
         _contacts_view(con, staged, table, columns, in_period, duplicates=counts.duplicates > 0)
     else:
@@ -72,7 +76,13 @@ def finish_source(con: Any, staged: StagedSource, as_of: dt.datetime | None) -> 
             ORDER BY initiated_at, contact_id
             """
         )
-    used = int(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+    if counts.duplicates:
+        used_count, first = con.execute(
+            f"SELECT count(*), min(initiated_at) FROM {table}"
+        ).fetchone()
+        used = int(used_count)
+    else:
+        used, first = counts.in_period, counts.first_in_period
     invalid_table = list_invalid_values(con, staged, as_of_sql, listed=counts.with_invalid > 0)
     accounting = _accounting(con, staged, counts, used, invalid_table)
     # only the rejects are read again (for --rejects); drop the accepted rows' parsed copy
@@ -90,6 +100,7 @@ def finish_source(con: Any, staged: StagedSource, as_of: dt.datetime | None) -> 
         invalid_found=frozenset(invalid),
         attribute_types=staged.attribute_types,
         source_columns=staged.source_columns,
+        first_initiated_at=first,
     )
 
 
@@ -130,11 +141,11 @@ def _contacts_view(
     )
 
 
-def _count_parsed(con: Any, staged: StagedSource) -> _Counts:
-    """Rejects, duplicates, records with an invalid value, and which fields are empty on every
-    accepted record or invalid on some, in one pass. A field the source gives but leaves empty
-    on every record it holds gives nothing: a promise that needs it cannot be audited (an
-    invalid value is not empty)."""
+def _count_parsed(con: Any, staged: StagedSource, in_period: str) -> _Counts:
+    """Rejects, duplicates, records with an invalid value, which fields are empty on every
+    accepted record or invalid on some, and the accepted records in the period, in one pass.
+    A field the source gives but leaves empty on every record it holds gives nothing: a
+    promise that needs it cannot be audited (an invalid value is not empty)."""
     any_invalid = " OR ".join(f"{quote(f'_invalid_{f}')} IS NOT NULL" for f in staged.checked)
     given = [f for f in CANONICAL_FIELDS if f in staged.provided and f not in REQUIRED_FIELDS]
     filled = [
@@ -147,20 +158,22 @@ def _count_parsed(con: Any, staged: StagedSource) -> _Counts:
         f"count(*) FILTER (WHERE _reject IS NULL AND {quote(f'_invalid_{f}')} IS NOT NULL)"
         for f in checked
     ]
-    rejected, duplicates, with_invalid, accepted, *per_field = (
-        int(v)
-        for v in con.execute(
-            f"""
-            SELECT
-                count(*) FILTER (WHERE _reject IS NOT NULL),
-                count(*) FILTER (WHERE _reject IS NULL)
-                  - count(DISTINCT contact_id) FILTER (WHERE _reject IS NULL),
-                count(*) FILTER (WHERE _reject IS NULL AND ({any_invalid or "false"})),
-                count(*) FILTER (WHERE _reject IS NULL)
-                {"".join(", " + f for f in [*filled, *invalid_counts])}
-            FROM {staged.table}
-            """
-        ).fetchone()
+    first_in_period, *numbers = con.execute(
+        f"""
+        SELECT
+            min(initiated_at) FILTER (WHERE _reject IS NULL AND {in_period}),
+            count(*) FILTER (WHERE _reject IS NULL AND {in_period}),
+            count(*) FILTER (WHERE _reject IS NOT NULL),
+            count(*) FILTER (WHERE _reject IS NULL)
+              - count(DISTINCT contact_id) FILTER (WHERE _reject IS NULL),
+            count(*) FILTER (WHERE _reject IS NULL AND ({any_invalid or "false"})),
+            count(*) FILTER (WHERE _reject IS NULL)
+            {"".join(", " + f for f in [*filled, *invalid_counts])}
+        FROM {staged.table}
+        """
+    ).fetchone()
+    in_period_count, rejected, duplicates, with_invalid, accepted, *per_field = (
+        int(v) for v in numbers
     )
     filled_counts, invalid_per_field = per_field[: len(filled)], per_field[len(filled) :]
     return _Counts(
@@ -169,6 +182,8 @@ def _count_parsed(con: Any, staged: StagedSource) -> _Counts:
         with_invalid=with_invalid,
         empty=tuple(f for f, n in zip(given, filled_counts, strict=True) if accepted and not n),
         invalid_fields=frozenset(f for f, n in zip(checked, invalid_per_field, strict=True) if n),
+        in_period=in_period_count,
+        first_in_period=first_in_period,
     )
 
 
@@ -183,8 +198,10 @@ def _accounting(
     out_of_period = (
         raw.read - parser_rejected - counts.rejected - duplicates - raw.stitched - raw.folded - used
     )
-    by_reason, sample = _rejects(con, staged)
-    by_field, invalid_sample = _invalid_values(con, invalid_table)
+    by_reason, sample = _rejects(con, staged, any_rejected=counts.rejected > 0)
+    by_field, invalid_sample = (
+        _invalid_values(con, invalid_table) if counts.with_invalid else ({}, ())
+    )
     problems = staged.event_problems
     if problems is not None and problems.unreadable:
         # events with an unreadable time: invalid values of `event_at` (left out of the fold)
@@ -214,17 +231,22 @@ def _accounting(
     )
 
 
-def _rejects(con: Any, staged: StagedSource) -> tuple[dict[str, int], tuple[Reject, ...]]:
-    """The rejected records by reason, and the first of them (the CSV parser's first)."""
+def _rejects(
+    con: Any, staged: StagedSource, *, any_rejected: bool
+) -> tuple[dict[str, int], tuple[Reject, ...]]:
+    """The rejected records by reason, and the first of them (the CSV parser's first); the
+    parsed table is looked at again only where it rejected some."""
     by_reason: dict[str, int] = {}
+    if staged.raw.malformed:
+        by_reason["malformed_row"] = staged.raw.malformed
+    sample = list(staged.parser_rejects)
+    if not any_rejected:
+        return by_reason, tuple(sample[:REJECT_SAMPLE])
     for reason, count in con.execute(
         f"SELECT _reject, count(*) FROM {staged.table} WHERE _reject IS NOT NULL "
         "GROUP BY 1 ORDER BY 1"
     ).fetchall():
         by_reason[str(reason)] = int(count)
-    if staged.raw.malformed:
-        by_reason["malformed_row"] = staged.raw.malformed
-    sample = list(staged.parser_rejects)
     for file, row, reason, column, value in con.execute(
         f"SELECT _file, _row, _reject, _reject_column, _reject_value FROM {staged.table} "
         f"WHERE _reject IS NOT NULL ORDER BY _file_index, _row LIMIT {REJECT_SAMPLE}"

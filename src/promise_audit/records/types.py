@@ -4,6 +4,7 @@ the rejects and invalid values it names. Results and renderers read these."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -111,3 +112,5 @@ class LoadedRecords:
     attribute_types: dict[str, FieldType] = field(default_factory=dict)  # not text ones
     # each canonical field read from the export, and where from, as a person reads it
     source_columns: Mapping[str, str] = field(default_factory=dict)
+    # the earliest initiated_at of the records used (None: no record is used)
+    first_initiated_at: dt.datetime | None = None

@@ -159,11 +159,17 @@ def check_rejected_share(
     if not read:
         return
     invalid = quote(f"invalid_{staged.name}")
-    unreadable_rows = int(
-        con.execute(
-            f"SELECT count(*) FROM (SELECT DISTINCT _file_index, _row FROM {invalid} "
-            "WHERE reason = 'unparseable') AS unreadable"
-        ).fetchone()[0]
+    by_field = accounting.invalid_by_field
+    unparseable = any(reasons.get("unparseable") for reasons in by_field.values())
+    unreadable_rows = (
+        int(
+            con.execute(
+                f"SELECT count(*) FROM (SELECT DISTINCT _file_index, _row FROM {invalid} "
+                "WHERE reason = 'unparseable') AS unreadable"
+            ).fetchone()[0]
+        )
+        if unparseable
+        else 0
     )
     problems = staged.event_problems
     if problems is not None:
