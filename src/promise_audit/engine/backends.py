@@ -233,6 +233,37 @@ class PostgresBackend(Backend):
         self.con.cancel_safe()
 
 
+def _numbered_in_file_order(frame: Any) -> tuple[Any, Any]:
+    """The frame (of files read in order, `__index` naming the file) with its row ids, and
+    each row's place in its file (1-based) over it. Spark's row ids grow with the partition of
+    the scan (a file's partitions come in file order) and the row's place in it: the rows of
+    each partition are counted, and a row's number is its place in its partition after the
+    rows of the file's earlier partitions. A window over every row would move them all into
+    one partition."""
+    from pyspark.sql import functions as F
+
+    with_ids = frame.withColumn("__order", F.monotonically_increasing_id())
+    partition = F.shiftright(F.col("__order"), 33)
+    place = F.col("__order").bitwiseAND((1 << 33) - 1)
+    counted = (
+        with_ids.groupBy(F.col("__index"), partition.alias("__partition"))
+        .count()
+        .orderBy("__index", "__partition")
+        .collect()  # one row per partition of the scan, not per record
+    )
+    before: dict[int, int] = {}
+    seen: dict[int, int] = {}
+    for file_index, partition_id, rows in counted:
+        before[int(partition_id)] = seen.get(file_index, 0)
+        seen[file_index] = seen.get(file_index, 0) + int(rows)
+    if not before:
+        return with_ids, place + 1
+    offsets = F.create_map(
+        *[F.lit(v).cast("long") for pair in sorted(before.items()) for v in pair]
+    )
+    return with_ids, F.element_at(offsets, partition) + place + 1
+
+
 class SparkBackend(Backend):
     name = "spark"
 
@@ -348,14 +379,11 @@ class SparkBackend(Backend):
         names = [n for n in frame.columns if n not in ("__file", "__index")]
         texts = [F.col(f"`{n}`").cast("string").alias(n) for n in names]
         if file_order:
-            # ids grow with the partition and the place in it, so in file order
-            frame = frame.withColumn("__order", F.monotonically_increasing_id())
-            window = Window.orderBy("__index", "__order")
+            frame, number = _numbered_in_file_order(frame)
         else:
             window = Window.orderBy(*[F.col(f"`{n}`").cast("string") for n in names])
-        staged = frame.select(
-            file_column.alias("_file"), F.row_number().over(window).alias("_n"), *texts
-        )
+            number = F.row_number().over(window)
+        staged = frame.select(file_column.alias("_file"), number.alias("_n"), *texts)
         staged.createOrReplaceTempView(raw.strip('"'))
 
     def interrupt(self) -> None:

@@ -142,7 +142,7 @@ def stage_source(
         initiated,
         attributes,
         read.files,
-        None if numbered_by_place else _row_number_sql(con, folded=folded is not None, lazy=lazy),
+        None if numbered_by_place else _row_number_sql(folded=folded is not None, lazy=lazy),
     )
     _run(con, parse_sql, raw, read.label)
     if numbered_by_place:
@@ -317,14 +317,16 @@ def _checked_columns(
     return outer + [quote(a) for a in attributes]
 
 
-def _row_number_sql(con: Any, *, folded: bool, lazy: bool) -> str:
+def _row_number_sql(*, folded: bool, lazy: bool) -> str:
     """Each record's data row in its file (header excluded), 1-based, numbered as the parse
     reads it (where its table's places cannot number it: see _number_by_place)."""
     if folded:
         return "r._n"  # the row of the case's first event, in its file
     if not lazy:
         return "row_number() OVER (PARTITION BY r._file ORDER BY r.rowid)"
-    return "r._n - min(r._n) OVER (PARTITION BY r._file) + 1"
+    # PostgreSQL and Spark number a table's, or each file's, rows from 1 as they stage them
+    # (engine/backends.py)
+    return "r._n"
 
 
 def _number_by_place(con: Any, view: str, table: str, files: int) -> None:
@@ -403,10 +405,11 @@ def _fold(
     label, fmt = read.label, read.fmt
     if fmt in READERS:
         raise RecordsError(f"events: folds a plain export; the {fmt} reader builds its own", label)
-    if con.name == "duckdb" and con.on_disk:
-        row_sql = "r._n"
-    else:
+    if con.name == "duckdb" and not con.on_disk:
+        # numbered across the files in memory (records/read.py, create_raw)
         row_sql = "r._n - min(r._n) OVER (PARTITION BY r._file) + 1"
+    else:
+        row_sql = "r._n"  # numbered in each file (or table) already
 
     folded = fold_events(
         con,
