@@ -33,17 +33,31 @@ def column_mappings(
 
 
 def clean_text(column_sql: str, null_values: tuple[str, ...]) -> str:
+    """A column's text as written, NULL where it is one of the source's null values."""
     listed = ", ".join(text_literal(v.strip()) for v in null_values)
     if not listed:
         return column_sql
     return f"CASE WHEN trim({column_sql}) IN ({listed}) THEN NULL ELSE {column_sql} END"
 
 
-def null_if_sql(value_sql: str, null_if: tuple[str, ...]) -> str:
+def trimmed_text(column_sql: str, null_values: tuple[str, ...]) -> str:
+    """A column's text without its surrounding spaces, NULL where it is one of the source's
+    null values: what a field is parsed from (one trim, where the engine can share it with
+    clean_text's)."""
+    listed = ", ".join(text_literal(v.strip()) for v in null_values)
+    if not listed:
+        return f"trim({column_sql})"
+    return f"CASE WHEN trim({column_sql}) IN ({listed}) THEN NULL ELSE trim({column_sql}) END"
+
+
+def null_if_sql(value_sql: str, null_if: tuple[str, ...], *, trimmed: bool = False) -> str:
+    """The value, NULL where (without its surrounding spaces, or `trimmed` already) it is one
+    of `null_if`."""
     if not null_if:
         return value_sql
     listed = ", ".join(text_literal(v) for v in null_if)
-    return f"CASE WHEN trim({value_sql}) IN ({listed}) THEN NULL ELSE {value_sql} END"
+    compared = value_sql if trimmed else f"trim({value_sql})"
+    return f"CASE WHEN {compared} IN ({listed}) THEN NULL ELSE {value_sql} END"
 
 
 def field_source_sql(
@@ -145,10 +159,16 @@ def required_text(
     cleaned: Mapping[str, str],
     lower_columns: Mapping[str, str],
     label: str,
+    trimmed: Mapping[str, str] | None = None,
 ) -> str:
+    """A required field's text, NULL where it is missing; from `trimmed` (column -> its
+    trimmed_text) where the field is a column's."""
     mapping = source.columns.get(field_name) or ColumnMapping(
         column=field_name if field_name in cleaned else lower_columns[field_name]
     )
+    column = mapping.column
+    if trimmed is not None and column is not None and column in trimmed:
+        return f"nullif({null_if_sql(trimmed[column], mapping.null_if, trimmed=True)}, '')"
     text, _, _ = field_source_sql(field_name, mapping, cleaned, label)
     return f"nullif(trim(CAST({text} AS VARCHAR)), '')"
 

@@ -17,25 +17,30 @@ _FALSE = ("false", "f", "no", "n", "0")
 _UNIT_FACTOR = {"s": 1, "ms": 0.001, "min": 60, "h": 3600}
 
 
-def parse_text_as(field_type: FieldType, value: str, mapping: ColumnMapping | None) -> str:
-    """SQL that reads a text value as a canonical type; NULL where it cannot be read."""
+def parse_text_as(
+    field_type: FieldType, value: str, mapping: ColumnMapping | None, *, trimmed: bool = False
+) -> str:
+    """SQL that reads a text value as a canonical type; NULL where it cannot be read. The value
+    is read without its surrounding spaces; `trimmed` says it has none already (each trim
+    costs a copy of every value)."""
+    v = value if trimmed else f"trim({value})"
     if field_type is FieldType.TEXT:
-        return f"nullif(trim({value}), '')"
+        return f"nullif({v}, '')"
     if field_type is FieldType.NUMBER:
-        return _finite(_number(f"trim({value})"))
+        return _finite(_number(v))
     if field_type is FieldType.BOOLEAN:
-        trues = ", ".join(text_literal(v) for v in _TRUE)
-        falses = ", ".join(text_literal(v) for v in _FALSE)
+        trues = ", ".join(text_literal(word) for word in _TRUE)
+        falses = ", ".join(text_literal(word) for word in _FALSE)
+        # the spellings most exports write are compared first, as they are: cheaper than
+        # lowering every value
         return (
-            f"CASE WHEN lower(trim({value})) IN ({trues}) THEN true "
-            f"WHEN lower(trim({value})) IN ({falses}) THEN false END"
+            f"CASE WHEN {v} = 'true' THEN true WHEN {v} = 'false' THEN false "
+            f"WHEN lower({v}) IN ({trues}) THEN true "
+            f"WHEN lower({v}) IN ({falses}) THEN false END"
         )
     if field_type is FieldType.TIMESTAMP:
         if mapping is not None and mapping.format is not None:
-            return (
-                f"CAST(try_strptime(trim({value}), {text_literal(mapping.format)}) AS TIMESTAMPTZ)"
-            )
-        v = f"trim({value})"
+            return f"CAST(try_strptime({v}, {text_literal(mapping.format)}) AS TIMESTAMPTZ)"
         # a bare number of days is an Excel serial date (days since 1899-12-30), local time
         serial = (
             f"CASE WHEN regexp_full_match({v}, '[1-9]\\d{{4}}(\\.\\d+)?') THEN "
@@ -48,7 +53,14 @@ def parse_text_as(field_type: FieldType, value: str, mapping: ColumnMapping | No
         iso = f"CASE WHEN {v} >= '0' AND {v} < ':' THEN "
         return f"coalesce({iso}TRY_CAST({v} AS TIMESTAMPTZ) END, {serial})"
     unit = mapping.unit if mapping is not None else None
-    return _finite(_duration(value, unit))
+    read = _finite(_duration(v, unit))
+    if unit == "hms":
+        return read
+    # most durations are plain numbers: read as one first, the other notations only where
+    # that fails (the same value: the number is the first notation tried)
+    number = f"TRY_CAST({v} AS DOUBLE)"
+    factor = _UNIT_FACTOR.get(unit or "s", 1)
+    return f"CASE WHEN {number} IS NOT NULL THEN {_finite(f'{number} * {factor}')} ELSE {read} END"
 
 
 def _number(text_sql: str) -> str:
@@ -65,9 +77,9 @@ def _finite(number_sql: str) -> str:
     return f"(CASE WHEN isfinite({number_sql}) THEN {number_sql} END)"
 
 
-def _duration(value: str, unit: str | None) -> str:
-    """Seconds in a duration: a number (in `unit`), [HH:]MM:SS, or ISO 8601 (PT5M)."""
-    v = f"trim({value})"
+def _duration(v: str, unit: str | None) -> str:
+    """Seconds in a duration (`v`, without surrounding spaces): a number (in `unit`),
+    [HH:]MM:SS, or ISO 8601 (PT5M)."""
     factor = _UNIT_FACTOR.get(unit or "s", 1)
     number = f"{_number(v)} * {factor}"
     clock = (

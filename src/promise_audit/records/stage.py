@@ -25,6 +25,7 @@ from promise_audit.records.mapping import (
     field_source_sql,
     null_if_sql,
     required_text,
+    trimmed_text,
     typed_attribute,
     typed_literal,
 )
@@ -106,13 +107,22 @@ def stage_source(
         c: f"r.{quote(c)}" if c in derived else clean_text(f"r.{quote(c)}", source.null_values)
         for c in raw_columns
     }
+    trimmed = {
+        c: trimmed_text(f"r.{quote(c)}", source.null_values)
+        for c in raw_columns
+        if c not in derived
+    }
     lower_columns = {c.lower(): c for c in raw_columns}
     mappings = column_mappings(source, cleaned, lower_columns)
     wanted = frozenset(mappings)
     if fields_used is not None:
         wanted = fields_used(wanted) | frozenset(REQUIRED_FIELDS)
     fields = _parse_fields(
-        mappings, wanted, cleaned, read.label, _TypedColumns(typed, source.null_values)
+        mappings,
+        wanted,
+        _Texts(cleaned, trimmed),
+        read.label,
+        _TypedColumns(typed, source.null_values),
     )
     check_required_fields(fields.provided, raw_columns, read.label)
     attributes = _attributes(raw_columns, fields, read.label)
@@ -123,7 +133,7 @@ def stage_source(
     ]
     for required in ("contact_id", "initiated_at"):
         text = fields.typed_present.get(required) or required_text(
-            required, source, cleaned, lower_columns, read.label
+            required, source, cleaned, lower_columns, read.label, trimmed
         )
         fields.selects.append(f"{text} AS _required_{required}")
 
@@ -215,6 +225,16 @@ def _described(con: Any, raw: str) -> dict[str, str]:
 
 
 @dataclass(frozen=True)
+class _Texts:
+    """Each raw column's text as SQL: as written (`cleaned`: what an invalid value shows, and
+    what an expression reads) and without its surrounding spaces (`trimmed`: what a field is
+    parsed from; not for a column an event log's fold derived), both NULL for a null value."""
+
+    cleaned: Mapping[str, str]
+    trimmed: Mapping[str, str]
+
+
+@dataclass(frozen=True)
 class _TypedColumns:
     """The raw table's typed copies (column -> engine type), and the source's null values."""
 
@@ -243,7 +263,7 @@ def _attributes(raw_columns: list[str], fields: _Fields, label: str) -> tuple[st
 def _parse_fields(
     mappings: Mapping[str, ColumnMapping],
     wanted: frozenset[str],
-    cleaned: Mapping[str, str],
+    texts: _Texts,
     label: str,
     typed_columns: _TypedColumns,
 ) -> _Fields:
@@ -253,7 +273,9 @@ def _parse_fields(
     fields = _Fields(selects=[], checked={}, provided=set(), used_columns=set(), typed_present={})
     for field_name, mapping in mappings.items():
         field_type = CANONICAL_FIELDS[field_name]
-        value_sql, source_column, typed = field_source_sql(field_name, mapping, cleaned, label)
+        value_sql, source_column, typed = field_source_sql(
+            field_name, mapping, texts.cleaned, label
+        )
         if mapping.column is not None:
             fields.used_columns.add(mapping.column)
         if field_name not in wanted:
@@ -279,10 +301,17 @@ def _parse_fields(
             if field_type is not FieldType.TEXT:
                 fields.checked[field_name] = (source_column or field_name, False)
         else:
+            parse_input, trimmed = value_sql, False
+            if mapping.column is not None and mapping.column in texts.trimmed:
+                parse_input = null_if_sql(
+                    texts.trimmed[mapping.column], mapping.null_if, trimmed=True
+                )
+                trimmed = True
             if field_type is FieldType.DURATION:
                 # exports write -1 for "not applicable" (no queue, no hold): missing, not negative
                 value_sql = null_if_sql(value_sql, ("-1",))
-            parsed = parse_text_as(field_type, value_sql, mapping)
+                parse_input = null_if_sql(parse_input, ("-1",), trimmed=trimmed)
+            parsed = parse_text_as(field_type, parse_input, mapping, trimmed=trimmed)
             if field_name == "channel":
                 parsed = f"lower({parsed})"
             if field_type is not FieldType.TEXT:
