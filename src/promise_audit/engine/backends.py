@@ -133,11 +133,23 @@ DISK_FULL = re.compile(
 )
 
 
+# What DuckDB says when a statement needs more memory than its limit and cannot spill the rest
+OUT_OF_MEMORY = re.compile(r"^Out of Memory Error", re.IGNORECASE)
+
+
 class DuckDBBackend(Backend):
-    def __init__(self, con: Any, *, on_disk: bool = False, folder: str | None = None) -> None:
+    def __init__(
+        self,
+        con: Any,
+        *,
+        on_disk: bool = False,
+        folder: str | None = None,
+        memory_limit: str | None = None,
+    ) -> None:
         self.con = con
         self.on_disk = on_disk
         self.folder = folder  # where the working tables are spilled, under a memory limit
+        self.memory_limit = memory_limit
 
     def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> Any:
         try:
@@ -151,7 +163,23 @@ class DuckDBBackend(Backend):
                     "audit spilled its working tables there: free space on that disk, point "
                     "TMPDIR at a larger one, or raise --memory-limit"
                 ) from None
+            if OUT_OF_MEMORY.search(str(exc)):
+                raise EngineError(self._out_of_memory()) from None
             raise
+
+    def _out_of_memory(self) -> str:
+        """The one line for a statement that ran out of memory: DuckDB's own advice names its
+        settings, which a user of the tool cannot reach."""
+        if self.memory_limit is None:
+            return (
+                "the audit ran out of memory with every working table in memory: give "
+                "--memory-limit (such as 2GB) to spill them to a temporary folder instead"
+            )
+        return (
+            f"the audit ran out of memory under its {self.memory_limit} limit (a step it could "
+            "not spill to disk): raise --memory-limit (such as 4GB), or audit a shorter "
+            "period of the export at a time"
+        )
 
     def close(self) -> None:
         self.con.close()
@@ -501,4 +529,4 @@ def connect(memory_limit: str | None = None) -> Any:
     con = duckdb.connect(os.path.join(folder, "audit.duckdb"), config=config)
     con.execute(f"SET memory_limit = '{limit}'")
     con.execute(f"SET temp_directory = '{folder}'")
-    return DuckDBBackend(con, on_disk=True, folder=folder)
+    return DuckDBBackend(con, on_disk=True, folder=folder, memory_limit=limit)
