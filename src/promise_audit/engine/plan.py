@@ -68,6 +68,10 @@ class SourcePlan:
     promises: tuple[PromisePlan, ...]
     # each canonical field read from the export, and where from (for the reasons' sentences)
     source_columns: Mapping[str, str] = field(default_factory=dict)
+    # the same statements for DuckDB, where a promise's variants share its cases (see
+    # StatusCases.sql); on Spark that shape ran its query planner out of memory (the example
+    # audit), so the other engines run `statements`
+    duckdb_statements: tuple[str, ...] = ()
 
 
 # A measure the export gives is known only once the event it measures has ended: each flag is
@@ -91,7 +95,7 @@ def _unknown_cases(
     spec: PromiseSpec,
     attributes: tuple[str, ...],
     label: Callable[[str], str] = text_literal,
-) -> list[str]:
+) -> list[tuple[str, str]]:
     """A value a platform reader knows it does not have (a Zendesk ticket with no metrics
     record has an unknown first reply, not no reply) excludes the record as missing_<field>
     from every promise that needs that field, before the kind's own cases read the blank."""
@@ -100,7 +104,7 @@ def _unknown_cases(
     needed = [alternatives[0] for alternatives in kind.requirements(spec) if len(alternatives) == 1]
     listed = f"(' ' || coalesce(b.{quote(UNKNOWN_FIELDS)}, '') || ' ')"
     return [
-        f"WHEN {listed} LIKE {text_literal(f'% {name} %')} THEN {label(f'excluded:missing_{name}')}"
+        (f"{listed} LIKE {text_literal(f'% {name} %')}", label(f"excluded:missing_{name}"))
         for name in needed
     ]
 
@@ -254,6 +258,13 @@ def build_plan(
 
     ctes = [raw_cte(), base_cte()]
     joins: list[str] = []
+    # the columns the joins give each record (windows, business clocks), named in the
+    # `joined` table, so that every expression reads a record as b.<column>
+    joined_columns: list[str] = []
+    # each promise's first case that holds (see StatusCases.sql), for its variants to share,
+    # and the select list that reads it (DuckDB's), where it differs from `selects`
+    first_cases: list[str] = []
+    shared_selects: dict[int, str] = {}
     # local day, weekday and hour, computed once for every promise's trend and heat map
     selects = [
         "b.contact_id",
@@ -299,7 +310,7 @@ def build_plan(
             _clock: dict[str, str] = clock_columns,
         ) -> str:
             if name in _windows:
-                return f"w{_index}_{name}.v"
+                return f"b._w{_index}_{name}"
             if name in _clock:
                 return _clock[name]
             if name in CLOCK_FIELDS:
@@ -338,8 +349,12 @@ def build_plan(
             else:
                 ctes += _clock_ctes(index, start_sql, end_sql, rule.clock.limit, calendar_table)
                 joins.append(f"LEFT JOIN c{index} ON c{index}.contact_id = b.contact_id")
-                clock_columns["clock_elapsed"] = f"c{index}.elapsed"
-                clock_columns["clock_deadline"] = f"c{index}.deadline"
+                joined_columns += [
+                    f"c{index}.elapsed AS _c{index}_elapsed",
+                    f"c{index}.deadline AS _c{index}_deadline",
+                ]
+                clock_columns["clock_elapsed"] = f"b._c{index}_elapsed"
+                clock_columns["clock_deadline"] = f"b._c{index}_deadline"
         if rule.in_calendar:
             if calendar_table is None:
                 clock_columns["in_calendar"] = "true"
@@ -350,7 +365,8 @@ def build_plan(
                     "ON b.initiated_at >= cal.open_start)"
                 )
                 joins.append(f"LEFT JOIN k{index} ON k{index}.contact_id = b.contact_id")
-                clock_columns["in_calendar"] = f"coalesce(k{index}.inside, false)"
+                joined_columns.append(f"k{index}.inside AS _k{index}_inside")
+                clock_columns["in_calendar"] = f"coalesce(b._k{index}_inside, false)"
 
         try:
             population_parts = _conjuncts(parse(rule.population))
@@ -370,6 +386,7 @@ def build_plan(
                 f"LEFT JOIN w{index}_{window.name} ON w{index}_{window.name}.contact_id = "
                 "b.contact_id"
             )
+            joined_columns.append(f"w{index}_{window.name}.v AS _w{index}_{window.name}")
         # A record with an invalid value of a field the promise reads is excluded for it, when
         # it is in the population or the population cannot be told without that value: every
         # condition holds, or reads a field that is invalid on this record.
@@ -398,7 +415,7 @@ def build_plan(
             _sql: Callable[[str, tuple[str | int, ...]], str] = sql,
             *,
             coded: bool = False,
-        ) -> str:
+        ) -> StatusCases:
             # A derived field names the input that made it invalid (invalid_answered_at for
             # a wait): that is the value to correct in the export.
             read = [
@@ -407,29 +424,31 @@ def build_plan(
             invalid_read.update(read)
             label = variant_code if coded else text_literal
             first = [
-                f"WHEN b.{quote(f'_invalid_{name}')} IS NOT NULL AND {_possibly_in} THEN "
-                + (
+                (
+                    f"b.{quote(f'_invalid_{name}')} IS NOT NULL AND {_possibly_in}",
                     label(f"excluded:invalid_{name}")
                     if coded
                     else f"CASE WHEN b.{quote(f'_invalid_{name}')} LIKE 'invalid%' "
                     f"THEN 'excluded:' || b.{quote(f'_invalid_{name}')} "
-                    f"ELSE 'excluded:invalid_{name}' END"
+                    f"ELSE 'excluded:invalid_{name}' END",
                 )
                 for name in read
             ]
             unknown = _unknown_cases(_kind, variant_spec, records.attributes, label)
             if unknown:
                 referenced.add(UNKNOWN_FIELDS)
-            return status_sql(
+            return status_cases(
                 variant_rule, _population, _sql, first=first, unknown=unknown, label=label
             )
 
-        selects.append(f"{status_of(rule, spec)} AS {status}")
+        declared = status_of(rule, spec)
+        # (column, its cases): the same records under each other convention
+        variant_cases: list[tuple[str, StatusCases]] = []
         variants: list[tuple[str, str, str]] = []
         for label, variant_spec in abandon_variants(spec):
             variant = f"{status}_{len(variants)}"
             variant_rule = kind.rule(variant_spec, available)
-            selects.append(f"{status_of(variant_rule, variant_spec, coded=True)} AS {variant}")
+            variant_cases.append((variant, status_of(variant_rule, variant_spec, coded=True)))
             variants.append(("abandons", label, variant))
         if calendar_table is not None and rule.clock is not None:
             # the same rule on the calendar's clock (every hour counts): the clock fields are
@@ -442,9 +461,21 @@ def build_plan(
                 f"({rule.clock.start}) + {seconds(rule.clock.limit)}", ("limit",)
             )
             variant = f"{status}_{len(variants)}"
-            selects.append(f"{status_of(rule, spec, coded=True)} AS {variant}")
+            variant_cases.append((variant, status_of(rule, spec, coded=True)))
             variants.append(("clock", "calendar time, every hour counting", variant))
             clock_columns.update(business)
+        # The variants share most of their cases with the declared rule (they differ in how
+        # abandons or the clock count): on DuckDB, which of the declared cases holds first is
+        # found once per record, and the status and each variant read it for the cases they
+        # share
+        if variant_cases:
+            first_cases.append(f"{declared.first_case()} AS _case{index}")
+        for column_name, cases in ((status, declared), *variant_cases):
+            selects.append(f"{cases.sql()} AS {column_name}")
+            if variant_cases:
+                shared = cases.sql(shared=(declared, f"b._case{index}"))
+                shared_selects[len(selects) - 1] = f"{shared} AS {column_name}"
+
         platform = None
         pauses: list[tuple[str, str]] = []
         if spec.compare_with is not None:
@@ -503,10 +534,24 @@ def build_plan(
 
     ctes[0], ctes[1] = raw_cte(), base_cte()
     table = quote(f"outcomes_{records.name}")
+    records_sql = "base b"
+    if joins:
+        ctes.append(
+            f"joined AS (SELECT b.*, {', '.join(joined_columns)} FROM base b {' '.join(joins)})"
+        )
+        records_sql = "joined b"
     create = (
         f"CREATE OR REPLACE TABLE {table} AS WITH {', '.join(ctes)} "
-        f"SELECT {', '.join(selects)} FROM base b {' '.join(joins)}"
+        f"SELECT {', '.join(selects)} FROM {records_sql}"
     )
+    duckdb_create = create
+    if first_cases:
+        with_first = f"(SELECT b.*, {', '.join(first_cases)} FROM {records_sql}) AS b"
+        shared_list = [shared_selects.get(n, select) for n, select in enumerate(selects)]
+        duckdb_create = (
+            f"CREATE OR REPLACE TABLE {table} AS WITH {', '.join(ctes)} "
+            f"SELECT {', '.join(shared_list)} FROM {with_first}"
+        )
     return SourcePlan(
         records.name,
         table,
@@ -515,6 +560,7 @@ def build_plan(
         ratings,
         tuple(plans),
         source_columns=records.source_columns,
+        duckdb_statements=(*setup, duckdb_create),
     )
 
 
@@ -534,30 +580,64 @@ def variant_code(label: str) -> str:
     return str(VARIANT_CODES[outcome])
 
 
-def status_sql(
+@dataclass(frozen=True)
+class StatusCases:
+    """A record's status under a rule, as SQL: the (condition, label) of each case in order,
+    the first that holds giving the label, else `otherwise`."""
+
+    whens: tuple[tuple[str, str], ...]
+    otherwise: str
+
+    def first_case(self) -> str:
+        """SQL for the number (from 1) of the first case that holds, 0 if none does."""
+        whens = [f"WHEN {c} THEN {n}" for n, (c, _) in enumerate(self.whens, start=1)]
+        return f"CASE {' '.join(whens)} ELSE 0 END"
+
+    def sql(self, *, shared: tuple[StatusCases, str] | None = None) -> str:
+        """The status as one CASE. With `shared` (other cases, and the SQL of their
+        `first_case`), the leading conditions both have in common are not evaluated again: the
+        other's first case that holds, if it is one of them, is also this one's; if it is
+        none of them, none of them holds here either, and the rest are evaluated in order as
+        before."""
+        whens = [f"WHEN {c} THEN {label}" for c, label in self.whens]
+        if shared is not None:
+            other, first = shared
+            common = 0
+            for (condition, _), (theirs, _) in zip(self.whens, other.whens, strict=False):
+                if condition != theirs:
+                    break
+                common += 1
+            whens[:common] = [
+                f"WHEN {first} = {n} THEN {label}"
+                for n, (_, label) in enumerate(self.whens[:common], start=1)
+            ]
+        return f"CASE {' '.join(whens)} ELSE {self.otherwise} END"
+
+
+def status_cases(
     rule: Rule,
     population_sql: str,
     sql: Callable[[str, tuple[str | int, ...]], str],
     *,
-    first: Sequence[str] = (),
-    unknown: Sequence[str] = (),
+    first: Sequence[tuple[str, str]] = (),
+    unknown: Sequence[tuple[str, str]] = (),
     label: Callable[[str], str] = text_literal,
-) -> str:
+) -> StatusCases:
     """A record's status label under a rule: `first` (the invalid-value exclusions, which hold
     even where the population cannot be told), then NULL outside the population, then
     `unknown` (what a reader knows it does not know), else 'kept', 'pending',
     'broken:<reason>' or 'excluded:<reason>' from the first case that holds; each label
     written as `label` gives it in SQL (as text, or as a variant column's code)."""
-    whens = [*first, f"WHEN NOT ({population_sql}) THEN NULL", *unknown]
+    whens = [*first, (f"NOT ({population_sql})", "NULL"), *unknown]
     for case in rule.cases:
         name = case.outcome.value + (f":{case.reason}" if case.reason else "")
         if case.outcome is Outcome.EXCLUDED and not case.reason:
             name = "excluded:unspecified"
-        whens.append(f"WHEN coalesce({sql(case.when, ('kind',))}, false) THEN {label(name)}")
+        whens.append((f"coalesce({sql(case.when, ('kind',))}, false)", label(name)))
     otherwise = rule.otherwise.value
     if rule.otherwise is Outcome.EXCLUDED:
         otherwise = "excluded:unrecognised_value"
-    return f"CASE {' '.join(whens)} ELSE {label(otherwise)} END"
+    return StatusCases(tuple(whens), label(otherwise))
 
 
 def _calendar_table(

@@ -52,7 +52,8 @@ def run_plan(
     of the fields its expressions read (those of `available`)."""
     # hour(), weekday() and date() in expressions, and the weekly trend, read local time
     con.set_timezone(timezone)
-    for statement in plan.statements:
+    duckdb = con.name == "duckdb" and plan.duckdb_statements
+    for statement in plan.duckdb_statements if duckdb else plan.statements:
         con.execute(statement)
     if on_decided is not None:
         on_decided()
