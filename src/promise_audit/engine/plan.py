@@ -258,9 +258,9 @@ def build_plan(
 
     ctes = [raw_cte(), base_cte()]
     joins: list[str] = []
-    # the columns the joins give each record (windows, business clocks), named in the
-    # `joined` table, so that every expression reads a record as b.<column>
-    joined_columns: list[str] = []
+    # (reference, name): the columns the joins give each record (windows, business clocks),
+    # for DuckDB's statement, which reads them as b.<name> of a table of the joined records
+    joined_columns: list[tuple[str, str]] = []
     # each promise's first case that holds (see StatusCases.sql), for its variants to share,
     # and the select list that reads it (DuckDB's), where it differs from `selects`
     first_cases: list[str] = []
@@ -310,7 +310,7 @@ def build_plan(
             _clock: dict[str, str] = clock_columns,
         ) -> str:
             if name in _windows:
-                return f"b._w{_index}_{name}"
+                return f"w{_index}_{name}.v"
             if name in _clock:
                 return _clock[name]
             if name in CLOCK_FIELDS:
@@ -350,11 +350,11 @@ def build_plan(
                 ctes += _clock_ctes(index, start_sql, end_sql, rule.clock.limit, calendar_table)
                 joins.append(f"LEFT JOIN c{index} ON c{index}.contact_id = b.contact_id")
                 joined_columns += [
-                    f"c{index}.elapsed AS _c{index}_elapsed",
-                    f"c{index}.deadline AS _c{index}_deadline",
+                    (f"c{index}.elapsed", f"_c{index}_elapsed"),
+                    (f"c{index}.deadline", f"_c{index}_deadline"),
                 ]
-                clock_columns["clock_elapsed"] = f"b._c{index}_elapsed"
-                clock_columns["clock_deadline"] = f"b._c{index}_deadline"
+                clock_columns["clock_elapsed"] = f"c{index}.elapsed"
+                clock_columns["clock_deadline"] = f"c{index}.deadline"
         if rule.in_calendar:
             if calendar_table is None:
                 clock_columns["in_calendar"] = "true"
@@ -365,8 +365,8 @@ def build_plan(
                     "ON b.initiated_at >= cal.open_start)"
                 )
                 joins.append(f"LEFT JOIN k{index} ON k{index}.contact_id = b.contact_id")
-                joined_columns.append(f"k{index}.inside AS _k{index}_inside")
-                clock_columns["in_calendar"] = f"coalesce(b._k{index}_inside, false)"
+                joined_columns.append((f"k{index}.inside", f"_k{index}_inside"))
+                clock_columns["in_calendar"] = f"coalesce(k{index}.inside, false)"
 
         try:
             population_parts = _conjuncts(parse(rule.population))
@@ -386,7 +386,7 @@ def build_plan(
                 f"LEFT JOIN w{index}_{window.name} ON w{index}_{window.name}.contact_id = "
                 "b.contact_id"
             )
-            joined_columns.append(f"w{index}_{window.name}.v AS _w{index}_{window.name}")
+            joined_columns.append((f"w{index}_{window.name}.v", f"_w{index}_{window.name}"))
         # A record with an invalid value of a field the promise reads is excluded for it, when
         # it is in the population or the population cannot be told without that value: every
         # condition holds, or reads a field that is invalid on this record.
@@ -534,23 +534,27 @@ def build_plan(
 
     ctes[0], ctes[1] = raw_cte(), base_cte()
     table = quote(f"outcomes_{records.name}")
-    records_sql = "base b"
-    if joins:
-        ctes.append(
-            f"joined AS (SELECT b.*, {', '.join(joined_columns)} FROM base b {' '.join(joins)})"
-        )
-        records_sql = "joined b"
     create = (
         f"CREATE OR REPLACE TABLE {table} AS WITH {', '.join(ctes)} "
-        f"SELECT {', '.join(selects)} FROM {records_sql}"
+        f"SELECT {', '.join(selects)} FROM base b {' '.join(joins)}"
     )
     duckdb_create = create
     if first_cases:
-        with_first = f"(SELECT b.*, {', '.join(first_cases)} FROM {records_sql}) AS b"
+        # the same select list, over the joined records with each promise's first case
+        records_sql = "base b"
         shared_list = [shared_selects.get(n, select) for n, select in enumerate(selects)]
+        duckdb_ctes = list(ctes)
+        if joins:
+            given = ", ".join(f"{reference} AS {name}" for reference, name in joined_columns)
+            duckdb_ctes.append(f"joined AS (SELECT b.*, {given} FROM base b {' '.join(joins)})")
+            records_sql = "joined b"
+            renamed = {reference: f"b.{name}" for reference, name in joined_columns}
+            shared_list = [_renamed(select, renamed) for select in shared_list]
+            first_cases = [_renamed(first, renamed) for first in first_cases]
         duckdb_create = (
-            f"CREATE OR REPLACE TABLE {table} AS WITH {', '.join(ctes)} "
-            f"SELECT {', '.join(shared_list)} FROM {with_first}"
+            f"CREATE OR REPLACE TABLE {table} AS WITH {', '.join(duckdb_ctes)} "
+            f"SELECT {', '.join(shared_list)} "
+            f"FROM (SELECT b.*, {', '.join(first_cases)} FROM {records_sql}) AS b"
         )
     return SourcePlan(
         records.name,
@@ -739,6 +743,21 @@ def _scope_sql(
         end = instant_sql(spec.effective_to, end_of_day=True)
         parts.append((f"b.initiated_at {operator} {end}", frozenset()))
     return parts
+
+
+def _renamed(sql: str, names: Mapping[str, str]) -> str:
+    """`sql` with each column reference of `names` (table.column, as the plan writes them)
+    replaced by its new name, outside text literals and quoted names (which may hold
+    anything)."""
+    import re
+
+    listed = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+    pattern = re.compile(rf"(?<![\w.])({listed})(?!\w)")
+    # '...' with '' for a quote, "..." with "" for one: the odd-numbered parts
+    parts = re.split(r"""('(?:[^']|'')*'|"(?:[^"]|"")*")""", sql)
+    for number in range(0, len(parts), 2):
+        parts[number] = pattern.sub(lambda m: names[m.group(1)], parts[number])
+    return "".join(parts)
 
 
 def _conjuncts(expr: Expr) -> list[Expr]:
