@@ -184,6 +184,9 @@ def instant_sql(value: dt.datetime | dt.date, *, end_of_day: bool = False) -> st
     return f"CAST(TIMESTAMP {text_literal(day.isoformat() + ' 00:00:00')} AS TIMESTAMPTZ)"
 
 
+LOCAL_DAY = "strftime(date_trunc('day', b.initiated_at), '%Y-%m-%d') AS _day"
+
+
 def build_plan(
     records: LoadedRecords,
     specs: list[tuple[int, PromiseSpec]],
@@ -269,7 +272,7 @@ def build_plan(
     selects = [
         "b.contact_id",
         "b.initiated_at",
-        "strftime(date_trunc('day', b.initiated_at), '%Y-%m-%d') AS _day",
+        LOCAL_DAY,
         "isodow(b.initiated_at) AS _weekday",
         "hour(b.initiated_at) AS _hour",
     ]
@@ -538,24 +541,33 @@ def build_plan(
         f"CREATE OR REPLACE TABLE {table} AS WITH {', '.join(ctes)} "
         f"SELECT {', '.join(selects)} FROM base b {' '.join(joins)}"
     )
-    duckdb_create = create
+    # DuckDB's statement: the same, but (1) the records' tables are never materialised: DuckDB
+    # would otherwise write every column of them once for the windows and clocks that read a
+    # few; (2) the local day is a DATE (CAST to text, the same 'YYYY-MM-DD' in the local time
+    # zone), not text; (3) each promise's variants share its cases, reading its first case
+    # that holds from a layer below, over the joined records
+    duckdb_ctes = [
+        *(f"{name} AS NOT MATERIALIZED {cte.removeprefix(f'{name} AS ')}"
+          for name, cte in (("raw", ctes[0]), ("base", ctes[1]))),
+        *ctes[2:],
+    ]  # fmt: skip
+    duckdb_selects = [shared_selects.get(n, select) for n, select in enumerate(selects)]
+    duckdb_selects[selects.index(LOCAL_DAY)] = "CAST(b.initiated_at AS DATE) AS _day"
+    records_sql = f"base b {' '.join(joins)}"
     if first_cases:
-        # the same select list, over the joined records with each promise's first case
         records_sql = "base b"
-        shared_list = [shared_selects.get(n, select) for n, select in enumerate(selects)]
-        duckdb_ctes = list(ctes)
         if joins:
             given = ", ".join(f"{reference} AS {name}" for reference, name in joined_columns)
             duckdb_ctes.append(f"joined AS (SELECT b.*, {given} FROM base b {' '.join(joins)})")
             records_sql = "joined b"
             renamed = {reference: f"b.{name}" for reference, name in joined_columns}
-            shared_list = [_renamed(select, renamed) for select in shared_list]
+            duckdb_selects = [_renamed(select, renamed) for select in duckdb_selects]
             first_cases = [_renamed(first, renamed) for first in first_cases]
-        duckdb_create = (
-            f"CREATE OR REPLACE TABLE {table} AS WITH {', '.join(duckdb_ctes)} "
-            f"SELECT {', '.join(shared_list)} "
-            f"FROM (SELECT b.*, {', '.join(first_cases)} FROM {records_sql}) AS b"
-        )
+        records_sql = f"(SELECT b.*, {', '.join(first_cases)} FROM {records_sql}) AS b"
+    duckdb_create = (
+        f"CREATE OR REPLACE TABLE {table} AS WITH {', '.join(duckdb_ctes)} "
+        f"SELECT {', '.join(duckdb_selects)} FROM {records_sql}"
+    )
     return SourcePlan(
         records.name,
         table,
