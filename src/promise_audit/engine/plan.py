@@ -43,8 +43,8 @@ class PromisePlan:
     rule: Rule | None  # None when unauditable
     missing: tuple[str, ...]
     status_column: str
-    measure_column: str
-    debt_column: str
+    measure_column: str  # shared by the promises with the same measure
+    debt_column: str  # only where the rule has a debt
     promised_hours: tuple[tuple[int, int], ...] = ()  # (weekday 1 = Monday, hour) open
     platform_column: str | None = None  # the platform's verdict (compare_with), per record
     # (dimension, convention, status column): the same records under each other convention
@@ -268,6 +268,7 @@ def build_plan(
     # and the select list that reads it (DuckDB's), where it differs from `selects`
     first_cases: list[str] = []
     shared_selects: dict[int, str] = {}
+    measure_columns: dict[str, str] = {}  # the SQL of each measure -> its column
     # local day, weekday and hour, computed once for every promise's trend and heat map
     selects = [
         "b.contact_id",
@@ -508,10 +509,17 @@ def build_plan(
             for name in paused_fields(rule, durations):
                 pauses.append((name, f"{platform}_pause{len(pauses)}"))
                 selects.append(f"CAST({sql(Field(name), ('kind',))} AS DOUBLE) AS {pauses[-1][1]}")
+        # a measure some promise before this one has (two waits on the same records) is its
+        # column, and a debt only a rule with one has: every column costs on every record
         measure_sql = sql(rule.measure, ("measure",)) if rule.measure else "NULL"
-        debt_sql = sql(rule.debt, ("limit",)) if rule.debt else "NULL"
-        selects.append(f"CAST({measure_sql} AS DOUBLE) AS {measure}")
-        selects.append(f"CAST({debt_sql} AS DOUBLE) AS {debt}")
+        measure_sql = f"CAST({measure_sql} AS DOUBLE)"
+        if measure_sql in measure_columns:
+            measure = measure_columns[measure_sql]
+        else:
+            measure_columns[measure_sql] = measure
+            selects.append(f"{measure_sql} AS {measure}")
+        if rule.debt:
+            selects.append(f"CAST({sql(rule.debt, ('limit',))} AS DOUBLE) AS {debt}")
         promised: tuple[tuple[int, int], ...] = ()
         if spec.calendar is not None and rule.in_calendar:
             from promise_audit.calendars import open_hours_of_week
