@@ -184,7 +184,19 @@ def instant_sql(value: dt.datetime | dt.date, *, end_of_day: bool = False) -> st
     return f"CAST(TIMESTAMP {text_literal(day.isoformat() + ' 00:00:00')} AS TIMESTAMPTZ)"
 
 
-LOCAL_DAY = "strftime(date_trunc('day', b.initiated_at), '%Y-%m-%d') AS _day"
+# the local day, weekday and hour of a record, computed once for every promise's trend and
+# heat map; on DuckDB (`duckdb_statements`) from the local time, converted once, the day a DATE
+LOCAL_TIME = {
+    "_day": "strftime(date_trunc('day', b.initiated_at), '%Y-%m-%d') AS _day",
+    "_weekday": "isodow(b.initiated_at) AS _weekday",
+    "_hour": "hour(b.initiated_at) AS _hour",
+}
+_LOCAL = "CAST(b.initiated_at AS TIMESTAMP)"
+DUCKDB_LOCAL_TIME = {
+    "_day": f"CAST({_LOCAL} AS DATE) AS _day",
+    "_weekday": f"isodow({_LOCAL}) AS _weekday",
+    "_hour": f"hour({_LOCAL}) AS _hour",
+}
 
 
 def build_plan(
@@ -269,14 +281,7 @@ def build_plan(
     first_cases: list[str] = []
     shared_selects: dict[int, str] = {}
     measure_columns: dict[str, str] = {}  # the SQL of each measure -> its column
-    # local day, weekday and hour, computed once for every promise's trend and heat map
-    selects = [
-        "b.contact_id",
-        "b.initiated_at",
-        LOCAL_DAY,
-        "isodow(b.initiated_at) AS _weekday",
-        "hour(b.initiated_at) AS _hour",
-    ]
+    selects = ["b.contact_id", "b.initiated_at", *LOCAL_TIME.values()]
     dimensions = tuple(d for d in LINK_DIMENSIONS if d in available)
     ratings = tuple(r for r in ("csat", "nps") if r in available)
     selects += [f"b.{quote(d)}" for d in (*dimensions, *ratings)]
@@ -551,16 +556,17 @@ def build_plan(
     )
     # DuckDB's statement: the same, but (1) the records' tables are never materialised: DuckDB
     # would otherwise write every column of them once for the windows and clocks that read a
-    # few; (2) the local day is a DATE (CAST to text, the same 'YYYY-MM-DD' in the local time
-    # zone), not text; (3) each promise's variants share its cases, reading its first case
-    # that holds from a layer below, over the joined records
+    # few; (2) the local time is converted from the instant once, not three times, and the
+    # day is a DATE (CAST to text, the same 'YYYY-MM-DD'); (3) each promise's variants share
+    # its cases, reading its first case that holds from a layer below, over the joined records
     duckdb_ctes = [
         *(f"{name} AS NOT MATERIALIZED {cte.removeprefix(f'{name} AS ')}"
           for name, cte in (("raw", ctes[0]), ("base", ctes[1]))),
         *ctes[2:],
     ]  # fmt: skip
     duckdb_selects = [shared_selects.get(n, select) for n, select in enumerate(selects)]
-    duckdb_selects[selects.index(LOCAL_DAY)] = "CAST(b.initiated_at AS DATE) AS _day"
+    for name, local in LOCAL_TIME.items():
+        duckdb_selects[selects.index(local)] = DUCKDB_LOCAL_TIME[name]
     records_sql = f"base b {' '.join(joins)}"
     if first_cases:
         records_sql = "base b"
