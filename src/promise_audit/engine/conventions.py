@@ -53,40 +53,30 @@ def variant_counts(
     con: Any, outcomes_table: str, promises: Sequence[Any]
 ) -> dict[str, tuple[int, int, int, int, int]]:
     """(kept, broken, pending, excluded, of them excluded for missing data) of every variant
-    status column, in one query."""
-    parts = variant_count_columns(promises)
-    if not parts:
-        return {}
-    row = con.execute(f"SELECT {', '.join(parts)} FROM {outcomes_table}").fetchone()
-    return variant_counts_from(promises, row)
-
-
-def variant_count_columns(promises: Sequence[Any]) -> list[str]:
-    """The whole-table aggregates `variant_counts` reads, for a query that computes them with
-    others in the same pass."""
+    status column, in one query: a grouping set for each column, by its code."""
     columns = [c for p in promises for _, _, c in p.variant_columns]
-    parts = []
+    if not columns:
+        return {}
+    rows = con.execute(
+        f"SELECT {', '.join(columns)}, count(*) FROM {outcomes_table} "
+        f"GROUP BY GROUPING SETS ({', '.join(f'({c})' for c in columns)})"
+    ).fetchall()
     # a variant column holds its outcome's code (engine.plan.VARIANT_CODES): kept 1, broken 2,
     # pending 3, excluded for missing data 4 (results.is_missing_data), excluded otherwise 5
-    for column in columns:
-        parts += [
-            f"count(CASE WHEN {column} = 1 THEN 1 END)",
-            f"count(CASE WHEN {column} = 2 THEN 1 END)",
-            f"count(CASE WHEN {column} = 3 THEN 1 END)",
-            f"count(CASE WHEN {column} >= 4 THEN 1 END)",
-            f"count(CASE WHEN {column} = 4 THEN 1 END)",
-        ]
-    return parts
-
-
-def variant_counts_from(
-    promises: Sequence[Any], values: Sequence[Any]
-) -> dict[str, tuple[int, int, int, int, int]]:
-    """The counts of every variant status column from the values of `variant_count_columns`."""
-    columns = [c for p in promises for _, _, c in p.variant_columns]
+    by_code: dict[str, dict[int, int]] = {c: {} for c in columns}
+    for row in rows:
+        present = [i for i in range(len(columns)) if row[i] is not None]
+        if len(present) == 1:
+            by_code[columns[present[0]]][int(row[present[0]])] = int(row[-1])
     return {
-        column: tuple(int(v) for v in values[5 * i : 5 * i + 5])  # type: ignore[misc]
-        for i, column in enumerate(columns)
+        column: (
+            codes.get(1, 0),
+            codes.get(2, 0),
+            codes.get(3, 0),
+            codes.get(4, 0) + codes.get(5, 0),
+            codes.get(4, 0),
+        )
+        for column, codes in by_code.items()
     }
 
 

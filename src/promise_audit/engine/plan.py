@@ -43,8 +43,8 @@ class PromisePlan:
     rule: Rule | None  # None when unauditable
     missing: tuple[str, ...]
     status_column: str
-    measure_column: str
-    debt_column: str
+    measure_column: str  # shared by the promises with the same measure
+    debt_column: str  # only where the rule has a debt
     promised_hours: tuple[tuple[int, int], ...] = ()  # (weekday 1 = Monday, hour) open
     platform_column: str | None = None  # the platform's verdict (compare_with), per record
     # (dimension, convention, status column): the same records under each other convention
@@ -68,6 +68,10 @@ class SourcePlan:
     promises: tuple[PromisePlan, ...]
     # each canonical field read from the export, and where from (for the reasons' sentences)
     source_columns: Mapping[str, str] = field(default_factory=dict)
+    # the same statements for DuckDB, where a promise's variants share its cases (see
+    # StatusCases.sql); on Spark that shape ran its query planner out of memory (the example
+    # audit), so the other engines run `statements`
+    duckdb_statements: tuple[str, ...] = ()
 
 
 # A measure the export gives is known only once the event it measures has ended: each flag is
@@ -91,7 +95,7 @@ def _unknown_cases(
     spec: PromiseSpec,
     attributes: tuple[str, ...],
     label: Callable[[str], str] = text_literal,
-) -> list[str]:
+) -> list[tuple[str, str]]:
     """A value a platform reader knows it does not have (a Zendesk ticket with no metrics
     record has an unknown first reply, not no reply) excludes the record as missing_<field>
     from every promise that needs that field, before the kind's own cases read the blank."""
@@ -100,7 +104,7 @@ def _unknown_cases(
     needed = [alternatives[0] for alternatives in kind.requirements(spec) if len(alternatives) == 1]
     listed = f"(' ' || coalesce(b.{quote(UNKNOWN_FIELDS)}, '') || ' ')"
     return [
-        f"WHEN {listed} LIKE {text_literal(f'% {name} %')} THEN {label(f'excluded:missing_{name}')}"
+        (f"{listed} LIKE {text_literal(f'% {name} %')}", label(f"excluded:missing_{name}"))
         for name in needed
     ]
 
@@ -180,6 +184,21 @@ def instant_sql(value: dt.datetime | dt.date, *, end_of_day: bool = False) -> st
     return f"CAST(TIMESTAMP {text_literal(day.isoformat() + ' 00:00:00')} AS TIMESTAMPTZ)"
 
 
+# the local day, weekday and hour of a record, computed once for every promise's trend and
+# heat map; on DuckDB (`duckdb_statements`) from the local time, converted once, the day a DATE
+LOCAL_TIME = {
+    "_day": "strftime(date_trunc('day', b.initiated_at), '%Y-%m-%d') AS _day",
+    "_weekday": "isodow(b.initiated_at) AS _weekday",
+    "_hour": "hour(b.initiated_at) AS _hour",
+}
+_LOCAL = "CAST(b.initiated_at AS TIMESTAMP)"
+DUCKDB_LOCAL_TIME = {
+    "_day": f"CAST({_LOCAL} AS DATE) AS _day",
+    "_weekday": f"isodow({_LOCAL}) AS _weekday",
+    "_hour": f"hour({_LOCAL}) AS _hour",
+}
+
+
 def build_plan(
     records: LoadedRecords,
     specs: list[tuple[int, PromiseSpec]],
@@ -254,14 +273,15 @@ def build_plan(
 
     ctes = [raw_cte(), base_cte()]
     joins: list[str] = []
-    # local day, weekday and hour, computed once for every promise's trend and heat map
-    selects = [
-        "b.contact_id",
-        "b.initiated_at",
-        "strftime(date_trunc('day', b.initiated_at), '%Y-%m-%d') AS _day",
-        "isodow(b.initiated_at) AS _weekday",
-        "hour(b.initiated_at) AS _hour",
-    ]
+    # (reference, name): the columns the joins give each record (windows, business clocks),
+    # for DuckDB's statement, which reads them as b.<name> of a table of the joined records
+    joined_columns: list[tuple[str, str]] = []
+    # each promise's first case that holds (see StatusCases.sql), for its variants to share,
+    # and the select list that reads it (DuckDB's), where it differs from `selects`
+    first_cases: list[str] = []
+    shared_selects: dict[int, str] = {}
+    measure_columns: dict[str, str] = {}  # the SQL of each measure -> its column
+    selects = ["b.contact_id", "b.initiated_at", *LOCAL_TIME.values()]
     dimensions = tuple(d for d in LINK_DIMENSIONS if d in available)
     ratings = tuple(r for r in ("csat", "nps") if r in available)
     selects += [f"b.{quote(d)}" for d in (*dimensions, *ratings)]
@@ -338,6 +358,10 @@ def build_plan(
             else:
                 ctes += _clock_ctes(index, start_sql, end_sql, rule.clock.limit, calendar_table)
                 joins.append(f"LEFT JOIN c{index} ON c{index}.contact_id = b.contact_id")
+                joined_columns += [
+                    (f"c{index}.elapsed", f"_c{index}_elapsed"),
+                    (f"c{index}.deadline", f"_c{index}_deadline"),
+                ]
                 clock_columns["clock_elapsed"] = f"c{index}.elapsed"
                 clock_columns["clock_deadline"] = f"c{index}.deadline"
         if rule.in_calendar:
@@ -350,6 +374,7 @@ def build_plan(
                     "ON b.initiated_at >= cal.open_start)"
                 )
                 joins.append(f"LEFT JOIN k{index} ON k{index}.contact_id = b.contact_id")
+                joined_columns.append((f"k{index}.inside", f"_k{index}_inside"))
                 clock_columns["in_calendar"] = f"coalesce(k{index}.inside, false)"
 
         try:
@@ -370,6 +395,7 @@ def build_plan(
                 f"LEFT JOIN w{index}_{window.name} ON w{index}_{window.name}.contact_id = "
                 "b.contact_id"
             )
+            joined_columns.append((f"w{index}_{window.name}.v", f"_w{index}_{window.name}"))
         # A record with an invalid value of a field the promise reads is excluded for it, when
         # it is in the population or the population cannot be told without that value: every
         # condition holds, or reads a field that is invalid on this record.
@@ -398,7 +424,7 @@ def build_plan(
             _sql: Callable[[str, tuple[str | int, ...]], str] = sql,
             *,
             coded: bool = False,
-        ) -> str:
+        ) -> StatusCases:
             # A derived field names the input that made it invalid (invalid_answered_at for
             # a wait): that is the value to correct in the export.
             read = [
@@ -407,29 +433,31 @@ def build_plan(
             invalid_read.update(read)
             label = variant_code if coded else text_literal
             first = [
-                f"WHEN b.{quote(f'_invalid_{name}')} IS NOT NULL AND {_possibly_in} THEN "
-                + (
+                (
+                    f"b.{quote(f'_invalid_{name}')} IS NOT NULL AND {_possibly_in}",
                     label(f"excluded:invalid_{name}")
                     if coded
                     else f"CASE WHEN b.{quote(f'_invalid_{name}')} LIKE 'invalid%' "
                     f"THEN 'excluded:' || b.{quote(f'_invalid_{name}')} "
-                    f"ELSE 'excluded:invalid_{name}' END"
+                    f"ELSE 'excluded:invalid_{name}' END",
                 )
                 for name in read
             ]
             unknown = _unknown_cases(_kind, variant_spec, records.attributes, label)
             if unknown:
                 referenced.add(UNKNOWN_FIELDS)
-            return status_sql(
+            return status_cases(
                 variant_rule, _population, _sql, first=first, unknown=unknown, label=label
             )
 
-        selects.append(f"{status_of(rule, spec)} AS {status}")
+        declared = status_of(rule, spec)
+        # (column, its cases): the same records under each other convention
+        variant_cases: list[tuple[str, StatusCases]] = []
         variants: list[tuple[str, str, str]] = []
         for label, variant_spec in abandon_variants(spec):
             variant = f"{status}_{len(variants)}"
             variant_rule = kind.rule(variant_spec, available)
-            selects.append(f"{status_of(variant_rule, variant_spec, coded=True)} AS {variant}")
+            variant_cases.append((variant, status_of(variant_rule, variant_spec, coded=True)))
             variants.append(("abandons", label, variant))
         if calendar_table is not None and rule.clock is not None:
             # the same rule on the calendar's clock (every hour counts): the clock fields are
@@ -442,9 +470,21 @@ def build_plan(
                 f"({rule.clock.start}) + {seconds(rule.clock.limit)}", ("limit",)
             )
             variant = f"{status}_{len(variants)}"
-            selects.append(f"{status_of(rule, spec, coded=True)} AS {variant}")
+            variant_cases.append((variant, status_of(rule, spec, coded=True)))
             variants.append(("clock", "calendar time, every hour counting", variant))
             clock_columns.update(business)
+        # The variants share most of their cases with the declared rule (they differ in how
+        # abandons or the clock count): on DuckDB, which of the declared cases holds first is
+        # found once per record, and the status and each variant read it for the cases they
+        # share
+        if variant_cases:
+            first_cases.append(f"{declared.first_case()} AS _case{index}")
+        for column_name, cases in ((status, declared), *variant_cases):
+            selects.append(f"{cases.sql()} AS {column_name}")
+            if variant_cases:
+                shared = cases.sql(shared=(declared, f"b._case{index}"))
+                shared_selects[len(selects) - 1] = f"{shared} AS {column_name}"
+
         platform = None
         pauses: list[tuple[str, str]] = []
         if spec.compare_with is not None:
@@ -474,10 +514,17 @@ def build_plan(
             for name in paused_fields(rule, durations):
                 pauses.append((name, f"{platform}_pause{len(pauses)}"))
                 selects.append(f"CAST({sql(Field(name), ('kind',))} AS DOUBLE) AS {pauses[-1][1]}")
+        # a measure some promise before this one has (two waits on the same records) is its
+        # column, and a debt only a rule with one has: every column costs on every record
         measure_sql = sql(rule.measure, ("measure",)) if rule.measure else "NULL"
-        debt_sql = sql(rule.debt, ("limit",)) if rule.debt else "NULL"
-        selects.append(f"CAST({measure_sql} AS DOUBLE) AS {measure}")
-        selects.append(f"CAST({debt_sql} AS DOUBLE) AS {debt}")
+        measure_sql = f"CAST({measure_sql} AS DOUBLE)"
+        if measure_sql in measure_columns:
+            measure = measure_columns[measure_sql]
+        else:
+            measure_columns[measure_sql] = measure
+            selects.append(f"{measure_sql} AS {measure}")
+        if rule.debt:
+            selects.append(f"CAST({sql(rule.debt, ('limit',))} AS DOUBLE) AS {debt}")
         promised: tuple[tuple[int, int], ...] = ()
         if spec.calendar is not None and rule.in_calendar:
             from promise_audit.calendars import open_hours_of_week
@@ -507,6 +554,34 @@ def build_plan(
         f"CREATE OR REPLACE TABLE {table} AS WITH {', '.join(ctes)} "
         f"SELECT {', '.join(selects)} FROM base b {' '.join(joins)}"
     )
+    # DuckDB's statement: the same, but (1) the records' tables are never materialised: DuckDB
+    # would otherwise write every column of them once for the windows and clocks that read a
+    # few; (2) the local time is converted from the instant once, not three times, and the
+    # day is a DATE (CAST to text, the same 'YYYY-MM-DD'); (3) each promise's variants share
+    # its cases, reading its first case that holds from a layer below, over the joined records
+    duckdb_ctes = [
+        *(f"{name} AS NOT MATERIALIZED {cte.removeprefix(f'{name} AS ')}"
+          for name, cte in (("raw", ctes[0]), ("base", ctes[1]))),
+        *ctes[2:],
+    ]  # fmt: skip
+    duckdb_selects = [shared_selects.get(n, select) for n, select in enumerate(selects)]
+    for name, local in LOCAL_TIME.items():
+        duckdb_selects[selects.index(local)] = DUCKDB_LOCAL_TIME[name]
+    records_sql = f"base b {' '.join(joins)}"
+    if first_cases:
+        records_sql = "base b"
+        if joins:
+            given = ", ".join(f"{reference} AS {name}" for reference, name in joined_columns)
+            duckdb_ctes.append(f"joined AS (SELECT b.*, {given} FROM base b {' '.join(joins)})")
+            records_sql = "joined b"
+            renamed = {reference: f"b.{name}" for reference, name in joined_columns}
+            duckdb_selects = [_renamed(select, renamed) for select in duckdb_selects]
+            first_cases = [_renamed(first, renamed) for first in first_cases]
+        records_sql = f"(SELECT b.*, {', '.join(first_cases)} FROM {records_sql}) AS b"
+    duckdb_create = (
+        f"CREATE OR REPLACE TABLE {table} AS WITH {', '.join(duckdb_ctes)} "
+        f"SELECT {', '.join(duckdb_selects)} FROM {records_sql}"
+    )
     return SourcePlan(
         records.name,
         table,
@@ -515,6 +590,7 @@ def build_plan(
         ratings,
         tuple(plans),
         source_columns=records.source_columns,
+        duckdb_statements=(*setup, duckdb_create),
     )
 
 
@@ -534,30 +610,64 @@ def variant_code(label: str) -> str:
     return str(VARIANT_CODES[outcome])
 
 
-def status_sql(
+@dataclass(frozen=True)
+class StatusCases:
+    """A record's status under a rule, as SQL: the (condition, label) of each case in order,
+    the first that holds giving the label, else `otherwise`."""
+
+    whens: tuple[tuple[str, str], ...]
+    otherwise: str
+
+    def first_case(self) -> str:
+        """SQL for the number (from 1) of the first case that holds, 0 if none does."""
+        whens = [f"WHEN {c} THEN {n}" for n, (c, _) in enumerate(self.whens, start=1)]
+        return f"CASE {' '.join(whens)} ELSE 0 END"
+
+    def sql(self, *, shared: tuple[StatusCases, str] | None = None) -> str:
+        """The status as one CASE. With `shared` (other cases, and the SQL of their
+        `first_case`), the leading conditions both have in common are not evaluated again: the
+        other's first case that holds, if it is one of them, is also this one's; if it is
+        none of them, none of them holds here either, and the rest are evaluated in order as
+        before."""
+        whens = [f"WHEN {c} THEN {label}" for c, label in self.whens]
+        if shared is not None:
+            other, first = shared
+            common = 0
+            for (condition, _), (theirs, _) in zip(self.whens, other.whens, strict=False):
+                if condition != theirs:
+                    break
+                common += 1
+            whens[:common] = [
+                f"WHEN {first} = {n} THEN {label}"
+                for n, (_, label) in enumerate(self.whens[:common], start=1)
+            ]
+        return f"CASE {' '.join(whens)} ELSE {self.otherwise} END"
+
+
+def status_cases(
     rule: Rule,
     population_sql: str,
     sql: Callable[[str, tuple[str | int, ...]], str],
     *,
-    first: Sequence[str] = (),
-    unknown: Sequence[str] = (),
+    first: Sequence[tuple[str, str]] = (),
+    unknown: Sequence[tuple[str, str]] = (),
     label: Callable[[str], str] = text_literal,
-) -> str:
+) -> StatusCases:
     """A record's status label under a rule: `first` (the invalid-value exclusions, which hold
     even where the population cannot be told), then NULL outside the population, then
     `unknown` (what a reader knows it does not know), else 'kept', 'pending',
     'broken:<reason>' or 'excluded:<reason>' from the first case that holds; each label
     written as `label` gives it in SQL (as text, or as a variant column's code)."""
-    whens = [*first, f"WHEN NOT ({population_sql}) THEN NULL", *unknown]
+    whens = [*first, (f"NOT ({population_sql})", "NULL"), *unknown]
     for case in rule.cases:
         name = case.outcome.value + (f":{case.reason}" if case.reason else "")
         if case.outcome is Outcome.EXCLUDED and not case.reason:
             name = "excluded:unspecified"
-        whens.append(f"WHEN coalesce({sql(case.when, ('kind',))}, false) THEN {label(name)}")
+        whens.append((f"coalesce({sql(case.when, ('kind',))}, false)", label(name)))
     otherwise = rule.otherwise.value
     if rule.otherwise is Outcome.EXCLUDED:
         otherwise = "excluded:unrecognised_value"
-    return f"CASE {' '.join(whens)} ELSE {label(otherwise)} END"
+    return StatusCases(tuple(whens), label(otherwise))
 
 
 def _calendar_table(
@@ -659,6 +769,21 @@ def _scope_sql(
         end = instant_sql(spec.effective_to, end_of_day=True)
         parts.append((f"b.initiated_at {operator} {end}", frozenset()))
     return parts
+
+
+def _renamed(sql: str, names: Mapping[str, str]) -> str:
+    """`sql` with each column reference of `names` (table.column, as the plan writes them)
+    replaced by its new name, outside text literals and quoted names (which may hold
+    anything)."""
+    import re
+
+    listed = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+    pattern = re.compile(rf"(?<![\w.])({listed})(?!\w)")
+    # '...' with '' for a quote, "..." with "" for one: the odd-numbered parts
+    parts = re.split(r"""('(?:[^']|'')*'|"(?:[^"]|"")*")""", sql)
+    for number in range(0, len(parts), 2):
+        parts[number] = pattern.sub(lambda m: names[m.group(1)], parts[number])
+    return "".join(parts)
 
 
 def _conjuncts(expr: Expr) -> list[Expr]:

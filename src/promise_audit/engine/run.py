@@ -52,7 +52,8 @@ def run_plan(
     of the fields its expressions read (those of `available`)."""
     # hour(), weekday() and date() in expressions, and the weekly trend, read local time
     con.set_timezone(timezone)
-    for statement in plan.statements:
+    duckdb = con.name == "duckdb" and plan.duckdb_statements
+    for statement in plan.duckdb_statements if duckdb else plan.statements:
         con.execute(statement)
     if on_decided is not None:
         on_decided()
@@ -61,10 +62,8 @@ def run_plan(
         con, plan.outcomes_table, auditable, source_columns=plan.source_columns
     )
     breakdowns = _breakdowns(con, plan, auditable)
-    # the convention table's counts are whole-table aggregates too: the same pass
-    variant_columns = conventions.variant_count_columns(auditable)
-    aggregates, variant_values = _aggregates(con, plan, auditable, also=variant_columns)
-    variants = conventions.variant_counts_from(auditable, variant_values)
+    aggregates = _aggregates(con, plan, auditable)
+    variants = conventions.variant_counts(con, plan.outcomes_table, auditable)
     shapes = [(p, aggregates[p.index].distribution) for p in auditable]
     # the status counts are groups of one column each, as the histograms' bins: the same pass
     histograms, counts = _histograms(con, plan, shapes, counted=auditable)
@@ -393,60 +392,63 @@ class Aggregates:
 
 
 def _aggregates(
-    con: Any, plan: SourcePlan, promises: Sequence[PromisePlan], *, also: Sequence[str] = ()
-) -> tuple[dict[int, Aggregates], tuple[Any, ...]]:
-    """Every promise's measure distribution, debt and ratings, in one pass: each is a
-    whole-table aggregate of a CASE that is the value for the records of the outcome it
-    reads and null for the others, which aggregates skip. (The same as FILTER (WHERE ...),
-    but with hundreds of aggregates DuckDB runs FILTER several times slower.) The aggregates
-    `also` names are computed in the same pass; their values come second."""
-    # A quantile holds every value it is given and cannot spill: under a memory limit each
-    # promise's quantiles are one query of their own, so at most one promise's values are held.
+    con: Any, plan: SourcePlan, promises: Sequence[PromisePlan]
+) -> dict[int, Aggregates]:
+    """Every promise's measure distribution and debt, in one pass: each is a whole-table
+    aggregate of a CASE that is the value for the records of the outcome it reads and null
+    for the others, which aggregates skip. (The same as FILTER (WHERE ...), but with hundreds
+    of aggregates DuckDB runs FILTER several times slower.) The ratings are groups of a pass
+    of their own (`_ratings`)."""
+    # A quantile holds every value it is given and cannot spill: under a memory limit the
+    # quantiles are queries of their own, of as many promises at a time as hold at most
+    # QUANTILE_VALUES values between them (and always at least one promise).
     apart = con.on_disk
-    quantiles: dict[int, tuple[Any, ...]] = {}
+    spreads: dict[int, list[str]] = {}
     columns: list[str] = []
     for promise in promises:
         rule, status = promise.rule, promise.status_column
         assert rule is not None
-        kept, broken = f"{status} = 'kept'", _broken_sql(status)
+        broken = _broken_sql(status)
         if rule.measure is not None:
             decided = f"CASE WHEN {_decided_sql(status)} THEN {promise.measure_column} END"
             spread = [f"quantile_disc({decided}, {q})" for q in ("0.5", "0.9", "0.99")]
             if apart:
-                quantiles[promise.index] = con.execute(
-                    f"SELECT {', '.join(spread)} FROM {plan.outcomes_table}"
-                ).fetchone()
+                spreads[promise.index] = spread
                 spread = []
             columns += [f"count({decided})", *spread, f"max({decided})"]
         if rule.debt is not None:
             columns.append(
                 f"coalesce(sum(CASE WHEN {broken} THEN greatest({promise.debt_column}, 0) END), 0)"
             )
-        for field in plan.ratings:
-            columns += [
-                f"avg(CASE WHEN {kept} THEN {field} END)",
-                f"count(CASE WHEN {kept} THEN {field} END)",
-                f"avg(CASE WHEN {broken} THEN {field} END)",
-                f"count(CASE WHEN {broken} THEN {field} END)",
-            ]
     row: tuple[Any, ...] = ()
-    if columns or also:
-        row = con.execute(
-            f"SELECT {', '.join([*columns, *also])} FROM {plan.outcomes_table}"
-        ).fetchone()
-    values = iter(row[: len(row) - len(also)])
+    if columns:
+        row = con.execute(f"SELECT {', '.join(columns)} FROM {plan.outcomes_table}").fetchone()
+    values = iter(row)
+    # (count, median, p90, p99, max) of each promise's measure, and its debt
+    measured: dict[int, list[Any]] = {}
+    debts: dict[int, float] = {}
+    for promise in promises:
+        assert promise.rule is not None
+        if promise.rule.measure is not None:
+            if apart:
+                count, most = next(values), next(values)
+                measured[promise.index] = [count, None, None, None, most]
+            else:
+                measured[promise.index] = [next(values) for _ in range(5)]
+        if promise.rule.debt is not None:
+            debts[promise.index] = float(next(values))
+    if apart:
+        held = [(index, int(found[0])) for index, found in measured.items()]
+        for index, quantiles in _quantiles_in_batches(con, plan, spreads, held).items():
+            measured[index][1:4] = quantiles
+    ratings = _ratings(con, plan, promises)
     aggregates = {}
     for promise in promises:
         rule = promise.rule
         assert rule is not None
         distribution = None
-        debt = None
-        if rule.measure is not None:
-            if apart:
-                count, most = next(values), next(values)
-                median, p90, p99 = quantiles[promise.index]
-            else:
-                count, median, p90, p99, most = (next(values) for _ in range(5))
+        if promise.index in measured:
+            count, median, p90, p99, most = measured[promise.index]
             distribution = Distribution(
                 unit=rule.measure_unit,
                 count=int(count),
@@ -456,11 +458,74 @@ def _aggregates(
                 max=_num(most),
                 limit=rule.limit,
             )
-        if rule.debt is not None:
-            debt = float(next(values))
+        aggregates[promise.index] = Aggregates(
+            distribution, debts.get(promise.index), ratings[promise.index]
+        )
+    return aggregates
+
+
+# the measures a batch of quantile queries holds at most: each is held once per quantile (three
+# doubles), about 100 MB in all, well within the default memory limit beside the tables
+QUANTILE_VALUES = 4_000_000
+
+
+def _quantiles_in_batches(
+    con: Any, plan: SourcePlan, spreads: dict[int, list[str]], held: list[tuple[int, int]]
+) -> dict[int, tuple[Any, ...]]:
+    """Each promise's quantiles (`spreads`, three a promise), in as few queries as keep the
+    values they hold at once (`held`) to QUANTILE_VALUES, a promise never split."""
+    batches: list[list[int]] = []
+    total = 0
+    for index, count in held:
+        if not batches or total + count > QUANTILE_VALUES:
+            batches.append([])
+            total = 0
+        batches[-1].append(index)
+        total += count
+    quantiles: dict[int, tuple[Any, ...]] = {}
+    for batch in batches:
+        columns = [sql for index in batch for sql in spreads[index]]
+        row = con.execute(f"SELECT {', '.join(columns)} FROM {plan.outcomes_table}").fetchone()
+        for number, index in enumerate(batch):
+            quantiles[index] = tuple(row[3 * number : 3 * number + 3])
+    return quantiles
+
+
+def _ratings(
+    con: Any, plan: SourcePlan, promises: Sequence[PromisePlan]
+) -> dict[int, tuple[Ratings, ...]]:
+    """The average rating (each of `plan.ratings`) of each promise's kept and of its broken
+    records, and how many ratings each is of, in one pass: a grouping set for each promise,
+    grouped by the record's outcome for it (1 kept, 2 broken, null otherwise)."""
+    found: dict[int, tuple[Ratings, ...]] = {p.index: () for p in promises}
+    if not promises or not plan.ratings:
+        return found
+    keys = [
+        f"CASE WHEN {p.status_column} = 'kept' THEN 1 "
+        f"WHEN {_broken_sql(p.status_column)} THEN 2 END AS _r{number}"
+        for number, p in enumerate(promises)
+    ]
+    names = [f"_r{number}" for number in range(len(promises))]
+    fields = ", ".join(plan.ratings)
+    tallies = ", ".join(f"avg({field}), count({field})" for field in plan.ratings)
+    rows = con.execute(
+        f"""
+        SELECT {", ".join(names)}, {tallies}
+        FROM (SELECT {", ".join(keys)}, {fields} FROM {plan.outcomes_table}) AS rated
+        GROUP BY GROUPING SETS ({", ".join(f"({n})" for n in names)})
+        """
+    ).fetchall()
+    # (promise, outcome) -> (average, count) of each rating field, in turn
+    groups: dict[tuple[int, int], tuple[Any, ...]] = {}
+    for number, row in _only(rows, len(names)):
+        groups[(number, int(row[number]))] = row[len(names) :]
+    for number, promise in enumerate(promises):
+        kept = groups.get((number, 1), (None, 0) * len(plan.ratings))
+        broken = groups.get((number, 2), (None, 0) * len(plan.ratings))
         ratings = []
-        for field in plan.ratings:
-            kept_avg, kept_count, broken_avg, broken_count = (next(values) for _ in range(4))
+        for position, field in enumerate(plan.ratings):
+            kept_avg, kept_count = kept[2 * position : 2 * position + 2]
+            broken_avg, broken_count = broken[2 * position : 2 * position + 2]
             if kept_count or broken_count:
                 ratings.append(
                     Ratings(
@@ -471,8 +536,8 @@ def _aggregates(
                         int(broken_count),
                     )
                 )
-        aggregates[promise.index] = Aggregates(distribution, debt, tuple(ratings))
-    return aggregates, tuple(row[len(row) - len(also) :])
+        found[promise.index] = tuple(ratings)
+    return found
 
 
 def _histograms(
