@@ -68,7 +68,7 @@ class Recording:
 
     def execute(self, sql: str) -> Any:
         self.queries.append(sql)
-        width = sql.count("quantile_disc")
+        width = sql.count("quantile_disc") or sql.count("upto >=")
         return duckdb.connect().execute(f"SELECT {', '.join(str(n) for n in range(width))}")
 
 
@@ -76,15 +76,16 @@ def test_quantiles_share_a_query_while_they_hold_few_enough_values(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(run, "QUANTILE_VALUES", 4)
-    spreads = {i: [f"quantile_disc(m{i}, {q})" for q in (0.5, 0.9, 0.99)] for i in range(5)}
-    held = [(0, 3), (1, 2), (2, 1), (3, 4), (4, 5)]  # 5 is more than 4: a query of its own
+    measures = {i: f"m{i}" for i in range(5)}
+    held = [(0, 3), (1, 2), (2, 1), (3, 4), (4, 5)]  # 5 is more than 4: counted by value
     con = Recording()
     plan: Any = type("Plan", (), {"outcomes_table": "o"})
-    found = run._quantiles_in_batches(con, plan, spreads, held)
+    found = run._quantiles_in_batches(con, plan, measures, held)
     assert [[f"m{i}" in q for i in range(5)] for q in con.queries] == [
+        [False, False, False, False, True],  # counted by value, as it goes
         [True, False, False, False, False],
         [False, True, True, False, False],
         [False, False, False, True, False],
-        [False, False, False, False, True],
     ]
+    assert "quantile_disc" not in con.queries[0]
     assert found == {0: (0, 1, 2), 1: (0, 1, 2), 2: (3, 4, 5), 3: (0, 1, 2), 4: (0, 1, 2)}

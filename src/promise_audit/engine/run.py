@@ -403,7 +403,7 @@ def _aggregates(
     # quantiles are queries of their own, of as many promises at a time as hold at most
     # QUANTILE_VALUES values between them (and always at least one promise).
     apart = con.on_disk
-    spreads: dict[int, list[str]] = {}
+    measures: dict[int, str] = {}  # under a memory limit: each promise's decided measure
     columns: list[str] = []
     for promise in promises:
         rule, status = promise.rule, promise.status_column
@@ -411,9 +411,9 @@ def _aggregates(
         broken = _broken_sql(status)
         if rule.measure is not None:
             decided = f"CASE WHEN {_decided_sql(status)} THEN {promise.measure_column} END"
-            spread = [f"quantile_disc({decided}, {q})" for q in ("0.5", "0.9", "0.99")]
+            spread = [f"quantile_disc({decided}, {q})" for q in QUANTILES]
             if apart:
-                spreads[promise.index] = spread
+                measures[promise.index] = decided
                 spread = []
             columns += [f"count({decided})", *spread, f"max({decided})"]
         if rule.debt is not None:
@@ -439,7 +439,7 @@ def _aggregates(
             debts[promise.index] = float(next(values))
     if apart:
         held = [(index, int(found[0])) for index, found in measured.items()]
-        for index, quantiles in _quantiles_in_batches(con, plan, spreads, held).items():
+        for index, quantiles in _quantiles_in_batches(con, plan, measures, held).items():
             measured[index][1:4] = quantiles
     ratings = _ratings(con, plan, promises)
     aggregates = {}
@@ -469,26 +469,58 @@ def _aggregates(
 QUANTILE_VALUES = 4_000_000
 
 
+QUANTILES = ("0.5", "0.9", "0.99")
+
+
 def _quantiles_in_batches(
-    con: Any, plan: SourcePlan, spreads: dict[int, list[str]], held: list[tuple[int, int]]
+    con: Any, plan: SourcePlan, measures: dict[int, str], held: list[tuple[int, int]]
 ) -> dict[int, tuple[Any, ...]]:
-    """Each promise's quantiles (`spreads`, three a promise), in as few queries as keep the
-    values they hold at once (`held`) to QUANTILE_VALUES, a promise never split."""
+    """Each promise's quantiles of its measure (`measures`), in as few queries as keep the
+    values they hold at once (`held`) to QUANTILE_VALUES, a promise never split; a promise
+    with more values than that alone is counted by value instead (_quantiles_counted)."""
     batches: list[list[int]] = []
     total = 0
+    quantiles: dict[int, tuple[Any, ...]] = {}
     for index, count in held:
+        if count > QUANTILE_VALUES:
+            quantiles[index] = _quantiles_counted(con, plan.outcomes_table, measures[index])
+            continue
         if not batches or total + count > QUANTILE_VALUES:
             batches.append([])
             total = 0
         batches[-1].append(index)
         total += count
-    quantiles: dict[int, tuple[Any, ...]] = {}
     for batch in batches:
-        columns = [sql for index in batch for sql in spreads[index]]
+        columns = [f"quantile_disc({measures[index]}, {q})" for index in batch for q in QUANTILES]
         row = con.execute(f"SELECT {', '.join(columns)} FROM {plan.outcomes_table}").fetchone()
         for number, index in enumerate(batch):
             quantiles[index] = tuple(row[3 * number : 3 * number + 3])
     return quantiles
+
+
+def _quantiles_counted(con: Any, table: str, measure: str) -> tuple[Any, ...]:
+    """The quantiles quantile_disc gives (the value at place ceil(n * q) of the n values in
+    increasing order, the first at least), without holding every value, which a quantile
+    does and which cannot spill: the values are counted by value (an aggregate), and each
+    quantile is the least value whose running count reaches its place (a window over the
+    distinct values, sorted on disk where they do not fit)."""
+    reached = ", ".join(
+        f"min(CASE WHEN upto >= greatest(1, ceil(n * {q})) THEN m END)" for q in QUANTILES
+    )
+    row = con.execute(
+        f"""
+        WITH counted AS (
+            SELECT m, count(*) AS c FROM (SELECT {measure} AS m FROM {table}) AS measured
+            WHERE m IS NOT NULL GROUP BY m
+        ), running AS (
+            SELECT m, sum(c) OVER (ORDER BY m ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+                AS upto
+            FROM counted
+        ), total AS (SELECT sum(c) AS n FROM counted)
+        SELECT {reached} FROM running, total
+        """
+    ).fetchone()
+    return tuple(row)
 
 
 def _ratings(
