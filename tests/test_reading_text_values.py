@@ -1,6 +1,6 @@
-"""How a field's text is read (records/parse.py), value by value, on DuckDB: the common forms
-first (a plain number, `true`, `false`), then every other form the docs list, and what cannot
-be read (NULL: an invalid value)."""
+"""How a field's text is read (records/parse.py), value by value, on DuckDB: every form the
+docs list, from its text trimmed once (as the parse reads a column) or not, and what cannot be
+read (NULL: an invalid value)."""
 
 from __future__ import annotations
 
