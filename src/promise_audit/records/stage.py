@@ -29,6 +29,7 @@ from promise_audit.records.mapping import (
     typed_attribute,
     typed_literal,
 )
+from promise_audit.records.numbering import number_by_place, row_number_sql
 from promise_audit.records.parse import parse_text_as
 from promise_audit.records.raw import RawRead, quote, text_literal
 from promise_audit.records.read import (
@@ -152,11 +153,11 @@ def stage_source(
         initiated,
         attributes,
         read.files,
-        None if numbered_by_place else _row_number_sql(folded=folded is not None, lazy=lazy),
+        None if numbered_by_place else row_number_sql(folded=folded is not None, lazy=lazy),
     )
     _run(con, parse_sql, raw, read.label)
     if numbered_by_place:
-        _number_by_place(con, parsed_table, quote(f"parsed_{name}_rows"), len(read.files))
+        number_by_place(con, parsed_table, quote(f"parsed_{name}_rows"), len(read.files))
     if raw_read is None:
         raw_read = count_read(con, name, parsed_table, read.fmt if con.name == "duckdb" else "")
     rejects = parser_rejects(con, name) if raw_read.malformed else ()
@@ -346,37 +347,6 @@ def _checked_columns(
     return outer + [quote(a) for a in attributes]
 
 
-def _row_number_sql(*, folded: bool, lazy: bool) -> str:
-    """Each record's data row in its file (header excluded), 1-based, numbered as the parse
-    reads it (where its table's places cannot number it: see _number_by_place)."""
-    if folded:
-        return "r._n"  # the row of the case's first event, in its file
-    if not lazy:
-        return "row_number() OVER (PARTITION BY r._file ORDER BY r.rowid)"
-    # PostgreSQL and Spark number a table's, or each file's, rows from 1 as they stage them
-    # (engine/backends.py)
-    return "r._n"
-
-
-def _number_by_place(con: Any, view: str, table: str, files: int) -> None:
-    """`view`: the parsed rows of `table` (stored in scan order, file by file) with `_row`,
-    each record's data row in its file (header excluded, 1-based), from its place in the
-    table: one more than its place less the place of its file's first row."""
-    first_place = "0"
-    if files > 1:
-        firsts = con.execute(
-            f"SELECT _file_index, min(rowid) FROM {table} GROUP BY _file_index"
-        ).fetchall()
-        first_place = (
-            "CASE _file_index "
-            + " ".join(f"WHEN {int(index)} THEN {int(first)}" for index, first in firsts)
-            + " END"
-        )
-    con.execute(
-        f"CREATE OR REPLACE VIEW {view} AS SELECT *, rowid - {first_place} + 1 AS _row FROM {table}"
-    )
-
-
 def _parse_sql(
     parsed_table: str,
     raw: str,
@@ -388,7 +358,7 @@ def _parse_sql(
 ) -> str:
     """The one statement that parses, checks and marks every record of the raw table:
     `initiated` is initiated_at's source column, and whether its text is kept; without a
-    `row_number`, the rows are numbered after (_number_by_place)."""
+    `row_number`, the rows are numbered after (records/numbering.py)."""
     initiated_column, initiated_has_text = initiated
     initiated_value = quote("_text_initiated_at") if initiated_has_text else "initiated_at"
     reason_sql, column_sql, reject_value_sql = reject_cases(initiated_column, initiated_value)
