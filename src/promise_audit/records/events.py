@@ -118,7 +118,7 @@ def fold_events(
     `row_sql` numbers each event's row in its file (as the parse numbers records), `clean`
     turns a column reference into its cleaned text (null_values read as missing) and `run`
     executes a statement that scans the raw view (retrying a strict CSV reader leniently)."""
-    from promise_audit.expressions import ExpressionError, compile_sql, parse
+    from promise_audit.records.mapping import compile_over_text
     from promise_audit.records.parse import parse_text_as
 
     log = source.events
@@ -153,16 +153,7 @@ def fold_events(
     )
 
     def condition(expression: str, field_name: str, derivation: str) -> str:
-        try:
-            compiled = compile_sql(
-                parse(expression),
-                dict.fromkeys(raw_columns, FieldType.TEXT),
-                column=lambda n: text[n],
-            )
-        except ExpressionError as exc:
-            raise RecordsError(
-                f"columns.{field_name}.{derivation}: {exc.message} in {expression!r}", label
-            ) from None
+        compiled = compile_over_text(expression, text, f"columns.{field_name}.{derivation}", label)
         if compiled.type is not FieldType.BOOLEAN:
             raise RecordsError(
                 f"columns.{field_name}.{derivation}: {expression!r} must be a condition "

@@ -7,12 +7,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from difflib import get_close_matches
+from typing import TYPE_CHECKING
 
 from promise_audit.errors import RecordsError
 from promise_audit.promises.model import ColumnMapping, Source
 from promise_audit.records.parse import parse_text_as
 from promise_audit.records.raw import text_literal
 from promise_audit.records.schema import CANONICAL_FIELDS, SQL_TYPES, FieldType
+
+if TYPE_CHECKING:
+    from promise_audit.expressions import Compiled
 
 
 def column_mappings(
@@ -60,6 +64,21 @@ def null_if_sql(value_sql: str, null_if: tuple[str, ...], *, trimmed: bool = Fal
     return f"CASE WHEN {compared} IN ({listed}) THEN NULL ELSE {value_sql} END"
 
 
+def compile_over_text(
+    expression: str, texts: Mapping[str, str], where: str, label: str
+) -> Compiled:
+    """A promise file's expression over the export's columns, each read as its text (`texts`:
+    column -> SQL); an expression that does not compile is a one-line error naming `where`."""
+    from promise_audit.expressions import ExpressionError, compile_sql, parse
+
+    try:
+        return compile_sql(
+            parse(expression), dict.fromkeys(texts, FieldType.TEXT), column=lambda n: texts[n]
+        )
+    except ExpressionError as exc:
+        raise RecordsError(f"{where}: {exc.message} in {expression!r}", label) from None
+
+
 def field_source_sql(
     field_name: str,
     mapping: ColumnMapping,
@@ -67,7 +86,6 @@ def field_source_sql(
     source_label: str,
 ) -> tuple[str, str | None, bool]:
     """(SQL for the field's text or typed value, source column for reject messages, is_typed)."""
-    from promise_audit.expressions import ExpressionError, compile_sql, parse
 
     def column(name: str) -> str:
         if name not in columns:
@@ -95,16 +113,7 @@ def field_source_sql(
             False,
         )
     if mapping.expr is not None:
-        try:
-            compiled = compile_sql(
-                parse(mapping.expr),
-                dict.fromkeys(columns, FieldType.TEXT),
-                column=lambda name: columns[name],
-            )
-        except ExpressionError as exc:
-            raise RecordsError(
-                f"columns.{field_name}: {exc.message} in {mapping.expr!r}", source_label
-            ) from None
+        compiled = compile_over_text(mapping.expr, columns, f"columns.{field_name}", source_label)
         if compiled.type is FieldType.TEXT:
             return compiled.sql, None, False
         wanted = CANONICAL_FIELDS[field_name]
