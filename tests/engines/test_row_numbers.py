@@ -1,6 +1,7 @@
-"""Row numbers on Spark: each file's rows numbered from 1 in file order, also where Spark reads
-one file in several partitions, so that the rejects and invalid values name the rows DuckDB
-names, and the first copy of a duplicated contact id is the same one."""
+"""Row numbers: each file's rows numbered from 1 in file order, so that the rejects and invalid
+values name the right rows, and the first copy of a duplicated contact id is the one used. DuckDB
+takes a Parquet file's row numbers from its reader and stores the rows in any order; Spark
+numbers them also where it reads one file in several partitions."""
 
 from __future__ import annotations
 
@@ -88,6 +89,28 @@ def test_duckdb_names_the_rows_of_each_file(exports: Path) -> None:
     # a, the rejected row 250 (349 s) and the unreadable row 401 (kept both), and in b, its
     # row 10, now the duplicate (was 109 s, kept), and the rejected row 520 (was 619 s, broken)
     assert (wait["kept"], wait["broken"]) == (501 - 2 + 501 - 1, 99 + 99 - 1)
+
+
+def test_a_parquet_export_with_a_column_named_like_the_readers_row_number_is_numbered(
+    tmp_path: Path,
+) -> None:
+    # the reader cannot add its row numbers beside a column of the same name: the rows are
+    # numbered by their place instead
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t (contact_id VARCHAR, initiated_at VARCHAR, wait_seconds VARCHAR)")
+    con.executemany("INSERT INTO t VALUES (?, ?, ?)", _rows("a", ROWS_PER_FILE))
+    con.execute("UPDATE t SET contact_id = NULL WHERE contact_id = 'a0249'")  # row 250
+    con.execute(
+        f"COPY (SELECT *, 'own' AS file_row_number FROM t) TO '{tmp_path / 'part-a.parquet'}' "
+        "(FORMAT parquet, ROW_GROUP_SIZE 50)"
+    )
+    con.close()
+    data = comparable(audit(_promise_file(tmp_path)))
+    rejects, _ = _where(data)
+    assert rejects == [("part-a.parquet", 250, "missing_contact_id")]
+    assert data["records"]["used"] == ROWS_PER_FILE - 1
 
 
 def test_spark_names_the_same_rows_when_it_reads_a_file_in_many_partitions(

@@ -27,6 +27,9 @@ from promise_audit.records.types import REJECT_SAMPLE, Reject
 # a platform reader: (connection, raw table, files, source) -> its accounting
 Reader = Callable[[Any, str, tuple[str, ...], Source], RawRead]
 
+# DuckDB's Parquet reader numbers each file's rows from 0 in this column (file_row_number=true)
+ROW_COLUMN = "file_row_number"
+
 
 def reader_for(name: str) -> Reader:
     """The platform format's reader (records/formats/), imported when it is first read."""
@@ -77,6 +80,10 @@ def read_raw(
         )
     elif fmt == "parquet":
         reader = f"read_parquet({listed}, filename={text_literal(FILE_COLUMN)})"
+        if not numbered and ROW_COLUMN not in _reader_columns(con, reader, files[0]):
+            # each row's number in its file, from the reader: the parse need not store the
+            # rows in scan order to number them, so it runs on every core (records/stage.py)
+            reader = reader[:-1] + ", file_row_number=true)"
     else:
         raise RecordsError(
             f"format {fmt!r} has no reader yet: export as CSV and map its columns", files[0]
@@ -90,6 +97,15 @@ def read_raw(
             raise RecordsError(duckdb_message(exc), files[0]) from None
         create_raw(con, raw, lenient(reader), files[0], renamed=renamed, numbered=numbered)
     return None
+
+
+def _reader_columns(con: Any, reader: str, label: str) -> set[str]:
+    import duckdb
+
+    try:
+        return {row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()}
+    except duckdb.Error as exc:
+        raise RecordsError(duckdb_message(exc), label) from None
 
 
 def lenient(reader: str) -> str:
@@ -117,15 +133,18 @@ def create_raw(
 
     Unnumbered, the view is the reader itself, read once by the parse, which stores the rows
     in scan order and numbers them by their place in its table (records/stage.py): nothing is
-    held or stored before the parse."""
+    held or stored before the parse. A Parquet reader numbers the rows itself: the view's `_n`
+    is then each row's data row in its file (1-based), and the order they are stored in does
+    not matter."""
     import duckdb
 
     try:
         columns = con.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()
         casts = []
         kept = []  # typed columns: stored as they are, cast to text in the view
+        row_numbered = "file_row_number=true" in reader
         for column_name, column_type, *_ in columns:
-            if column_name == FILE_COLUMN:
+            if column_name == FILE_COLUMN or (row_numbered and column_name == ROW_COLUMN):
                 continue
             column = quote(column_name)
             if column_type == "JSON":
@@ -145,8 +164,9 @@ def create_raw(
         file_sql = original_file(quote(FILE_COLUMN), renamed or {})
         typed_copies = "".join(f", {quote(name)} AS {quote(TYPED_PREFIX + name)}" for name in kept)
         if not numbered:
+            row = f"{ROW_COLUMN} + 1 AS _n, " if row_numbered else ""
             con.execute(
-                f"CREATE OR REPLACE VIEW {raw} AS SELECT {file_sql} AS _file, "
+                f"CREATE OR REPLACE VIEW {raw} AS SELECT {file_sql} AS _file, {row}"
                 f"{', '.join(casts)}{typed_copies} FROM {reader}"
             )
             return

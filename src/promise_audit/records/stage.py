@@ -143,9 +143,13 @@ def stage_source(
     initiated = fields.checked.pop("initiated_at")
     lazy = raw_read is None
     parsed_table = quote(f"parsed_{name}")
-    # DuckDB stores the parsed rows in scan order, so a row's place in the table numbers it:
-    # no window over the scan, which would hold (and spill) every column of every row
-    numbered_by_place = lazy and folded is None and con.name == "duckdb"
+    # On DuckDB no window numbers the rows (it would hold, and spill, every column of every
+    # row): a Parquet reader numbers them itself (records/read.py), so they are stored in any
+    # order and the parse runs on every core; other rows are stored in scan order, and a row's
+    # place in the table numbers it
+    on_duckdb = lazy and folded is None and con.name == "duckdb"
+    numbered_by_reader = on_duckdb and "_n" in con.columns(raw)
+    numbered_by_place = on_duckdb and not numbered_by_reader
     parse_sql = _parse_sql(
         quote(f"parsed_{name}_rows") if numbered_by_place else parsed_table,
         raw,
@@ -155,7 +159,14 @@ def stage_source(
         read.files,
         None if numbered_by_place else row_number_sql(folded=folded is not None, lazy=lazy),
     )
-    _run(con, parse_sql, raw, read.label)
+    if numbered_by_reader:
+        con.execute("SET preserve_insertion_order = false")
+        try:
+            _run(con, parse_sql, raw, read.label)
+        finally:
+            con.execute("RESET preserve_insertion_order")
+    else:
+        _run(con, parse_sql, raw, read.label)
     if numbered_by_place:
         number_by_place(con, parsed_table, quote(f"parsed_{name}_rows"), len(read.files))
     if raw_read is None:
