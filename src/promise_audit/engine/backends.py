@@ -25,6 +25,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from promise_audit import interrupts
 from promise_audit.errors import PromiseAuditError, UsageError
+from promise_audit.records.typed import TYPED_PREFIX, is_typed_column
 
 SPARK_MASTERS = re.compile(r"^(spark://\S+|local(\[(\*|\d+)\])?|yarn|k8s://\S+|mesos://\S+)$")
 POSTGRES_URL = re.compile(r"^postgres(ql)?://", re.IGNORECASE)
@@ -105,6 +106,10 @@ class Backend:
 
     def columns(self, table: str) -> list[str]:
         return [row[0] for row in self.execute(f"DESCRIBE {table}").fetchall()]
+
+    def described(self, table: str) -> dict[str, str]:
+        """The table's columns and their types, named as DuckDB names them."""
+        return {row[0]: row[1] for row in self.execute(f"DESCRIBE {table}").fetchall()}
 
     def set_timezone(self, zone: str) -> None:
         self.execute(f"SET TimeZone = '{zone}'")
@@ -238,18 +243,31 @@ class PostgresBackend(Backend):
     def set_timezone(self, zone: str) -> None:
         self._cursor("SELECT set_config('TimeZone', %s, false)", [zone])
 
+    def described(self, table: str, *, context: str = "") -> dict[str, str]:
+        cursor = self._cursor(
+            "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
+            "WHERE attrelid = CAST(%s AS regclass) AND attnum > 0 AND NOT attisdropped "
+            "ORDER BY attnum",
+            [table],
+            context=context,
+        )
+        return {name: _as_duckdb_type(POSTGRES_TYPES, kind) for name, kind in cursor.fetchall()}
+
     def stage_table(self, raw: str, table: str) -> str:
-        """raw_<source> over a table: every column as text, rows numbered by their values (a
-        table has no order of its own), so the numbering, and which copy of a duplicate id
-        comes first, does not depend on how the database stores it."""
+        """raw_<source> over a table: every column as text, and a column of a type a field can
+        take also as it is (records/typed.py), rows numbered by their values (a table has no
+        order of its own), so the numbering, and which copy of a duplicate id comes first, does
+        not depend on how the database stores it."""
         quoted = _quoted_table(table)
-        names = self.columns(quoted, context=f"table {table}: ")
-        texts = [f'CAST("{n}" AS TEXT) AS "{n}"' for n in names]
-        order = ", ".join(f'CAST("{n}" AS TEXT)' for n in names)
+        types = self.described(quoted, context=f"table {table}: ")
+        texts = [f'CAST("{n}" AS TEXT) AS "{n}"' for n in types]
+        typed = [f'"{n}" AS "{TYPED_PREFIX}{n}"' for n, t in types.items() if is_typed_column(t)]
+        order = ", ".join(f'CAST("{n}" AS TEXT)' for n in types)
         self._cursor(f"DROP VIEW IF EXISTS {raw}")
         self._cursor(
             f"CREATE TEMPORARY VIEW {raw} AS SELECT CAST('{table}' AS TEXT) AS _file, "
-            f"row_number() OVER (ORDER BY {order}) AS _n, {', '.join(texts)} FROM {quoted}",
+            f"row_number() OVER (ORDER BY {order}) AS _n, {', '.join(texts + typed)} "
+            f"FROM {quoted}",
             context=f"table {table}: ",
         )
         return table
@@ -345,6 +363,10 @@ class SparkBackend(Backend):
     def columns(self, table: str) -> list[str]:
         return list(self.spark.table(table.strip('"').replace('"', "`")).columns)
 
+    def described(self, table: str) -> dict[str, str]:
+        frame = self.spark.table(table.strip('"').replace('"', "`"))
+        return {name: _as_duckdb_type(SPARK_TYPES, kind) for name, kind in frame.dtypes}
+
     def set_timezone(self, zone: str) -> None:
         self.zone = zone
         self.spark.conf.set("spark.sql.session.timeZone", zone)
@@ -406,6 +428,12 @@ class SparkBackend(Backend):
 
         names = [n for n in frame.columns if n not in ("__file", "__index")]
         texts = [F.col(f"`{n}`").cast("string").alias(n) for n in names]
+        # a column of a type a field can take also as it is (records/typed.py)
+        texts += [
+            F.col(f"`{n}`").alias(TYPED_PREFIX + n)
+            for n, kind in frame.dtypes
+            if n in names and is_typed_column(_as_duckdb_type(SPARK_TYPES, kind))
+        ]
         if file_order:
             frame, number = _numbered_in_file_order(frame)
         else:
@@ -422,6 +450,47 @@ class SparkBackend(Backend):
         for table in self.spark.catalog.listTables():
             if table.isTemporary:
                 self.spark.catalog.dropTempView(table.name)
+
+
+# Each engine's name for a type a field can take as it is, as DuckDB names it
+# (records/typed.py); a (precision, scale) in brackets is kept
+POSTGRES_TYPES = {
+    "timestamp with time zone": "TIMESTAMP WITH TIME ZONE",
+    "timestamp without time zone": "TIMESTAMP",
+    "date": "DATE",
+    "smallint": "SMALLINT",
+    "integer": "INTEGER",
+    "bigint": "BIGINT",
+    "double precision": "DOUBLE",
+    "boolean": "BOOLEAN",
+    "numeric": "DECIMAL",
+}
+SPARK_TYPES = {
+    "timestamp": "TIMESTAMP WITH TIME ZONE",  # an instant, shown in the session's zone
+    "timestamp_ntz": "TIMESTAMP",
+    "date": "DATE",
+    "tinyint": "TINYINT",
+    "smallint": "SMALLINT",
+    "int": "INTEGER",
+    "bigint": "BIGINT",
+    "double": "DOUBLE",
+    "boolean": "BOOLEAN",
+    "decimal": "DECIMAL",
+}
+_TYPE_ARGUMENTS = re.compile(r"\s*\(([\d,\s]*)\)")
+
+
+def _as_duckdb_type(names: dict[str, str], kind: str) -> str:
+    """An engine's type name as DuckDB names it, or as it is where no field takes it typed:
+    a precision of a timestamp (timestamp(3) with time zone) is dropped, a decimal's kept."""
+    arguments = _TYPE_ARGUMENTS.search(kind)
+    duckdb_name = names.get(_TYPE_ARGUMENTS.sub("", kind).strip().lower())
+    if duckdb_name is None:
+        return kind.upper()
+    if duckdb_name == "DECIMAL":
+        precision_and_scale = (arguments[1] if arguments else "").replace(" ", "")
+        return f"DECIMAL({precision_and_scale})" if "," in precision_and_scale else kind.upper()
+    return duckdb_name
 
 
 def _require(module: str, needs: str, extra: str) -> Any:

@@ -176,12 +176,27 @@ _SPARK_FUNCTIONS: dict[str, Callable[[list[str]], str]] = {
 }
 
 
+# A typed source's timestamp is checked as isfinite(CAST(column AS TIMESTAMPTZ))
+# (records/typed.py): PostgreSQL's timestamps can be infinite, Spark's cannot
+_FINITE_TIME = {
+    "postgres": lambda value: f"isfinite({value})",
+    "spark": lambda value: f"({value} IS NOT NULL)",
+}
+_TIME_TYPES = (exp.DataType.Type.TIMESTAMPTZ, exp.DataType.Type.TIMESTAMP, exp.DataType.Type.DATE)
+
+
+def _is_time_cast(node: exp.Expression) -> bool:
+    return isinstance(node, exp.Cast) and node.to.this in _TIME_TYPES
+
+
 def _anonymous(
     table: dict[str, Callable[[list[str]], str]], base: Any, engine: str = "postgres"
 ) -> Any:
     def render(generator: Any, node: exp.Anonymous) -> str:
         if str(node.name).lower() == "try_strptime":
             return _try_strptime(generator, node, engine)
+        if str(node.name).lower() == "isfinite" and _is_time_cast(node.expressions[0]):
+            return _FINITE_TIME[engine](generator.sql(node.expressions[0]))
         rule = table.get(str(node.name).lower())
         if rule is None:
             return str(base(generator, node))

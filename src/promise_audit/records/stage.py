@@ -230,10 +230,10 @@ def _raw_columns(con: Any, raw: str) -> list[str]:
 
 
 def _described(con: Any, raw: str) -> dict[str, str]:
-    """The raw table's columns and their engine types (DuckDB's, where typed copies exist)."""
-    if con.name != "duckdb":
-        return {}
-    return {row[0]: row[1] for row in con.execute(f"DESCRIBE {raw}").fetchall()}
+    """The raw table's columns and their types, as DuckDB names them: a typed copy (of a
+    Parquet file's column, or a database table's) is read as it is."""
+    described: dict[str, str] = con.described(raw)
+    return described
 
 
 @dataclass(frozen=True)

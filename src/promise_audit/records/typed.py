@@ -66,13 +66,11 @@ def typed_field_sql(
     if any(_could_be_typed_text(value) for value in null_values):
         return None  # the text path would make some typed values missing
     if field_type is FieldType.TIMESTAMP and column_type in _TIMESTAMPS:
-        # infinity has no digit first: unreadable as text, so unreadable here
-        cast = (
-            column_sql
-            if column_type == "TIMESTAMP WITH TIME ZONE"
-            else (f"CAST({column_sql} AS TIMESTAMPTZ)")
-        )
-        return f"(CASE WHEN isfinite({column_sql}) THEN {cast} END)", column_sql
+        # infinity has no digit first: unreadable as text, so unreadable here. The cast, a
+        # no-op for a timestamp with time zone, tells the other engines' isfinite that it
+        # checks a time (engine/translate.py)
+        cast = f"CAST({column_sql} AS TIMESTAMPTZ)"
+        return f"(CASE WHEN isfinite({cast}) THEN {cast} END)", column_sql
     if field_type is FieldType.BOOLEAN and column_type == "BOOLEAN":
         return column_sql, column_sql
     if field_type not in (FieldType.NUMBER, FieldType.DURATION):
