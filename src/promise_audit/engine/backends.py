@@ -357,7 +357,13 @@ class SparkBackend(Backend):
         except Exception as exc:  # AnalysisException and the JVM's errors
             if isinstance(exc, PromiseAuditError):
                 raise
-            raise EngineError(f"{self.label}: {_first_line(exc)}") from None
+            if SPARK_OUT_OF_MEMORY.search(str(exc)):
+                raise EngineError(
+                    f"{self.label}: the audit ran out of memory on Spark: give it more "
+                    "(spark.driver.memory, or spark.executor.memory on a cluster), or audit a "
+                    "shorter period of the export at a time"
+                ) from None
+            raise EngineError(f"{self.label}: {_spark_message(exc)}") from None
         return Rows(rows)
 
     def columns(self, table: str) -> list[str]:
@@ -446,10 +452,13 @@ class SparkBackend(Backend):
         self.spark.sparkContext.cancelAllJobs()
 
     def close(self) -> None:
-        # the session is kept for the process: starting a JVM again costs seconds
-        for table in self.spark.catalog.listTables():
-            if table.isTemporary:
-                self.spark.catalog.dropTempView(table.name)
+        # the session is kept for the process: starting a JVM again costs seconds. After the
+        # JVM ran out of memory its context is stopped, and there is nothing left to drop:
+        # the error that stopped the audit is the one reported
+        with suppress(Exception):
+            for table in self.spark.catalog.listTables():
+                if table.isTemporary:
+                    self.spark.catalog.dropTempView(table.name)
 
 
 # Each engine's name for a type a field can take as it is, as DuckDB names it
@@ -512,6 +521,21 @@ def _quoted_table(table: str) -> str:
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__
+
+
+# The JVM's out-of-memory errors, as a Spark task or the driver reports them
+SPARK_OUT_OF_MEMORY = re.compile(r"SparkOutOfMemoryError|UNABLE_TO_ACQUIRE_MEMORY|OutOfMemoryError")
+# Py4J's first line names only the call ("An error occurred while calling o395.collectToPython.");
+# the JVM's exception follows it
+_PY4J_CALL = re.compile(r"^An error occurred while calling [\w.]+\.?$")
+
+
+def _spark_message(exc: BaseException) -> str:
+    """The first line that says what went wrong: the JVM's exception, not Py4J's call."""
+    lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
+    if lines and _PY4J_CALL.match(lines[0]) and len(lines) > 1:
+        return lines[1].removeprefix(": ")
+    return lines[0] if lines else type(exc).__name__
 
 
 def open_backend(spec: EngineSpec, *, memory_limit: str | None = None) -> Backend:

@@ -1,0 +1,40 @@
+"""Spark's errors in one line: the JVM's exception rather than Py4J's call, and running out of
+memory in the tool's words, naming the settings that give Spark more."""
+
+from __future__ import annotations
+
+import pytest
+
+from promise_audit.engine.backends import SPARK_OUT_OF_MEMORY, _spark_message
+
+
+class Py4JLike(Exception):
+    """An error as Py4J words it: the call first, the JVM's exception after."""
+
+
+def test_the_jvm_exception_is_the_line_shown_rather_than_py4js_call() -> None:
+    error = Py4JLike(
+        "An error occurred while calling o395.collectToPython.\n"
+        ": org.apache.spark.SparkException: Job aborted due to stage failure\n"
+        "\tat org.apache.spark.scheduler.DAGScheduler.failJobAndIndependentStages"
+    )
+    assert _spark_message(error) == (
+        "org.apache.spark.SparkException: Job aborted due to stage failure"
+    )
+
+
+def test_an_error_of_spark_s_own_keeps_its_first_line() -> None:
+    error = Py4JLike("[TABLE_OR_VIEW_NOT_FOUND] The table `x` cannot be found.\nmore")
+    assert _spark_message(error) == "[TABLE_OR_VIEW_NOT_FOUND] The table `x` cannot be found."
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "org.apache.spark.memory.SparkOutOfMemoryError: [UNABLE_TO_ACQUIRE_MEMORY] Unable to "
+        "acquire 262144 bytes of memory, got 109035.",
+        "java.lang.OutOfMemoryError: Java heap space",
+    ],
+)
+def test_running_out_of_memory_is_recognised(text: str) -> None:
+    assert SPARK_OUT_OF_MEMORY.search(f"An error occurred while calling o1.x.\n: {text}")
