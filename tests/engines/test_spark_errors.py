@@ -1,5 +1,6 @@
 """Spark's errors in one line: the JVM's exception rather than Py4J's call, and running out of
-memory in the tool's words, naming the settings that give Spark more."""
+memory in the tool's words, naming the settings that give Spark more; and the JVM's own
+warnings kept out of the report on standard output."""
 
 from __future__ import annotations
 
@@ -38,3 +39,18 @@ def test_an_error_of_spark_s_own_keeps_its_first_line() -> None:
 )
 def test_running_out_of_memory_is_recognised(text: str) -> None:
     assert SPARK_OUT_OF_MEMORY.search(f"An error occurred while calling o1.x.\n: {text}")
+
+
+def test_the_jvm_writes_its_own_warnings_to_standard_error_not_the_report(
+    spark_master: str,
+) -> None:
+    # a garbage collector's warning under memory pressure went to standard output, the
+    # JSON's stream, at 10M records
+    from promise_audit.engine.backends import SparkBackend, parse_engine
+
+    backend = SparkBackend(parse_engine(spark_master))
+    try:
+        options = backend.spark.sparkContext.getConf().get("spark.driver.defaultJavaOptions")
+    finally:
+        backend.close()
+    assert options == "-Xlog:disable -Xlog:all=warning:stderr"

@@ -21,10 +21,10 @@ def test_a_working_table_is_a_temporary_table_on_postgresql() -> None:
     )
 
 
-def test_a_working_table_is_a_cached_temporary_view_on_spark() -> None:
+def test_a_working_table_is_a_temporary_view_cached_on_disk_on_spark() -> None:
     assert translate('CREATE OR REPLACE TABLE "t" AS SELECT 1 AS x', "spark") == (
         "CREATE OR REPLACE TEMPORARY VIEW `t` AS SELECT 1 AS x",
-        "CACHE TABLE `t`",
+        "CACHE TABLE `t` OPTIONS ('storageLevel' 'DISK_ONLY')",
     )
 
 

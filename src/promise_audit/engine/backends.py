@@ -326,6 +326,10 @@ class SparkBackend(Backend):
             .config("spark.sql.shuffle.partitions", os.environ.get("SPARK_PARTITIONS", "8"))
             .config("spark.driver.bindAddress", "127.0.0.1")
             .config("spark.driver.host", "127.0.0.1")
+            # the JVM's own warnings (a garbage collector's, under memory pressure) go to its
+            # standard output by default, which is the audit's JSON or report: send them to
+            # standard error (where a local session's JVM is started, here)
+            .config("spark.driver.defaultJavaOptions", "-Xlog:disable -Xlog:all=warning:stderr")
         )
         try:
             self.spark = builder.getOrCreate()

@@ -261,10 +261,12 @@ def _working_table(statement: Any, engine: str) -> list[str] | None:
             f"CREATE TEMPORARY {kind} {name} AS {query}",
         ]
     # Spark: a temporary view, cached at once when it stands for a table, so the work is done
-    # once and later statements read the result
+    # once and later statements read the result. Cached on disk: a cache held in memory keeps
+    # half of Spark's memory from the aggregations that follow, which then cannot spill
+    # (at 10M records with the default 1 GB driver, the summaries' grouping sets failed)
     statements = [f"CREATE OR REPLACE TEMPORARY VIEW {name} AS {query}"]
     if kind == "TABLE":
-        statements.append(f"CACHE TABLE {name}")
+        statements.append(f"CACHE TABLE {name} OPTIONS ('storageLevel' 'DISK_ONLY')")
     return statements
 
 
