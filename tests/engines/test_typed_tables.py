@@ -14,7 +14,7 @@ import yaml
 
 from promise_audit.audit import audit
 from promise_audit.engine import backends
-from promise_audit.records.typed import TYPED_PREFIX
+from promise_audit.records.column_types import TYPED_PREFIX
 from tests.conftest import write_promise_file
 from tests.engines.conftest import comparable
 from tests.test_typed_sources import HEADER, PROMISES, TYPES, without_paths, write_exports

@@ -25,7 +25,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from promise_audit import interrupts
 from promise_audit.errors import PromiseAuditError, UsageError
-from promise_audit.records.typed import TYPED_PREFIX, is_typed_column
+from promise_audit.records.column_types import TYPED_PREFIX, is_typed_column
 
 SPARK_MASTERS = re.compile(r"^(spark://\S+|local(\[(\*|\d+)\])?|yarn|k8s://\S+|mesos://\S+)$")
 POSTGRES_URL = re.compile(r"^postgres(ql)?://", re.IGNORECASE)

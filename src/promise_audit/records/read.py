@@ -12,6 +12,7 @@ from typing import Any
 
 from promise_audit.errors import RecordsError
 from promise_audit.promises.model import Source
+from promise_audit.records.column_types import TYPED_PREFIX, is_typed_column
 from promise_audit.records.formats import READERS
 from promise_audit.records.raw import (
     FILE_COLUMN,
@@ -21,7 +22,6 @@ from promise_audit.records.raw import (
     quote,
     text_literal,
 )
-from promise_audit.records.typed import TYPED_PREFIX, is_typed_column
 from promise_audit.records.types import REJECT_SAMPLE, Reject
 
 # a platform reader: (connection, raw table, files, source) -> its accounting

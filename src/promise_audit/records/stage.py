@@ -15,6 +15,7 @@ from typing import Any
 
 from promise_audit.errors import RecordsError
 from promise_audit.promises.model import ColumnMapping, Source
+from promise_audit.records.column_types import TYPED_PREFIX
 from promise_audit.records.derive import derive_available
 from promise_audit.records.events import shown_column
 from promise_audit.records.files import check_not_empty, check_texts, detect_format, resolve_files
@@ -41,7 +42,7 @@ from promise_audit.records.read import (
     stage_table,
 )
 from promise_audit.records.schema import CANONICAL_FIELDS, REQUIRED_FIELDS, FieldType
-from promise_audit.records.typed import TYPED_PREFIX, typed_columns, typed_field_sql
+from promise_audit.records.typed import typed_columns, typed_field_sql
 from promise_audit.records.types import StagedSource
 from promise_audit.records.validate import (
     check_attribute_names,

@@ -7,48 +7,19 @@ comes; only the casts are saved. Anything that needs the text (a `format:`, a `u
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 
 from promise_audit.promises.model import ColumnMapping
+from promise_audit.records.column_types import (
+    INTEGERS,
+    TIMESTAMPS,
+    TYPED_PREFIX,
+    narrow_decimal,
+)
 from promise_audit.records.schema import FieldType
 
-# The raw table's copy of a typed column, beside its text, under a name no export uses
-TYPED_PREFIX = "__promise_audit_typed_"
-
-_INTEGERS = frozenset(
-    {
-        "TINYINT",
-        "SMALLINT",
-        "INTEGER",
-        "BIGINT",
-        "HUGEINT",
-        "UTINYINT",
-        "USMALLINT",
-        "UINTEGER",
-        "UBIGINT",
-        "UHUGEINT",
-    }
-)
-# Naive timestamps and dates are read in the session's time zone, as their text would be.
-# Not TIMESTAMP_NS (its text has nine decimals), nor FLOAT (its text is the float's shortest
-# form, which a DOUBLE reads as another number than the float's own value).
-_TIMESTAMPS = frozenset({"TIMESTAMP", "DATE", "TIMESTAMP WITH TIME ZONE"})
-# A DECIMAL of at most 15 digits converts to the nearest DOUBLE, as its text does; a wider one
-# could round twice
-_DECIMAL = re.compile(r"DECIMAL\((\d+),(\d+)\)")
 # Text a typed value can be written as, which a null value could match: digits, and words
 _TYPED_WORDS = frozenset({"true", "false", "nan", "inf", "-inf", "infinity", "-infinity"})
-
-
-def is_typed_column(column_type: str) -> bool:
-    """Whether a column of this engine type can feed a field directly (of some type)."""
-    return (
-        column_type in _INTEGERS
-        or column_type in _TIMESTAMPS
-        or column_type in ("DOUBLE", "BOOLEAN")
-        or _narrow_decimal(column_type) is not None
-    )
 
 
 def typed_field_sql(
@@ -65,7 +36,7 @@ def typed_field_sql(
         return None
     if any(_could_be_typed_text(value) for value in null_values):
         return None  # the text path would make some typed values missing
-    if field_type is FieldType.TIMESTAMP and column_type in _TIMESTAMPS:
+    if field_type is FieldType.TIMESTAMP and column_type in TIMESTAMPS:
         # infinity has no digit first: unreadable as text, so unreadable here. The cast, a
         # no-op for a timestamp with time zone, tells the other engines' isfinite that it
         # checks a time (engine/translate.py)
@@ -75,11 +46,11 @@ def typed_field_sql(
         return column_sql, column_sql
     if field_type not in (FieldType.NUMBER, FieldType.DURATION):
         return None
-    decimal = _narrow_decimal(column_type)
-    if column_type not in _INTEGERS and column_type != "DOUBLE" and decimal is None:
+    decimal = narrow_decimal(column_type)
+    if column_type not in INTEGERS and column_type != "DOUBLE" and decimal is None:
         return None
     text = column_sql
-    if field_type is FieldType.DURATION and (column_type in _INTEGERS or decimal == 0):
+    if field_type is FieldType.DURATION and (column_type in INTEGERS or decimal == 0):
         # exports write -1 for "not applicable": the text path reads the text '-1' as missing
         # (a DOUBLE's -1 is written '-1.0', a DECIMAL's with its decimals: not missing)
         text = f"(CASE WHEN {column_sql} = -1 THEN NULL ELSE {column_sql} END)"
@@ -96,14 +67,6 @@ def typed_columns(described: Mapping[str, str]) -> dict[str, str]:
         for name, column_type in described.items()
         if name.startswith(TYPED_PREFIX)
     }
-
-
-def _narrow_decimal(column_type: str) -> int | None:
-    """The scale of a DECIMAL of at most 15 digits; None for any other type."""
-    match = _DECIMAL.fullmatch(column_type)
-    if match is None or int(match.group(1)) > 15:
-        return None
-    return int(match.group(2))
 
 
 def _could_be_typed_text(null_value: str) -> bool:
