@@ -4,6 +4,8 @@ warnings kept out of the report on standard output."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from promise_audit.engine.backends import SPARK_OUT_OF_MEMORY, _spark_message
@@ -54,3 +56,21 @@ def test_the_jvm_writes_its_own_warnings_to_standard_error_not_the_report(
     finally:
         backend.close()
     assert options == "-Xlog:disable -Xlog:all=warning:stderr"
+
+
+def test_a_large_export_gets_more_shuffle_partitions_on_spark(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from promise_audit.engine import backends
+
+    monkeypatch.delenv("SPARK_PARTITIONS", raising=False)
+    monkeypatch.setattr(backends, "LARGE_SPARK_INPUT", 1000)
+    small, large = tmp_path / "small.csv", tmp_path / "large.csv"
+    small.write_bytes(b"x" * 1000)  # exactly at the bound: still small
+    large.write_bytes(b"x" * 1001)
+    assert backends.shuffle_partitions([str(small)]) == "8"
+    assert backends.shuffle_partitions([str(large)]) == "32"
+    assert backends.shuffle_partitions([str(small), str(small)]) == "32"  # their sum
+    assert backends.shuffle_partitions(["s3a://bucket/contacts.parquet"]) == "8"
+    monkeypatch.setenv("SPARK_PARTITIONS", "4")
+    assert backends.shuffle_partitions([str(large)]) == "4"

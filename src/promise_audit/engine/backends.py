@@ -279,6 +279,21 @@ class PostgresBackend(Backend):
         self.con.cancel_safe()
 
 
+# Above this size of files an export is large for Spark's shuffles (see shuffle_partitions)
+LARGE_SPARK_INPUT = 64 * 2**20
+
+
+def shuffle_partitions(files: Sequence[str]) -> str:
+    """How many partitions Spark's shuffles (the windows, the aggregations) make: 8 for a
+    small export, where more only add tasks; 32 for a large one, so that each task's sort and
+    the cached blocks it reads fit Spark's default 1 GB driver (at 10M records, with 8, one
+    of two runs ran out of memory; with 32 it completed). SPARK_PARTITIONS overrides it."""
+    if "SPARK_PARTITIONS" in os.environ:
+        return os.environ["SPARK_PARTITIONS"]
+    size = sum(os.path.getsize(f) for f in files if os.path.isfile(f))
+    return "32" if size > LARGE_SPARK_INPUT else "8"
+
+
 def _numbered_in_file_order(frame: Any) -> tuple[Any, Any]:
     """The frame (of files read in order, `__index` naming the file) with its row ids, and
     each row's place in its file (1-based) over it. Spark's row ids grow with the partition of
@@ -323,7 +338,7 @@ class SparkBackend(Backend):
             .appName("promise-audit")
             .config("spark.ui.enabled", "false")
             .config("spark.ui.showConsoleProgress", "false")
-            .config("spark.sql.shuffle.partitions", os.environ.get("SPARK_PARTITIONS", "8"))
+            .config("spark.sql.shuffle.partitions", shuffle_partitions(()))
             .config("spark.driver.bindAddress", "127.0.0.1")
             .config("spark.driver.host", "127.0.0.1")
             # the JVM's own warnings (a garbage collector's, under memory pressure) go to its
@@ -393,6 +408,7 @@ class SparkBackend(Backend):
                 f"{self.label}: format {fmt!r} is read on the duckdb engine only: "
                 "convert it to CSV or Parquet, or run with --engine duckdb"
             )
+        self.spark.conf.set("spark.sql.shuffle.partitions", shuffle_partitions(files))
         frames = []
         try:
             for index, path in enumerate(files):
