@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from promise_audit.engine.backends import SPARK_OUT_OF_MEMORY, _spark_message
+from promise_audit.engine.backends import SPARK_OUT_OF_MEMORY, _first_line
 
 
 class Py4JLike(Exception):
@@ -21,14 +21,14 @@ def test_the_jvm_exception_is_the_line_shown_rather_than_py4js_call() -> None:
         ": org.apache.spark.SparkException: Job aborted due to stage failure\n"
         "\tat org.apache.spark.scheduler.DAGScheduler.failJobAndIndependentStages"
     )
-    assert _spark_message(error) == (
+    assert _first_line(error) == (
         "org.apache.spark.SparkException: Job aborted due to stage failure"
     )
 
 
 def test_an_error_of_spark_s_own_keeps_its_first_line() -> None:
     error = Py4JLike("[TABLE_OR_VIEW_NOT_FOUND] The table `x` cannot be found.\nmore")
-    assert _spark_message(error) == "[TABLE_OR_VIEW_NOT_FOUND] The table `x` cannot be found."
+    assert _first_line(error) == "[TABLE_OR_VIEW_NOT_FOUND] The table `x` cannot be found."
 
 
 @pytest.mark.parametrize(

@@ -105,7 +105,7 @@ class Backend:
         raise NotImplementedError
 
     def columns(self, table: str) -> list[str]:
-        return [row[0] for row in self.execute(f"DESCRIBE {table}").fetchall()]
+        return list(self.described(table))
 
     def described(self, table: str) -> dict[str, str]:
         """The table's columns and their types, named as DuckDB names them."""
@@ -382,11 +382,8 @@ class SparkBackend(Backend):
                     "(spark.driver.memory, or spark.executor.memory on a cluster), or audit a "
                     "shorter period of the export at a time"
                 ) from None
-            raise EngineError(f"{self.label}: {_spark_message(exc)}") from None
+            raise EngineError(f"{self.label}: {_first_line(exc)}") from None
         return Rows(rows)
-
-    def columns(self, table: str) -> list[str]:
-        return list(self.spark.table(table.strip('"').replace('"', "`")).columns)
 
     def described(self, table: str) -> dict[str, str]:
         frame = self.spark.table(table.strip('"').replace('"', "`"))
@@ -539,23 +536,19 @@ def _quoted_table(table: str) -> str:
 
 
 def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
+    """The first line that says what went wrong; for an error from Spark's JVM, its
+    exception, not Py4J's line naming the call ("An error occurred while calling
+    o395.collectToPython.")."""
+    lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
+    if len(lines) > 1 and _PY4J_CALL.match(lines[0]):
+        return lines[1].removeprefix(": ")
+    return lines[0] if lines else type(exc).__name__
 
 
 # The JVM's out-of-memory errors, as a Spark task or the driver reports them
 SPARK_OUT_OF_MEMORY = re.compile(r"SparkOutOfMemoryError|UNABLE_TO_ACQUIRE_MEMORY|OutOfMemoryError")
-# Py4J's first line names only the call ("An error occurred while calling o395.collectToPython.");
-# the JVM's exception follows it
+# Py4J's first line names only the call; the JVM's exception follows it
 _PY4J_CALL = re.compile(r"^An error occurred while calling [\w.]+\.?$")
-
-
-def _spark_message(exc: BaseException) -> str:
-    """The first line that says what went wrong: the JVM's exception, not Py4J's call."""
-    lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
-    if lines and _PY4J_CALL.match(lines[0]) and len(lines) > 1:
-        return lines[1].removeprefix(": ")
-    return lines[0] if lines else type(exc).__name__
 
 
 def open_backend(spec: EngineSpec, *, memory_limit: str | None = None) -> Backend:

@@ -80,10 +80,6 @@ def read_raw(
         )
     elif fmt == "parquet":
         reader = f"read_parquet({listed}, filename={text_literal(FILE_COLUMN)})"
-        if not numbered and ROW_COLUMN not in _reader_columns(con, reader, files[0]):
-            # each row's number in its file, from the reader: the parse need not store the
-            # rows in scan order to number them, so it runs on every core (records/stage.py)
-            reader = reader[:-1] + ", file_row_number=true)"
     else:
         raise RecordsError(
             f"format {fmt!r} has no reader yet: export as CSV and map its columns", files[0]
@@ -97,15 +93,6 @@ def read_raw(
             raise RecordsError(duckdb_message(exc), files[0]) from None
         create_raw(con, raw, lenient(reader), files[0], renamed=renamed, numbered=numbered)
     return None
-
-
-def _reader_columns(con: Any, reader: str, label: str) -> set[str]:
-    import duckdb
-
-    try:
-        return {row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()}
-    except duckdb.Error as exc:
-        raise RecordsError(duckdb_message(exc), label) from None
 
 
 def lenient(reader: str) -> str:
@@ -140,11 +127,20 @@ def create_raw(
 
     try:
         columns = con.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()
+        # each row's number in its file, from a Parquet reader (unless the export has a
+        # column of that name): the parse need not store the rows in scan order to number
+        # them, so it runs on every core (records/stage.py)
+        row_numbered = (
+            not numbered
+            and reader.startswith("read_parquet(")
+            and all(c[0] != ROW_COLUMN for c in columns)
+        )
+        if row_numbered:
+            reader = reader[:-1] + ", file_row_number=true)"
         casts = []
         kept = []  # typed columns: stored as they are, cast to text in the view
-        row_numbered = "file_row_number=true" in reader
         for column_name, column_type, *_ in columns:
-            if column_name == FILE_COLUMN or (row_numbered and column_name == ROW_COLUMN):
+            if column_name == FILE_COLUMN:
                 continue
             column = quote(column_name)
             if column_type == "JSON":

@@ -97,13 +97,14 @@ def stage_source(
     con.set_timezone(source.timezone or timezone)
     read = _read_source(con, name, source, base_dir, override)
     raw, raw_read = read.raw, read.raw_read
-    raw_columns = _raw_columns(con, raw)
-    typed = typed_columns(_described(con, raw)) if source.events is None else {}
+    described = con.described(raw)  # its columns, and their types as DuckDB names them
+    raw_columns = _raw_columns(list(described))
+    typed = typed_columns(described) if source.events is None else {}
     folded = None
     columns_as_read = tuple(raw_columns)  # an event log's own, not its folded row's
     if source.events is not None:
         folded, raw, source, raw_read = _fold(con, raw, name, source, raw_columns, read)
-        raw_columns = _raw_columns(con, raw)
+        raw_columns = _raw_columns(con.columns(raw))
     derived = folded.derived if folded is not None else frozenset()
     cleaned = {
         c: f"r.{quote(c)}" if c in derived else clean_text(f"r.{quote(c)}", source.null_values)
@@ -149,7 +150,7 @@ def stage_source(
     # order and the parse runs on every core; other rows are stored in scan order, and a row's
     # place in the table numbers it
     on_duckdb = lazy and folded is None and con.name == "duckdb"
-    numbered_by_reader = on_duckdb and "_n" in con.columns(raw)
+    numbered_by_reader = on_duckdb and "_n" in described
     numbered_by_place = on_duckdb and not numbered_by_reader
     parse_sql = _parse_sql(
         quote(f"parsed_{name}_rows") if numbered_by_place else parsed_table,
@@ -224,17 +225,9 @@ def _read_source(
     return _Read(raw, files, label, fmt, raw_read)
 
 
-def _raw_columns(con: Any, raw: str) -> list[str]:
-    return [
-        c for c in con.columns(raw) if c not in ("_file", "_n") and not c.startswith(TYPED_PREFIX)
-    ]
-
-
-def _described(con: Any, raw: str) -> dict[str, str]:
-    """The raw table's columns and their types, as DuckDB names them: a typed copy (of a
-    Parquet file's column, or a database table's) is read as it is."""
-    described: dict[str, str] = con.described(raw)
-    return described
+def _raw_columns(columns: list[str]) -> list[str]:
+    """The source's own columns among the raw table's."""
+    return [c for c in columns if c not in ("_file", "_n") and not c.startswith(TYPED_PREFIX)]
 
 
 @dataclass(frozen=True)
