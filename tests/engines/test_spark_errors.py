@@ -74,3 +74,27 @@ def test_a_large_export_gets_more_shuffle_partitions_on_spark(
     assert backends.shuffle_partitions(["s3a://bucket/contacts.parquet"]) == "8"
     monkeypatch.setenv("SPARK_PARTITIONS", "4")
     assert backends.shuffle_partitions([str(large)]) == "4"
+
+
+class _Conf:
+    def __init__(self, partitions: str) -> None:
+        self.values = {"spark.sql.shuffle.partitions": partitions}
+
+    def get(self, key: str) -> str:
+        return self.values[key]
+
+    def set(self, key: str, value: str) -> None:
+        self.values[key] = value
+
+
+def test_a_small_source_after_a_large_one_keeps_the_large_ones_partitions() -> None:
+    from types import SimpleNamespace
+
+    from promise_audit.engine.backends import SparkBackend
+
+    backend = SparkBackend.__new__(SparkBackend)  # no JVM: only the session's settings
+    conf = _Conf("8")
+    backend.spark = SimpleNamespace(conf=conf)
+    backend._raise_shuffle_partitions("32")  # the large contacts export
+    backend._raise_shuffle_partitions("8")  # then a small source
+    assert conf.values["spark.sql.shuffle.partitions"] == "32"

@@ -405,7 +405,7 @@ class SparkBackend(Backend):
                 f"{self.label}: format {fmt!r} is read on the duckdb engine only: "
                 "convert it to CSV or Parquet, or run with --engine duckdb"
             )
-        self.spark.conf.set("spark.sql.shuffle.partitions", shuffle_partitions(files))
+        self._raise_shuffle_partitions(shuffle_partitions(files))
         frames = []
         try:
             for index, path in enumerate(files):
@@ -417,6 +417,13 @@ class SparkBackend(Backend):
             self._register(raw, frame, F.col("__file"), file_order=True)
         except Exception as exc:
             raise EngineError(f"{self.label}: {files[0]}: {_first_line(exc)}") from None
+
+    def _raise_shuffle_partitions(self, wanted: str) -> None:
+        """More partitions for a large export, never fewer: a small source read after a large
+        one in the same audit leaves the large one's (the session starts each audit at 8)."""
+        current = self.spark.conf.get("spark.sql.shuffle.partitions")
+        if int(wanted) > int(current):
+            self.spark.conf.set("spark.sql.shuffle.partitions", wanted)
 
     def _read(self, fmt: str, path: str, source: Any) -> Any:
         reader = self.spark.read
