@@ -12,6 +12,14 @@ from typing import Any
 
 from promise_audit.records.derive import derive_available, derived_select, invalid_reasons
 from promise_audit.records.events import shown_column
+from promise_audit.records.invalid import (
+    PACKED_REASONS,
+    field_order,
+    is_invalid_sql,
+    reason_sql,
+    unpacked_columns,
+    value_sql,
+)
 from promise_audit.records.raw import quote, text_literal
 from promise_audit.records.read import malformed_rows
 from promise_audit.records.schema import CANONICAL_FIELDS, REQUIRED_FIELDS
@@ -60,15 +68,24 @@ def finish_source(con: Any, staged: StagedSource, as_of: dt.datetime | None) -> 
     ]
     nulls = "".join(f", CAST(NULL AS VARCHAR) AS {quote(f'_invalid_{f}')}" for f in always_valid)
     columns = derived_select(provided, staged.attributes, as_of_sql, invalid) + nulls
+    # the reasons the derivations read, unpacked only for the fields some record has invalid
+    unpacked = unpacked_columns(counts.invalid_fields, field_order(staged.checked))
     if con.name == "duckdb":
-        _contacts_view(con, staged, table, columns, in_period, duplicates=counts.duplicates > 0)
+        _contacts_view(
+            con,
+            staged,
+            table,
+            (columns, unpacked),
+            in_period,
+            duplicates=counts.duplicates > 0,
+        )
     else:
         con.execute(
             f"""
             CREATE OR REPLACE TABLE {table} AS
             SELECT {columns}
             FROM (
-                SELECT *, row_number() OVER (
+                SELECT *{unpacked}, row_number() OVER (
                     PARTITION BY contact_id ORDER BY _file_index, _row) AS _copy
                 FROM {staged.table} WHERE _reject IS NULL
             ) AS copies
@@ -105,12 +122,20 @@ def finish_source(con: Any, staged: StagedSource, as_of: dt.datetime | None) -> 
 
 
 def _contacts_view(
-    con: Any, staged: StagedSource, view: str, columns: str, in_period: str, *, duplicates: bool
+    con: Any,
+    staged: StagedSource,
+    view: str,
+    columns: tuple[str, str],
+    in_period: str,
+    *,
+    duplicates: bool,
 ) -> None:
     """`view`: the first copy of each contact id (in file order) initiated by as_of, as a view
     of the parsed rows, read once by the decision rather than stored again. Where some ids
     come more than once, the first place of each of those ids is listed (a narrow pass over
-    the id and the place), and the later copies are left out by it."""
+    the id and the place), and the later copies are left out by it. `columns`: the view's
+    select list, and the unpacked reason columns it reads from the parsed rows."""
+    select_list, unpacked = columns
     first_copy = ""
     if duplicates:
         firsts = quote(f"first_copies_{staged.name}")
@@ -131,9 +156,9 @@ def _contacts_view(
     con.execute(
         f"""
         CREATE OR REPLACE VIEW {view} AS
-        SELECT {columns}
+        SELECT {select_list}
         FROM (
-            SELECT p.* FROM {from_sql}
+            SELECT p.*{unpacked} FROM {from_sql}
             WHERE p._reject IS NULL{first_copy}
         ) AS first_copies
         WHERE {in_period}
@@ -150,17 +175,15 @@ def _count_parsed(con: Any, staged: StagedSource, in_period: str) -> _Counts:
     The distinct ids are counted by a subquery of their own: beside the other counts, Spark
     would keep every count's state for each distinct id (at 10M records, more than its default
     1 GB of memory)."""
-    any_invalid = " OR ".join(f"{quote(f'_invalid_{f}')} IS NOT NULL" for f in staged.checked)
+    order = field_order(staged.checked)
     given = [f for f in CANONICAL_FIELDS if f in staged.provided and f not in REQUIRED_FIELDS]
     filled = [
         f"count(*) FILTER (WHERE _reject IS NULL AND ({quote(f)} IS NOT NULL"
-        + (f" OR {quote(f'_invalid_{f}')} IS NOT NULL))" if f in staged.checked else "))")
+        + (f" OR {is_invalid_sql(f, order)}))" if f in order else "))")
         for f in given
     ]
-    checked = list(staged.checked)
     invalid_counts = [
-        f"count(*) FILTER (WHERE _reject IS NULL AND {quote(f'_invalid_{f}')} IS NOT NULL)"
-        for f in checked
+        f"count(*) FILTER (WHERE _reject IS NULL AND {is_invalid_sql(f, order)})" for f in order
     ]
     first_in_period, *numbers = con.execute(
         f"""
@@ -170,7 +193,7 @@ def _count_parsed(con: Any, staged: StagedSource, in_period: str) -> _Counts:
             count(*) FILTER (WHERE _reject IS NOT NULL),
             count(*) FILTER (WHERE _reject IS NULL)
               - (SELECT count(DISTINCT contact_id) FROM {staged.table} WHERE _reject IS NULL),
-            count(*) FILTER (WHERE _reject IS NULL AND ({any_invalid or "false"})),
+            count(*) FILTER (WHERE _reject IS NULL AND {PACKED_REASONS} IS NOT NULL),
             count(*) FILTER (WHERE _reject IS NULL)
             {"".join(", " + f for f in [*filled, *invalid_counts])}
         FROM {staged.table}
@@ -185,7 +208,7 @@ def _count_parsed(con: Any, staged: StagedSource, in_period: str) -> _Counts:
         duplicates=duplicates,
         with_invalid=with_invalid,
         empty=tuple(f for f, n in zip(given, filled_counts, strict=True) if accepted and not n),
-        invalid_fields=frozenset(f for f, n in zip(checked, invalid_per_field, strict=True) if n),
+        invalid_fields=frozenset(f for f, n in zip(order, invalid_per_field, strict=True) if n),
         in_period=in_period_count,
         first_in_period=first_in_period,
     )
@@ -285,8 +308,7 @@ def list_invalid_values(con: Any, staged: StagedSource, as_of_sql: str, *, liste
     invalid value are looked at again, and only when there are some (`listed`)."""
     table = quote(f"invalid_{staged.name}")
     parsed = staged.table
-    checked = [f for f in CANONICAL_FIELDS if f in staged.checked]
-    any_invalid = " OR ".join(f"{quote(f'_invalid_{f}')} IS NOT NULL" for f in checked)
+    checked = field_order(staged.checked)
     if not listed or not checked:
         con.execute(
             f"CREATE OR REPLACE TABLE {table} AS SELECT CAST(NULL AS VARCHAR) AS _file, "
@@ -299,16 +321,17 @@ def list_invalid_values(con: Any, staged: StagedSource, as_of_sql: str, *, liste
     parts = [
         f"SELECT _file, _file_index, _row, {text_literal(f)} AS field, "
         f"{text_literal(shown_column(staged.checked[f]))} AS source_column, "
-        f"{quote(f'_invalid_{f}')} AS reason, {quote(f'_bad_{f}')} AS value, "
+        f"{reason_sql(f, checked)} AS reason, {value_sql(f, checked)} AS value, "
         f"{list(CANONICAL_FIELDS).index(f)} AS _field_order "
-        f"FROM used_invalid WHERE {quote(f'_invalid_{f}')} IS NOT NULL"
+        f"FROM used_invalid WHERE {is_invalid_sql(f, checked)}"
         for f in checked
     ]
     con.execute(
         f"""
         CREATE OR REPLACE TABLE {table} AS
         WITH flagged AS (
-            SELECT DISTINCT contact_id FROM {parsed} WHERE _reject IS NULL AND ({any_invalid})
+            SELECT DISTINCT contact_id FROM {parsed}
+            WHERE _reject IS NULL AND {PACKED_REASONS} IS NOT NULL
         ), copies AS (
             SELECT p.*, row_number() OVER (
                 PARTITION BY p.contact_id ORDER BY p._file_index, p._row) AS _copy
@@ -316,7 +339,7 @@ def list_invalid_values(con: Any, staged: StagedSource, as_of_sql: str, *, liste
             WHERE p._reject IS NULL AND p.contact_id IN (SELECT contact_id FROM flagged)
         ), used_invalid AS (
             SELECT * FROM copies
-            WHERE _copy = 1 AND ({any_invalid})
+            WHERE _copy = 1 AND {PACKED_REASONS} IS NOT NULL
               AND ({as_of_sql} IS NULL OR initiated_at <= {as_of_sql})
         )
         {" UNION ALL ".join(parts)}

@@ -20,6 +20,7 @@ from promise_audit.records.derive import derive_available
 from promise_audit.records.events import shown_column
 from promise_audit.records.files import check_not_empty, check_texts, detect_format, resolve_files
 from promise_audit.records.formats import READERS
+from promise_audit.records.invalid import field_order, packed_columns
 from promise_audit.records.mapping import (
     clean_text,
     column_mappings,
@@ -332,24 +333,27 @@ def _parse_fields(
 def _checked_columns(
     checked: Mapping[str, tuple[str, bool]], provided: set[str], attributes: tuple[str, ...]
 ) -> list[str]:
-    """The parsed table's columns: each checked field NULL where its value is invalid, with
-    the reason (`_invalid_<field>`) and the value as written (`_bad_<field>`) beside it."""
+    """The parsed table's columns: each checked field NULL where its value is invalid, and
+    the invalid values' reasons and texts packed into two columns (records/invalid.py)."""
     outer = []
     for field_name in CANONICAL_FIELDS:
         if field_name in checked:
-            flag = quote(f"_invalid_{field_name}")
             value = quote(field_name)
-            text = quote(f"_text_{field_name}") if checked[field_name][1] else value
-            outer += [
-                f"CASE WHEN {flag} IS NULL THEN {value} END AS {value}",
-                flag,
-                # the value as the export wrote it, kept only where it is invalid
-                f"CASE WHEN {flag} IS NOT NULL THEN CAST({text} AS VARCHAR) END "
-                f"AS {quote(f'_bad_{field_name}')}",
-            ]
+            outer.append(f"CASE WHEN {_reason(field_name)} IS NULL THEN {value} END AS {value}")
         elif field_name in provided:
             outer.append(quote(field_name))
-    return outer + [quote(a) for a in attributes]
+
+    def text_of(field_name: str) -> str:
+        # the value as the export wrote it: its text, or the value where it had none
+        return quote(f"_text_{field_name}") if checked[field_name][1] else quote(field_name)
+
+    packed = packed_columns(field_order(checked), _reason, text_of)
+    return outer + [quote(a) for a in attributes] + packed
+
+
+def _reason(field_name: str) -> str:
+    """The checked values' column of why the field's value is invalid."""
+    return quote(f"_invalid_{field_name}")
 
 
 def _parse_sql(
@@ -368,7 +372,7 @@ def _parse_sql(
     initiated_value = quote("_text_initiated_at") if initiated_has_text else "initiated_at"
     reason_sql, column_sql, reject_value_sql = reject_cases(initiated_column, initiated_value)
     invalid = invalid_cases(fields.checked)
-    middle = [f"CASE {w} END AS {quote(f'_invalid_{f}')}" for f, w in invalid.items()]
+    middle = [f"CASE {w} END AS {_reason(f)}" for f, w in invalid.items()]
     outer = _checked_columns(fields.checked, fields.provided, attributes)
     file_index = " ".join(f"WHEN {text_literal(f)} THEN {i}" for i, f in enumerate(files, start=1))
     row_column = "_row, " if row_number is not None else ""

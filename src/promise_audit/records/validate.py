@@ -22,7 +22,17 @@ from promise_audit.records.types import EVENT_AT, Accounting, Reject, StagedSour
 # Columns of the parsed table that are the tool's bookkeeping, not the source's; a source
 # column may not take one of these names (in any case), or it would replace the bookkeeping.
 RESERVED_COLUMNS = frozenset(
-    {"_file", "_file_index", "_row", "_copy", "_reject", "_reject_column", "_reject_value"}
+    {
+        "_file",
+        "_file_index",
+        "_row",
+        "_copy",
+        "_reject",
+        "_reject_column",
+        "_reject_value",
+        "_invalid",
+        "_bad",
+    }
 )
 RESERVED_PREFIXES = ("_text_", "_required_", "_invalid_", "_bad_")
 # Timestamps outside these years are placeholders (0001-01-01, 9999-12-31) or typos, and the
