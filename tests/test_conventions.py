@@ -5,9 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from promise_audit.audit import audit
+from promise_audit.engine.plan import (
+    VARIANT_CODES,
+    VARIANTS_PER_COLUMN,
+    packed_codes_sql,
+    unpacked_codes,
+)
 from promise_audit.render.json import to_dict
 from tests.conftest import write_csv, write_promise_file
 
@@ -202,3 +211,21 @@ def test_an_invalid_value_is_excluded_under_every_abandon_convention(tmp_path: P
     assert counts(found["abandoned: exclude, short_abandon: 0s"]) == (1, 1, 0, 1)
     assert counts(found["abandoned: kept, short_abandon: 0s"]) == (1, 1, 0, 1)
     assert counts(found["abandoned: broken, short_abandon: 0s"]) == (1, 1, 0, 1)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.one_of(st.none(), st.sampled_from(sorted(VARIANT_CODES.values()))),
+        min_size=1,
+        max_size=VARIANTS_PER_COLUMN,
+    )
+)
+def test_a_promise_s_variant_codes_come_back_from_their_packed_column(
+    codes: list[int | None],
+) -> None:
+    # the packing as the engine computes it, the unpacking as the convention table reads it;
+    # 21 variants of the largest code fit one BIGINT, a record with no status packs as 0
+    packed_sql = packed_codes_sql([str(c) if c is not None else "NULL" for c in codes])
+    ((packed,),) = duckdb.sql(f"SELECT {packed_sql}").fetchall()
+    assert unpacked_codes(packed, len(codes)) == [c or 0 for c in codes]

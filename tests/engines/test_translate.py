@@ -157,7 +157,7 @@ def test_the_agreement_and_convention_queries_translate(
     audit(write_promise_file(tmp_path / "p.yaml", [promise]))
     statements = [s for con in recorded for s in con.statements]
     agreement = [s for s in statements if "audit_broken_platform_kept" in s and "SELECT" in s]
-    variants = [s for s in statements if "s0_0" in s and s.lstrip().startswith("SELECT")]
+    variants = [s for s in statements if "s0_v0" in s and s.lstrip().startswith("SELECT")]
     assert agreement and variants
     for statement in agreement + variants:
         assert translate(statement, engine)

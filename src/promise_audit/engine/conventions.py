@@ -52,31 +52,39 @@ def abandon_variants(spec: PromiseSpec) -> Iterator[tuple[str, PromiseSpec]]:
 def variant_counts(
     con: Any, outcomes_table: str, promises: Sequence[Any]
 ) -> dict[str, tuple[int, int, int, int, int]]:
-    """(kept, broken, pending, excluded, of them excluded for missing data) of every variant
-    status column, in one query: a grouping set for each column, by its code."""
-    columns = [c for p in promises for _, _, c in p.variant_columns]
-    if not columns:
+    """(kept, broken, pending, excluded, of them excluded for missing data) of every variant,
+    in one query: a grouping set for each column of packed variants, by its value; the few
+    distinct values are unpacked here (engine.plan.unpacked_codes)."""
+    from promise_audit.engine.plan import unpacked_codes
+
+    packed = [pair for p in promises for pair in p.packed_variants]
+    if not packed:
         return {}
+    columns = [column for column, _ in packed]
     rows = con.execute(
         f"SELECT {', '.join(columns)}, count(*) FROM {outcomes_table} "
         f"GROUP BY GROUPING SETS ({', '.join(f'({c})' for c in columns)})"
     ).fetchall()
-    # a variant column holds its outcome's code (engine.plan.VARIANT_CODES): kept 1, broken 2,
-    # pending 3, excluded for missing data 4 (results.is_missing_data), excluded otherwise 5
-    by_code: dict[str, dict[int, int]] = {c: {} for c in columns}
+    # a variant's code (engine.plan.VARIANT_CODES): kept 1, broken 2, pending 3, excluded for
+    # missing data 4 (results.is_missing_data), excluded otherwise 5; 0: no status
+    by_code: dict[str, dict[int, int]] = {v: {} for _, variants in packed for v in variants}
     for row in rows:
-        present = [i for i in range(len(columns)) if row[i] is not None]
-        if len(present) == 1:
-            by_code[columns[present[0]]][int(row[present[0]])] = int(row[-1])
+        # a packed column is never NULL, so the one that is not names the row's grouping set
+        (place,) = [i for i in range(len(columns)) if row[i] is not None]
+        variants = packed[place][1]
+        for variant, code in zip(
+            variants, unpacked_codes(int(row[place]), len(variants)), strict=True
+        ):
+            by_code[variant][code] = by_code[variant].get(code, 0) + int(row[-1])
     return {
-        column: (
+        variant: (
             codes.get(1, 0),
             codes.get(2, 0),
             codes.get(3, 0),
             codes.get(4, 0) + codes.get(5, 0),
             codes.get(4, 0),
         )
-        for column, codes in by_code.items()
+        for variant, codes in by_code.items()
     }
 
 

@@ -47,7 +47,7 @@ class PromisePlan:
     debt_column: str  # only where the rule has a debt
     promised_hours: tuple[tuple[int, int], ...] = ()  # (weekday 1 = Monday, hour) open
     platform_column: str | None = None  # the platform's verdict (compare_with), per record
-    # (dimension, convention, status column): the same records under each other convention
+    # (dimension, convention, variant): the same records under each other convention
     # decided record by record (abandons; calendar time for a business-hours clock)
     variant_columns: tuple[tuple[str, str, str], ...] = ()
     # (field, column): each duration the promise subtracts from its clock (a pause), per
@@ -56,6 +56,9 @@ class PromisePlan:
     # SQL over a record (alias b): whether it is in the promise's scope (None: no scope), for
     # `explain` to say why a record is outside the population
     scope_sql: str | None = None
+    # (column, its variants): the variants' outcome codes, packed into as few columns as they
+    # fit (see VARIANT_CODES)
+    packed_variants: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -477,13 +480,20 @@ def build_plan(
         # abandons or the clock count): on DuckDB, which of the declared cases holds first is
         # found once per record, and the status and each variant read it for the cases they
         # share
+        packed_variants: list[tuple[str, tuple[str, ...]]] = []
+        selects.append(f"{declared.sql()} AS {status}")
         if variant_cases:
             first_cases.append(f"{declared.first_case()} AS _case{index}")
-        for column_name, cases in ((status, declared), *variant_cases):
-            selects.append(f"{cases.sql()} AS {column_name}")
-            if variant_cases:
-                shared = cases.sql(shared=(declared, f"b._case{index}"))
-                shared_selects[len(selects) - 1] = f"{shared} AS {column_name}"
+            case_number = (declared, f"b._case{index}")
+            shared_selects[len(selects) - 1] = f"{declared.sql(shared=case_number)} AS {status}"
+            for part, start in enumerate(range(0, len(variant_cases), VARIANTS_PER_COLUMN)):
+                chunk = variant_cases[start : start + VARIANTS_PER_COLUMN]
+                packed = f"{status}_v{part}"
+                packed_variants.append((packed, tuple(name for name, _ in chunk)))
+                plain = packed_codes_sql([cases.sql() for _, cases in chunk])
+                selects.append(f"{plain} AS {packed}")
+                shared = packed_codes_sql([cases.sql(shared=case_number) for _, cases in chunk])
+                shared_selects[len(selects) - 1] = f"{shared} AS {packed}"
 
         platform = None
         pauses: list[tuple[str, str]] = []
@@ -544,6 +554,7 @@ def build_plan(
                 platform,
                 tuple(variants),
                 tuple(pauses),
+                packed_variants=tuple(packed_variants),
                 scope_sql=" AND ".join(f"coalesce({c}, false)" for c, _ in scope_parts) or None,
             )
         )
@@ -594,10 +605,27 @@ def build_plan(
     )
 
 
-# A variant status column (the same records under another convention) is only counted, by
-# outcome, for the convention table: it holds a small number instead of the label, which is
-# cheaper to compute, store and count than text on every row.
+# A variant status (the same records under another convention) is only counted, by outcome,
+# for the convention table: it is a small number instead of the label, and a promise's
+# variants are packed into one BIGINT, VARIANT_BITS each (0 where a record has no status):
+# one column to store on every record instead of one for each variant (11 for a wait).
 VARIANT_CODES = {"kept": 1, "broken": 2, "pending": 3, "excluded_missing_data": 4, "excluded": 5}
+VARIANT_BITS = 3
+VARIANTS_PER_COLUMN = 63 // VARIANT_BITS
+
+
+def packed_codes_sql(codes: Sequence[str]) -> str:
+    """SQL: the variants' codes (each SQL giving a code or NULL), packed into one BIGINT."""
+    return " + ".join(
+        f"CAST(coalesce({code}, 0) AS BIGINT) * {1 << (VARIANT_BITS * place)}"
+        for place, code in enumerate(codes)
+    )
+
+
+def unpacked_codes(packed: int, count: int) -> list[int]:
+    """The `count` variant codes packed into one value (see packed_codes_sql)."""
+    mask = (1 << VARIANT_BITS) - 1
+    return [(packed >> (VARIANT_BITS * place)) & mask for place in range(count)]
 
 
 def variant_code(label: str) -> str:
