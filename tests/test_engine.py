@@ -293,23 +293,3 @@ def test_memory_limit_none_keeps_everything_in_memory() -> None:
         assert con.on_disk is False
     finally:
         con.close()
-
-
-def test_the_default_limit_stays_700mb_up_to_about_50m_records(tmp_path: Path) -> None:
-    from promise_audit.engine.backends import default_memory_limit
-
-    # 9.8 GiB of text: 128 + 20 * 9.8 = 324 MiB beside the buffers, 668 MiB of room left
-    text = _file_of(tmp_path, "month.csv", int(9.8 * 2**30))
-    assert default_memory_limit([[text]], environ={}) == "700MB"
-
-
-def test_the_largest_inputs_get_a_lower_limit_to_stay_under_1_gib(tmp_path: Path) -> None:
-    from promise_audit.engine.backends import default_memory_limit
-
-    # the 100M-record benchmark file: 2,642 MiB of Parquet, 8 times that as text (20.64 GiB):
-    # 992 - (128 + 20 * 20.64) = 451 MiB
-    parquet = _file_of(tmp_path, "contacts.parquet", 2642 * 2**20)
-    assert default_memory_limit([[parquet]], environ={}) == "451MiB"
-    # 200 GiB of text would leave no room: the limit stops at 256 MiB
-    huge = _file_of(tmp_path, "huge.csv", 200 * 2**30)
-    assert default_memory_limit([[huge]], environ={}) == "256MiB"

@@ -583,16 +583,6 @@ IN_MEMORY_INPUT = 64 * 2**20
 DEFAULT_MEMORY_LIMIT_MB = 700
 # compressed files hold several times their size in text
 _EXPANSION = {".gz": 8, ".parquet": 8, ".xlsx": 4}
-# DuckDB's limit is on its buffers; the process holds more beside them, and that grows with
-# the input (measured under the 700MB limit: 170 MiB over the limit at 10M records, 2.4 GiB
-# of text; 520 MiB at 100M, 20.6 GiB): about OUTSIDE_BASE_MIB plus OUTSIDE_PER_GIB_MIB for each
-# GiB of text. For the largest inputs the limit is lowered so that both stay under
-# WHOLE_PROCESS_MIB, down to SMALLEST_DEFAULT_MIB (past about 40 GiB of text, 200M records, the
-# whole process is no longer held under 1 GiB).
-OUTSIDE_BASE_MIB = 128
-OUTSIDE_PER_GIB_MIB = 20
-WHOLE_PROCESS_MIB = 992
-SMALLEST_DEFAULT_MIB = 256
 
 
 def default_memory_limit(
@@ -601,9 +591,7 @@ def default_memory_limit(
     """The memory limit of an audit given no --memory-limit: PROMISE_AUDIT_MEMORY_LIMIT if set;
     else none (all in memory, fastest) for inputs up to IN_MEMORY_INPUT, and for larger ones
     DEFAULT_MEMORY_LIMIT_MB, or 40% of the machine's memory if that is less, so that a monthly
-    export of millions of rows fits on a CI runner without a flag; less for the largest
-    inputs, where the memory the process holds beside DuckDB's buffers is larger (see
-    OUTSIDE_BASE_MIB)."""
+    export of millions of rows fits on a CI runner without a flag."""
     env = os.environ if environ is None else environ
     if env.get("PROMISE_AUDIT_MEMORY_LIMIT"):
         return None  # connect() reads it
@@ -619,10 +607,6 @@ def default_memory_limit(
     with suppress(OSError, ValueError, AttributeError):
         physical = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
         limit = min(limit, int(physical * 0.4 / 2**20))
-    outside = OUTSIDE_BASE_MIB + OUTSIDE_PER_GIB_MIB * size / 2**30
-    room = int(WHOLE_PROCESS_MIB - outside)
-    if room * 2**20 < limit * 10**6:
-        return f"{max(room, SMALLEST_DEFAULT_MIB)}MiB"
     return f"{limit}MB"
 
 
