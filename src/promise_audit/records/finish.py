@@ -72,12 +72,7 @@ def finish_source(con: Any, staged: StagedSource, as_of: dt.datetime | None) -> 
     unpacked = unpacked_columns(counts.invalid_fields, field_order(staged.checked))
     if con.name == "duckdb":
         _contacts_view(
-            con,
-            staged,
-            table,
-            (columns, unpacked),
-            in_period,
-            duplicates=counts.duplicates > 0,
+            con, staged, table, columns, in_period, unpacked, duplicates=counts.duplicates > 0
         )
     else:
         con.execute(
@@ -125,17 +120,17 @@ def _contacts_view(
     con: Any,
     staged: StagedSource,
     view: str,
-    columns: tuple[str, str],
+    columns: str,
     in_period: str,
+    unpacked: str,
     *,
     duplicates: bool,
 ) -> None:
     """`view`: the first copy of each contact id (in file order) initiated by as_of, as a view
     of the parsed rows, read once by the decision rather than stored again. Where some ids
     come more than once, the first place of each of those ids is listed (a narrow pass over
-    the id and the place), and the later copies are left out by it. `columns`: the view's
-    select list, and the unpacked reason columns it reads from the parsed rows."""
-    select_list, unpacked = columns
+    the id and the place), and the later copies are left out by it. `unpacked`: the reason
+    columns that `columns` reads, unpacked from the parsed rows."""
     first_copy = ""
     if duplicates:
         firsts = quote(f"first_copies_{staged.name}")
@@ -156,7 +151,7 @@ def _contacts_view(
     con.execute(
         f"""
         CREATE OR REPLACE VIEW {view} AS
-        SELECT {select_list}
+        SELECT {columns}
         FROM (
             SELECT p.*{unpacked} FROM {from_sql}
             WHERE p._reject IS NULL{first_copy}
