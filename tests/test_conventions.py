@@ -11,12 +11,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from promise_audit.audit import audit
-from promise_audit.engine.plan import (
-    VARIANT_CODES,
+from promise_audit.engine.conventions import (
     VARIANTS_PER_COLUMN,
     packed_codes_sql,
     unpacked_codes,
 )
+from promise_audit.engine.plan import VARIANT_CODES
 from promise_audit.render.json import to_dict
 from tests.conftest import write_csv, write_promise_file
 

@@ -49,14 +49,32 @@ def abandon_variants(spec: PromiseSpec) -> Iterator[tuple[str, PromiseSpec]]:
             yield abandon_label(abandoned, short), spec.model_copy(update=update)
 
 
+# A promise's variants' outcome codes (engine.plan.VARIANT_CODES, 1 to 5) packed into one
+# BIGINT, VARIANT_BITS each, 0 where a record has no status.
+VARIANT_BITS = 3
+VARIANTS_PER_COLUMN = 63 // VARIANT_BITS
+
+
+def packed_codes_sql(codes: Sequence[str]) -> str:
+    """SQL: the variants' codes (each SQL giving a code or NULL), packed into one BIGINT."""
+    return " + ".join(
+        f"CAST(coalesce({code}, 0) AS BIGINT) * {1 << (VARIANT_BITS * place)}"
+        for place, code in enumerate(codes)
+    )
+
+
+def unpacked_codes(packed: int, count: int) -> list[int]:
+    """The `count` variant codes packed into one value (see packed_codes_sql)."""
+    mask = (1 << VARIANT_BITS) - 1
+    return [(packed >> (VARIANT_BITS * place)) & mask for place in range(count)]
+
+
 def variant_counts(
     con: Any, outcomes_table: str, promises: Sequence[Any]
 ) -> dict[str, tuple[int, int, int, int, int]]:
     """(kept, broken, pending, excluded, of them excluded for missing data) of every variant,
     in one query: a grouping set for each column of packed variants, by its value; the few
-    distinct values are unpacked here (engine.plan.unpacked_codes)."""
-    from promise_audit.engine.plan import unpacked_codes
-
+    distinct values are unpacked here (unpacked_codes)."""
     packed = [pair for p in promises for pair in p.packed_variants]
     if not packed:
         return {}

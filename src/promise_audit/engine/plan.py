@@ -12,7 +12,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from promise_audit.engine.conventions import abandon_variants
+from promise_audit.engine.conventions import (
+    VARIANTS_PER_COLUMN,
+    abandon_variants,
+    packed_codes_sql,
+)
 from promise_audit.expressions import (
     DUCKDB,
     Binary,
@@ -607,25 +611,9 @@ def build_plan(
 
 # A variant status (the same records under another convention) is only counted, by outcome,
 # for the convention table: it is a small number instead of the label, and a promise's
-# variants are packed into one BIGINT, VARIANT_BITS each (0 where a record has no status):
-# one column to store on every record instead of one for each variant (11 for a wait).
+# variants are packed into one BIGINT (engine/conventions.py, packed_codes_sql): one column to
+# store on every record instead of one for each variant (11 for a wait).
 VARIANT_CODES = {"kept": 1, "broken": 2, "pending": 3, "excluded_missing_data": 4, "excluded": 5}
-VARIANT_BITS = 3
-VARIANTS_PER_COLUMN = 63 // VARIANT_BITS
-
-
-def packed_codes_sql(codes: Sequence[str]) -> str:
-    """SQL: the variants' codes (each SQL giving a code or NULL), packed into one BIGINT."""
-    return " + ".join(
-        f"CAST(coalesce({code}, 0) AS BIGINT) * {1 << (VARIANT_BITS * place)}"
-        for place, code in enumerate(codes)
-    )
-
-
-def unpacked_codes(packed: int, count: int) -> list[int]:
-    """The `count` variant codes packed into one value (see packed_codes_sql)."""
-    mask = (1 << VARIANT_BITS) - 1
-    return [(packed >> (VARIANT_BITS * place)) & mask for place in range(count)]
 
 
 def variant_code(label: str) -> str:
