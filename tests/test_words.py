@@ -24,6 +24,7 @@ from promise_audit.words import (
     counts_text,
     dimension_label,
     interval_note,
+    one_sentence,
     verdict_counts,
     verdict_notes,
 )
@@ -284,3 +285,17 @@ def test_check_names_every_file_it_writes(tmp_path: Path) -> None:
     assert f"promise-audit: wrote {result} (JSON result)\n" in done.stderr
     assert f"promise-audit: wrote {report} (HTML report)\n" in done.stderr
     assert json.loads(result.read_text(encoding="utf-8"))["schema_version"] == 2
+
+
+def test_notes_said_in_one_sentence_end_with_one_full_stop() -> None:
+    notes = (
+        "Broken even if all 4 contacts with no recorded topic were kept (90.0% at best against "
+        "the 95.0% target).",
+        "the gap is not statistically clear: the 95% interval (80.1-96.0%) includes the target",
+    )
+    assert one_sentence(notes) == (
+        "Broken even if all 4 contacts with no recorded topic were kept (90.0% at best against "
+        "the 95.0% target); the gap is not statistically clear: the 95% interval (80.1-96.0%) "
+        "includes the target."
+    )
+    assert one_sentence(()) == ""

@@ -258,6 +258,13 @@ def verdict_notes(promise: PromiseResult) -> tuple[str, ...]:
     )
 
 
+def one_sentence(notes: Iterable[str]) -> str:
+    """Notes as one sentence, as a list item says them: each note's own full stop dropped,
+    joined by semicolons, one full stop at the end ('' for none)."""
+    parts = [note.rstrip(".") for note in notes]
+    return "; ".join(parts) + "." if parts else ""
+
+
 def dimension_label(name: str) -> str:
     """A group's name for a reader: 'agent_id' -> 'Agent', 'hour_of_week' -> 'Hour of the week'."""
     known = DIMENSION_LABELS.get(name)

@@ -16,6 +16,7 @@ from promise_audit.render.branding import Branding
 from promise_audit.render.report import environment, render_template
 from promise_audit.render.view import build_view
 from promise_audit.results import AuditResult
+from promise_audit.words import one_sentence
 
 MARKS = {
     "kept": "✅",
@@ -77,6 +78,7 @@ def render_markdown(
     env = environment("md", templates, finalize=_finalize)
     env.filters["code"] = code_span
     env.filters["mark"] = lambda verdict: MarkdownText(MARKS.get(str(verdict), ""))
+    env.filters["sentence"] = one_sentence
     env.globals["TOP_GAPS"] = TOP_GAPS
     env.globals["EVIDENCE_PER_GAP"] = EVIDENCE_PER_GAP
     return render_template(env, "report.md", view)
