@@ -57,7 +57,10 @@ def write_promise_file(
     document: dict[str, Any] = {"organization": "Test Co", "timezone": timezone}
     if as_of is not None:
         document["as_of"] = as_of
-    document["sources"] = {"contacts": {"path": records, **(source or {})}}
+    source = dict(source or {})
+    # a database table is named by `table`, not `path`
+    where = {} if "table" in source else {"path": records}
+    document["sources"] = {"contacts": {**where, **source}}
     document["promises"] = list(promises)
     path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
     return path

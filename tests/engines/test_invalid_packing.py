@@ -9,10 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from promise_audit.audit import audit
-from tests.conftest import write_csv
+from tests.conftest import write_csv, write_promise_file
 
 WEIRD = "soon\x1e\x1bs"
 ROWS = [
@@ -53,16 +52,12 @@ EXPECTED = [
 
 
 def _promise_file(folder: Path, source: dict[str, Any]) -> Path:
-    document = {
-        "organization": "Packing Co",
-        "timezone": "UTC",
-        "as_of": "2026-11-01T00:00:00Z",
-        "sources": {"contacts": {"max_rejected": "100%", **source}},
-        "promises": PROMISES,
-    }
-    path = folder / "packing.yaml"
-    path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
-    return path
+    return write_promise_file(
+        folder / "packing.yaml",
+        PROMISES,
+        as_of="2026-11-01T00:00:00Z",
+        source={"max_rejected": "100%", **source},
+    )
 
 
 def _invalid(result: Any) -> list[tuple[str, str, Any]]:

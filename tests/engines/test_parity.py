@@ -16,7 +16,7 @@ import yaml
 
 from promise_audit.audit import audit
 from promise_audit.errors import PromiseAuditError
-from tests.conftest import write_csv
+from tests.conftest import write_csv, write_promise_file
 from tests.engines.conftest import comparable
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -163,17 +163,14 @@ MESSY_PROMISES = [
 
 
 def messy_promise_file(folder: Path, source: dict[str, Any]) -> Path:
-    document = {
-        "organization": "Messy Co",
-        "timezone": "Europe/London",
-        "as_of": "2026-11-01T00:00:00Z",
+    return write_promise_file(
+        folder / "messy.yaml",
+        MESSY_PROMISES,
+        timezone="Europe/London",
+        as_of="2026-11-01T00:00:00Z",
         # rejects and unreadable values on purpose
-        "sources": {"contacts": {"max_rejected": "100%", **source}},
-        "promises": MESSY_PROMISES,
-    }
-    path = folder / "messy.yaml"
-    path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
-    return path
+        source={"max_rejected": "100%", **source},
+    )
 
 
 def counts(result: Any) -> dict[str, Any]:

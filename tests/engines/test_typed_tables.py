@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from promise_audit.audit import audit
 from promise_audit.engine import backends
@@ -32,17 +31,12 @@ POSTGRES_TYPES = {
 
 
 def _promise_file(folder: Path, source: dict[str, Any]) -> Path:
-    path = write_promise_file(
+    return write_promise_file(
         folder / "typed.yaml",
         PROMISES,
         timezone="America/New_York",
         source={"max_rejected": "100%", **source},
     )
-    if "table" in source:  # a table, not a file
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-        del document["sources"]["contacts"]["path"]
-        path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
-    return path
 
 
 def _statements(monkeypatch: pytest.MonkeyPatch, backend: type[Any]) -> list[str]:

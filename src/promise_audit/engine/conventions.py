@@ -63,6 +63,17 @@ def packed_codes_sql(codes: Sequence[str]) -> str:
     )
 
 
+def packed_columns(
+    status_column: str, variants: Sequence[str]
+) -> list[tuple[str, tuple[str, ...]]]:
+    """(column, the variants it packs): a promise's variants, in order, VARIANTS_PER_COLUMN to
+    a column named after its status column (`s0_v0`, `s0_v1` ...)."""
+    return [
+        (f"{status_column}_v{part}", tuple(variants[start : start + VARIANTS_PER_COLUMN]))
+        for part, start in enumerate(range(0, len(variants), VARIANTS_PER_COLUMN))
+    ]
+
+
 def unpacked_codes(packed: int, count: int) -> list[int]:
     """The `count` variant codes packed into one value (see packed_codes_sql)."""
     mask = (1 << VARIANT_BITS) - 1
@@ -75,7 +86,11 @@ def variant_counts(
     """(kept, broken, pending, excluded, of them excluded for missing data) of every variant,
     in one query: a grouping set for each column of packed variants, by its value; the few
     distinct values are unpacked here (unpacked_codes)."""
-    packed = [pair for p in promises for pair in p.packed_variants]
+    packed = [
+        pair
+        for p in promises
+        for pair in packed_columns(p.status_column, [v for _, _, v in p.variant_columns])
+    ]
     if not packed:
         return {}
     columns = [column for column, _ in packed]

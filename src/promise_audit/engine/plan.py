@@ -12,11 +12,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from promise_audit.engine.conventions import (
-    VARIANTS_PER_COLUMN,
-    abandon_variants,
-    packed_codes_sql,
-)
+from promise_audit.engine.conventions import abandon_variants, packed_codes_sql, packed_columns
 from promise_audit.expressions import (
     DUCKDB,
     Binary,
@@ -60,9 +56,6 @@ class PromisePlan:
     # SQL over a record (alias b): whether it is in the promise's scope (None: no scope), for
     # `explain` to say why a record is outside the population
     scope_sql: str | None = None
-    # (column, its variants): the variants' outcome codes, packed into as few columns as they
-    # fit (see VARIANT_CODES)
-    packed_variants: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -484,19 +477,18 @@ def build_plan(
         # abandons or the clock count): on DuckDB, which of the declared cases holds first is
         # found once per record, and the status and each variant read it for the cases they
         # share
-        packed_variants: list[tuple[str, tuple[str, ...]]] = []
         selects.append(f"{declared.sql()} AS {status}")
         if variant_cases:
             first_cases.append(f"{declared.first_case()} AS _case{index}")
             case_number = (declared, f"b._case{index}")
             shared_selects[len(selects) - 1] = f"{declared.sql(shared=case_number)} AS {status}"
-            for part, start in enumerate(range(0, len(variant_cases), VARIANTS_PER_COLUMN)):
-                chunk = variant_cases[start : start + VARIANTS_PER_COLUMN]
-                packed = f"{status}_v{part}"
-                packed_variants.append((packed, tuple(name for name, _ in chunk)))
-                plain = packed_codes_sql([cases.sql() for _, cases in chunk])
+            cases_of = dict(variant_cases)
+            for packed, names in packed_columns(status, list(cases_of)):
+                plain = packed_codes_sql([cases_of[name].sql() for name in names])
                 selects.append(f"{plain} AS {packed}")
-                shared = packed_codes_sql([cases.sql(shared=case_number) for _, cases in chunk])
+                shared = packed_codes_sql(
+                    [cases_of[name].sql(shared=case_number) for name in names]
+                )
                 shared_selects[len(selects) - 1] = f"{shared} AS {packed}"
 
         platform = None
@@ -558,7 +550,6 @@ def build_plan(
                 platform,
                 tuple(variants),
                 tuple(pauses),
-                packed_variants=tuple(packed_variants),
                 scope_sql=" AND ".join(f"coalesce({c}, false)" for c, _ in scope_parts) or None,
             )
         )

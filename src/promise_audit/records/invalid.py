@@ -72,34 +72,34 @@ def packed_columns(
     ]
 
 
-def is_invalid_sql(field_name: str, order: Sequence[str], table: str = "") -> str:
+def is_invalid_sql(field_name: str, order: Sequence[str]) -> str:
     """SQL: the record's value of the field is invalid (NULL, not false, where none is)."""
-    return f"{_code(field_name, order, table)} <> '{VALID}'"
+    return f"{_code(field_name, order)} <> '{VALID}'"
 
 
-def reason_sql(field_name: str, order: Sequence[str], table: str = "") -> str:
+def reason_sql(field_name: str, order: Sequence[str]) -> str:
     """SQL: why the record's value of the field is invalid, NULL where it is not."""
     whens = " ".join(f"WHEN {text_literal(c)} THEN {text_literal(r)}" for r, c in CODES.items())
-    return f"CASE {_code(field_name, order, table)} {whens} END"
+    return f"CASE {_code(field_name, order)} {whens} END"
 
 
-def value_sql(field_name: str, order: Sequence[str], table: str = "") -> str:
+def value_sql(field_name: str, order: Sequence[str]) -> str:
     """SQL: the field's invalid value as the export wrote it ('' where it is valid)."""
-    part = f"split_part({table}{PACKED_VALUES}, {_SEPARATOR}, {order.index(field_name) + 1})"
+    part = f"split_part({PACKED_VALUES}, {_SEPARATOR}, {order.index(field_name) + 1})"
     return f"replace(replace({part}, {_ESCAPE} || 's', {_SEPARATOR}), {_ESCAPE} || 'e', {_ESCAPE})"
 
 
-def unpacked_columns(fields: Collection[str], order: Sequence[str], table: str = "") -> str:
+def unpacked_columns(fields: Collection[str], order: Sequence[str]) -> str:
     """`, <reason> AS _invalid_<field>` for each of the fields: the reason columns that the
     derivations (records/derive.py) and the decision read, given back only for the fields
     some record has invalid."""
     return "".join(
-        f", {reason_sql(f, order, table)} AS {quote(f'_invalid_{f}')}" for f in order if f in fields
+        f", {reason_sql(f, order)} AS {quote(f'_invalid_{f}')}" for f in order if f in fields
     )
 
 
-def _code(field_name: str, order: Sequence[str], table: str) -> str:
-    return f"substring({table}{PACKED_REASONS}, {order.index(field_name) + 1}, 1)"
+def _code(field_name: str, order: Sequence[str]) -> str:
+    return f"substring({PACKED_REASONS}, {order.index(field_name) + 1}, 1)"
 
 
 def _escaped(text: str) -> str:
