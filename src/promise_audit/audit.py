@@ -252,7 +252,7 @@ def _evaluate(
     *,
     stage: StageCallback | None = None,
 ) -> tuple[list[PromiseResult], tuple[Explanation, ...]]:
-    from promise_audit.engine.plan import build_plan
+    from promise_audit.engine.plan import build_plan, decision_batches
     from promise_audit.engine.run import explain_contacts, run_plan
 
     def locate(index: int, key: tuple[str | int, ...], message: str) -> Exception:
@@ -281,6 +281,7 @@ def _evaluate(
             locate=locate,
             calendars=loaded.model.calendars,
             first_day=first.date() if first is not None else None,
+            batches=decision_batches(records.accounting.used, con.memory_limit),
         )
         on_decided = None
         if stage is not None:

@@ -100,6 +100,7 @@ class Backend:
     label = "duckdb"
     # working tables in a database file, evicted to disk under a memory limit (DuckDB only)
     on_disk = False
+    memory_limit: str | None = None  # DuckDB's, such as 700MB (the other engines manage their own)
 
     def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> Any:
         raise NotImplementedError
@@ -573,6 +574,17 @@ def open_backend(spec: EngineSpec, *, memory_limit: str | None = None) -> Backen
 
 
 MEMORY_LIMIT = re.compile(r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$", re.IGNORECASE)
+# as DuckDB reads a memory limit: KB, MB... in powers of 1000, KiB, MiB... in powers of 1024
+_SIZE_UNITS = {
+    "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
+    "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40,
+}  # fmt: skip
+
+
+def size_in_bytes(size: str) -> int:
+    """A memory limit such as `700MB` or `1.5 GiB` (MEMORY_LIMIT's form), in bytes."""
+    number, unit = re.split(r"\s*(?=[A-Za-z])", size.strip(), maxsplit=1)
+    return int(float(number) * _SIZE_UNITS[unit.lower()])
 
 
 # Inputs up to this size (in memory, as text) are audited in memory; larger ones under a

@@ -199,6 +199,25 @@ DUCKDB_LOCAL_TIME = {
 }
 
 
+# The memory, under DuckDB's memory limit, that one record of a batch of the decision takes
+# (docs/performance.md, "The decision in batches"): a batch of more records than the limit
+# holds at this rate spills the windows' joins to disk, and its temporary files grew faster
+# than the records (100M records: 49 GB, and 520 MiB of the process's memory outside the
+# limit, against 170 MiB at 10M).
+BATCH_BYTES_PER_RECORD = 70
+
+
+def decision_batches(records: int, memory_limit: str | None) -> int:
+    """How many batches DuckDB decides `records` records in (see build_plan): one in memory
+    (no limit), else enough that each holds at most the limit's worth of records."""
+    if memory_limit is None:
+        return 1
+    from promise_audit.engine.backends import size_in_bytes
+
+    per_batch = max(size_in_bytes(memory_limit) // BATCH_BYTES_PER_RECORD, 1)
+    return max(1, -(-records // per_batch))
+
+
 def build_plan(
     records: LoadedRecords,
     specs: list[tuple[int, PromiseSpec]],
@@ -209,7 +228,12 @@ def build_plan(
     calendars: Mapping[str, Calendar] | None = None,
     first_day: dt.date | None = None,
     dialect: Dialect = DUCKDB,
+    batches: int = 1,
 ) -> SourcePlan:
+    """The statements that decide every promise of one source, record by record, into its
+    outcomes table. `batches`: DuckDB's statement is run that many times, each on the
+    records of one share of the customers (see `_batch_key`), so that a window's join back
+    to the records holds one share at a time instead of all of them."""
     available = records.available
     field_types: dict[str, FieldType] = {**CANONICAL_FIELDS}
     for attribute in records.attributes:
@@ -256,11 +280,13 @@ def build_plan(
     referenced: set[str] = {"contact_id", "initiated_at"}
     invalid_read: set[str] = set()
 
-    def raw_cte() -> str:
+    def raw_cte(where: str = "") -> str:
         names = [n for n in (*CANONICAL_FIELDS, *records.attributes) if n in referenced]
         names += [f"_invalid_{f}" for f in sorted(invalid_read)]
         columns = [f"r.{quote(n)}" for n in names]
-        return f"raw AS (SELECT {', '.join([*columns, *flag_columns])} FROM {records.table} r)"
+        return (
+            f"raw AS (SELECT {', '.join([*columns, *flag_columns])} FROM {records.table} r{where})"
+        )
 
     def base_cte() -> str:
         columns = [
@@ -566,10 +592,10 @@ def build_plan(
     # day is a DATE (CAST to text, the same 'YYYY-MM-DD'); (3) each promise's variants share
     # its cases, reading its first case that holds from a layer below, over the joined records
     duckdb_ctes = [
-        *(f"{name} AS NOT MATERIALIZED {cte.removeprefix(f'{name} AS ')}"
-          for name, cte in (("raw", ctes[0]), ("base", ctes[1]))),
+        _as_not_materialized("raw", ctes[0]),
+        _as_not_materialized("base", ctes[1]),
         *ctes[2:],
-    ]  # fmt: skip
+    ]
     duckdb_selects = [shared_selects.get(n, select) for n, select in enumerate(selects)]
     for name, local in LOCAL_TIME.items():
         duckdb_selects[selects.index(local)] = DUCKDB_LOCAL_TIME[name]
@@ -584,10 +610,26 @@ def build_plan(
             duckdb_selects = [_renamed(select, renamed) for select in duckdb_selects]
             first_cases = [_renamed(first, renamed) for first in first_cases]
         records_sql = f"(SELECT b.*, {', '.join(first_cases)} FROM {records_sql}) AS b"
-    duckdb_create = (
-        f"CREATE OR REPLACE TABLE {table} AS WITH {', '.join(duckdb_ctes)} "
-        f"SELECT {', '.join(duckdb_selects)} FROM {records_sql}"
-    )
+    duckdb_select = f"SELECT {', '.join(duckdb_selects)} FROM {records_sql}"
+    windows = [p.rule.windows for p in plans if p.rule is not None]
+    key = _batch_key(windows, joined=bool(joins)) if batches > 1 else None
+    if key is None:
+        duckdb_decision: tuple[str, ...] = (
+            f"CREATE OR REPLACE TABLE {table} AS WITH {', '.join(duckdb_ctes)} {duckdb_select}",
+        )
+    else:
+        # a share of the customers: every record of a customer in the same batch, so that each
+        # window, partitioned by the key, sees all of a customer's records at once
+        shares = [
+            f" WHERE coalesce(hash(r.{quote(key)}) % {batches}, 0) = {batch}"
+            for batch in range(batches)
+        ]
+        statements = []
+        for batch, share in enumerate(shares):
+            batch_ctes = [_as_not_materialized("raw", raw_cte(share)), *duckdb_ctes[1:]]
+            into = f"CREATE OR REPLACE TABLE {table} AS" if batch == 0 else f"INSERT INTO {table}"
+            statements.append(f"{into} WITH {', '.join(batch_ctes)} {duckdb_select}")
+        duckdb_decision = tuple(statements)
     return SourcePlan(
         records.name,
         table,
@@ -596,7 +638,7 @@ def build_plan(
         ratings,
         tuple(plans),
         source_columns=records.source_columns,
-        duckdb_statements=(*setup, duckdb_create),
+        duckdb_statements=(*setup, *duckdb_decision),
     )
 
 
@@ -798,6 +840,24 @@ def _conjuncts(expr: Expr) -> list[Expr]:
     if isinstance(expr, Binary) and expr.op == "and":
         return [*_conjuncts(expr.left), *_conjuncts(expr.right)]
     return [expr]
+
+
+def _as_not_materialized(name: str, cte: str) -> str:
+    """DuckDB's form of the CTE `name AS (...)`: inlined where it is read, never stored."""
+    return f"{name} AS NOT MATERIALIZED {cte.removeprefix(f'{name} AS ')}"
+
+
+def _batch_key(windows: Sequence[Sequence[Window]], *, joined: bool) -> str | None:
+    """The field that shares a source's records into batches, each decided on its own: the
+    first field every window is partitioned by (a customer's records are then all in one
+    batch); without windows, the contact id, where business clocks are joined back to the
+    records. None where nothing is joined (a batch would only cost another scan) or the
+    windows share no partition field."""
+    partitions = [window.partition for rule_windows in windows for window in rule_windows]
+    if not partitions:
+        return "contact_id" if joined else None
+    shared = [field for field in partitions[0] if all(field in p for p in partitions[1:])]
+    return shared[0] if shared else None
 
 
 def _window_cte(
