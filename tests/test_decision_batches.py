@@ -138,3 +138,17 @@ def test_business_hours_in_batches_give_the_same_counts(
     assert all('hash(r."contact_id")' in s for s in statements)
     assert (batched.promises[0].kept, batched.promises[0].broken) == (20, 10)
     assert render_json(batched) == render_json(whole)
+
+
+def test_each_batch_is_a_stage_of_the_progress(monkeypatch: pytest.MonkeyPatch) -> None:
+    used = audit(EXAMPLE).sources["contacts"].used
+    in_batches(monkeypatch, used, 3, "300MB")
+    stages: list[str] = []
+    audit(EXAMPLE, memory_limit="300MB", progress=stages.append)
+    deciding = [s for s in stages if s.startswith("deciding")]
+    assert deciding == [
+        "deciding 18 promises",
+        "deciding 18 promises, batch 1 of 3",
+        "deciding 18 promises, batch 2 of 3",
+        "deciding 18 promises, batch 3 of 3",
+    ]

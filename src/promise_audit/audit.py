@@ -67,7 +67,8 @@ def audit(
     `progress`, if given, is called with one short line as each stage starts: "reading
     contacts: export.csv" and "de-duplicating contacts" for each source, "writing the
     rejects", then for each source "deciding 18 promises" (with "on <source>" when there are
-    several), "summarising contacts" and, with `explain`, "explaining 2 contacts". If it also
+    several; then ", batch 1 of 10"... for a large source decided in batches under a memory
+    limit), "summarising contacts" and, with `explain`, "explaining 2 contacts". If it also
     has `attach(backend)` and `detach()` (`promise_audit.progress.EngineWatcher`), they are
     called once the engine is open and before it is closed. Without it nothing is printed.
     """
@@ -283,11 +284,13 @@ def _evaluate(
             first_day=first.date() if first is not None else None,
             batches=decision_batches(records.accounting.used, con.memory_limit),
         )
-        on_decided = None
+        on_decided = on_batch = None
         if stage is not None:
             count = f"{len(specs)} promise{'s' if len(specs) != 1 else ''}"
-            stage(f"deciding {count}" + (f" on {name}" if len(finished) > 1 else ""))
+            deciding = f"deciding {count}" + (f" on {name}" if len(finished) > 1 else "")
+            stage(deciding)
             on_decided = partial(stage, f"summarising {name}")
+            on_batch = partial(_batch_stage, stage, deciding)
         try:
             results += run_plan(
                 con,
@@ -295,6 +298,7 @@ def _evaluate(
                 timezone=timezone,
                 positions=positions,
                 on_decided=on_decided,
+                on_batch=on_batch,
                 records_table=records.table,
                 available=frozenset(records.available) | frozenset(records.attributes),
             )
@@ -323,6 +327,10 @@ def _evaluate(
         explanations, key=lambda e: (list(explain).index(e.contact_id), order[e.promise_id])
     )
     return results, tuple(ranked)
+
+
+def _batch_stage(stage: StageCallback, deciding: str, batch: int, batches: int) -> None:
+    stage(f"{deciding}, batch {batch} of {batches}")
 
 
 def _total(parts: Any) -> Accounting:

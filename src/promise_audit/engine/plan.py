@@ -72,6 +72,8 @@ class SourcePlan:
     # StatusCases.sql); on Spark that shape ran its query planner out of memory (the example
     # audit), so the other engines run `statements`
     duckdb_statements: tuple[str, ...] = ()
+    # how many of the last duckdb_statements decide the records, a batch each (build_plan)
+    batches: int = 1
 
 
 # A measure the export gives is known only once the event it measures has ended: each flag is
@@ -639,6 +641,7 @@ def build_plan(
         tuple(plans),
         source_columns=records.source_columns,
         duckdb_statements=(*setup, *duckdb_decision),
+        batches=len(duckdb_decision),
     )
 
 

@@ -40,6 +40,7 @@ def run_plan(
     timezone: str,
     positions: dict[int, tuple[int | None, int | None]],
     on_decided: Callable[[], None] | None = None,
+    on_batch: Callable[[int, int], None] | None = None,
     records_table: str | None = None,
     available: frozenset[str] = frozenset(),
 ) -> list[PromiseResult]:
@@ -47,13 +48,18 @@ def run_plan(
     the status counts, the breakdowns, the whole-table aggregates (distributions, debt,
     ratings) and the histograms each take one query for every promise at once; only the
     evidence, a LIMIT query, is read promise by promise, and only for a broken promise.
-    `on_decided` is called once every record is decided, before the summarising. With
+    `on_decided` is called once every record is decided, before the summarising; `on_batch`
+    with (batch, batches) as each batch of a decision in batches starts (DuckDB). With
     `records_table` (one row per contact), a custom promise's evidence also gives the values
     of the fields its expressions read (those of `available`)."""
     # hour(), weekday() and date() in expressions, and the weekly trend, read local time
     con.set_timezone(timezone)
     duckdb = con.name == "duckdb" and plan.duckdb_statements
-    for statement in plan.duckdb_statements if duckdb else plan.statements:
+    statements = plan.duckdb_statements if duckdb else plan.statements
+    batched = len(statements) - plan.batches if duckdb and plan.batches > 1 else len(statements)
+    for number, statement in enumerate(statements):
+        if on_batch is not None and number >= batched:
+            on_batch(number - batched + 1, plan.batches)
         con.execute(statement)
     if on_decided is not None:
         on_decided()
