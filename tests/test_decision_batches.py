@@ -29,22 +29,22 @@ def test_in_memory_every_record_is_decided_in_one_batch() -> None:
     [
         (0, 1),
         (1, 1),
-        # 700MB at 70 bytes a record: 10,000,000 records a batch
-        (10_000_000, 1),
-        (10_000_001, 2),
-        (100_000_000, 10),
-        (100_000_001, 11),
+        # 700MB at 80 bytes a record: 8,750,000 records a batch
+        (8_750_000, 1),
+        (8_750_001, 2),
+        (10_000_000, 2),
+        (100_000_000, 12),
     ],
 )
 def test_a_batch_holds_the_memory_limits_worth_of_records(records: int, batches: int) -> None:
-    assert plan.BATCH_BYTES_PER_RECORD == 70
+    assert plan.BATCH_BYTES_PER_RECORD == 80
     assert decision_batches(records, "700MB") == batches
 
 
 def test_a_limit_in_binary_units_is_read_as_duckdb_reads_it() -> None:
-    # 1 GiB = 1,073,741,824 bytes: 15,339,168 records a batch at 70 bytes each
-    assert decision_batches(15_339_168, "1GiB") == 1
-    assert decision_batches(15_339_169, "1GiB") == 2
+    # 1 GiB = 1,073,741,824 bytes: 13,421,772 records a batch at 80 bytes each
+    assert decision_batches(13_421_772, "1GiB") == 1
+    assert decision_batches(13_421_773, "1GiB") == 2
 
 
 def window(*partition: str) -> Window:

@@ -202,11 +202,10 @@ DUCKDB_LOCAL_TIME = {
 
 
 # The memory, under DuckDB's memory limit, that one record of a batch of the decision takes
-# (docs/performance.md, "The decision in batches"): a batch of more records than the limit
-# holds at this rate spills the windows' joins to disk, and its temporary files grew faster
-# than the records (100M records: 49 GB, and 520 MiB of the process's memory outside the
-# limit, against 170 MiB at 10M).
-BATCH_BYTES_PER_RECORD = 70
+# (docs/performance.md, "The decision in batches"): at 700MB, 8,750,000 records a batch. One
+# statement over 100M records spilled 49 GB of its windows' joins, and held 520 MiB outside the
+# limit (170 MiB at 10M); in batches of this size the peak stays near the 10M run's.
+BATCH_BYTES_PER_RECORD = 80
 
 
 def decision_batches(records: int, memory_limit: str | None) -> int:
