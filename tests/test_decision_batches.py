@@ -29,22 +29,22 @@ def test_in_memory_every_record_is_decided_in_one_batch() -> None:
     [
         (0, 1),
         (1, 1),
-        # 700MB at 80 bytes a record: 8,750,000 records a batch
-        (8_750_000, 1),
-        (8_750_001, 2),
-        (10_000_000, 2),
-        (100_000_000, 12),
+        # 700MB at 40 bytes a record: 17,500,000 records a batch
+        (10_000_000, 1),
+        (17_500_000, 1),
+        (17_500_001, 2),
+        (100_000_000, 6),
     ],
 )
 def test_a_batch_holds_the_memory_limits_worth_of_records(records: int, batches: int) -> None:
-    assert plan.BATCH_BYTES_PER_RECORD == 80
+    assert plan.BATCH_BYTES_PER_RECORD == 40
     assert decision_batches(records, "700MB") == batches
 
 
 def test_a_limit_in_binary_units_is_read_as_duckdb_reads_it() -> None:
-    # 1 GiB = 1,073,741,824 bytes: 13,421,772 records a batch at 80 bytes each
-    assert decision_batches(13_421_772, "1GiB") == 1
-    assert decision_batches(13_421_773, "1GiB") == 2
+    # 1 GiB = 1,073,741,824 bytes: 26,843,545 records a batch at 40 bytes each
+    assert decision_batches(26_843_545, "1GiB") == 1
+    assert decision_batches(26_843_546, "1GiB") == 2
 
 
 def window(*partition: str) -> Window:

@@ -202,10 +202,10 @@ DUCKDB_LOCAL_TIME = {
 
 
 # The memory, under DuckDB's memory limit, that one record of a batch of the decision takes
-# (docs/performance.md, "The decision in batches"): at 700MB, 8,750,000 records a batch. One
-# statement over 100M records spilled 49 GB of its windows' joins, and held 520 MiB outside the
-# limit (170 MiB at 10M); in batches of this size the peak stays near the 10M run's.
-BATCH_BYTES_PER_RECORD = 80
+# (docs/performance.md, "The decision in batches"): at 700MB, 17,500,000 records a batch. One
+# statement over 100M records spilled its windows' joins (49 GB) and peaked at 1,177 MiB;
+# in 6 batches, 12.7 GB and 990 MiB, for 8% more time (12 batches: 1,027 MiB, 19% more).
+BATCH_BYTES_PER_RECORD = 40
 
 
 def decision_batches(records: int, memory_limit: str | None) -> int:
