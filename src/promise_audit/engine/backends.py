@@ -573,7 +573,7 @@ def open_backend(spec: EngineSpec, *, memory_limit: str | None = None) -> Backen
     return backend
 
 
-MEMORY_LIMIT = re.compile(r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$", re.IGNORECASE)
+MEMORY_LIMIT = re.compile(r"^(\d+(?:\.\d+)?)\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$", re.IGNORECASE)
 # as DuckDB reads a memory limit: KB, MB... in powers of 1000, KiB, MiB... in powers of 1024
 _SIZE_UNITS = {
     "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
@@ -582,8 +582,14 @@ _SIZE_UNITS = {
 
 
 def size_in_bytes(size: str) -> int:
-    """A memory limit such as `700MB` or `1.5 GiB` (MEMORY_LIMIT's form), in bytes."""
-    number, unit = re.split(r"\s*(?=[A-Za-z])", size.strip(), maxsplit=1)
+    """A memory limit such as `700MB` or `1.5 GiB`, in bytes; any other text is a usage
+    error."""
+    match = MEMORY_LIMIT.match(size.strip())
+    if match is None:
+        raise UsageError(
+            f"memory limit {size!r}: give a size such as 512MB or 4GB, or none (all in memory)"
+        )
+    number, unit = match.groups()
     return int(float(number) * _SIZE_UNITS[unit.lower()])
 
 
@@ -639,12 +645,9 @@ def connect(memory_limit: str | None = None) -> Any:
     limit = (memory_limit or os.environ.get("PROMISE_AUDIT_MEMORY_LIMIT") or "").strip()
     if limit.lower() == "none":
         limit = ""
-    if limit and not MEMORY_LIMIT.match(limit):
-        raise UsageError(
-            f"memory limit {limit!r}: give a size such as 512MB or 4GB, or none (all in memory)"
-        )
     if not limit:
         return DuckDBBackend(duckdb.connect(":memory:", config=config))
+    size_in_bytes(limit)  # a usage error unless it is a size
     import atexit
     import shutil
     import tempfile

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+from promise_audit.engine.backends import size_in_bytes
 from promise_audit.engine.conventions import abandon_variants, packed_codes_sql, packed_columns
 from promise_audit.expressions import (
     DUCKDB,
@@ -213,8 +214,6 @@ def decision_batches(records: int, memory_limit: str | None) -> int:
     (no limit), else enough that each holds at most the limit's worth of records."""
     if memory_limit is None:
         return 1
-    from promise_audit.engine.backends import size_in_bytes
-
     per_batch = max(size_in_bytes(memory_limit) // BATCH_BYTES_PER_RECORD, 1)
     return max(1, -(-records // per_batch))
 
@@ -615,22 +614,15 @@ def build_plan(
     windows = [p.rule.windows for p in plans if p.rule is not None]
     key = _batch_key(windows, joined=bool(joins)) if batches > 1 else None
     if key is None:
-        duckdb_decision: tuple[str, ...] = (
-            f"CREATE OR REPLACE TABLE {table} AS WITH {', '.join(duckdb_ctes)} {duckdb_select}",
-        )
-    else:
+        batches = 1
+    duckdb_decision = []
+    for batch in range(batches):
         # a share of the customers: every record of a customer in the same batch, so that each
         # window, partitioned by the key, sees all of a customer's records at once
-        shares = [
-            f" WHERE coalesce(hash(r.{quote(key)}) % {batches}, 0) = {batch}"
-            for batch in range(batches)
-        ]
-        statements = []
-        for batch, share in enumerate(shares):
-            batch_ctes = [_as_not_materialized("raw", raw_cte(share)), *duckdb_ctes[1:]]
-            into = f"CREATE OR REPLACE TABLE {table} AS" if batch == 0 else f"INSERT INTO {table}"
-            statements.append(f"{into} WITH {', '.join(batch_ctes)} {duckdb_select}")
-        duckdb_decision = tuple(statements)
+        share = f" WHERE coalesce(hash(r.{quote(key)}) % {batches}, 0) = {batch}" if key else ""
+        batch_ctes = [_as_not_materialized("raw", raw_cte(share)), *duckdb_ctes[1:]]
+        into = f"CREATE OR REPLACE TABLE {table} AS" if batch == 0 else f"INSERT INTO {table}"
+        duckdb_decision.append(f"{into} WITH {', '.join(batch_ctes)} {duckdb_select}")
     return SourcePlan(
         records.name,
         table,
@@ -640,7 +632,7 @@ def build_plan(
         tuple(plans),
         source_columns=records.source_columns,
         duckdb_statements=(*setup, *duckdb_decision),
-        batches=len(duckdb_decision),
+        batches=batches,
     )
 
 

@@ -56,10 +56,11 @@ def run_plan(
     con.set_timezone(timezone)
     duckdb = con.name == "duckdb" and plan.duckdb_statements
     statements = plan.duckdb_statements if duckdb else plan.statements
-    batched = len(statements) - plan.batches if duckdb and plan.batches > 1 else len(statements)
+    batches = plan.batches if duckdb else 1
+    first_batch = len(statements) - batches  # the decision's statements come last
     for number, statement in enumerate(statements):
-        if on_batch is not None and number >= batched:
-            on_batch(number - batched + 1, plan.batches)
+        if on_batch is not None and batches > 1 and number >= first_batch:
+            on_batch(number - first_batch + 1, batches)
         con.execute(statement)
     if on_decided is not None:
         on_decided()
